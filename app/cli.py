@@ -1,0 +1,222 @@
+"""The `xuhui-qa` command line. Domain errors become one-line messages and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from app.errors import BadInputError, XuhuiQAError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _settings(args: argparse.Namespace):
+    from app.settings import Settings
+
+    overrides = {}
+    if getattr(args, "corpus", None):
+        overrides["corpus_dir"] = Path(args.corpus)
+    if getattr(args, "index_dir", None):
+        overrides["index_dir"] = Path(args.index_dir)
+    if getattr(args, "no_progress", False):
+        overrides["show_progress"] = False
+    return Settings(**overrides)
+
+
+def _question(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise BadInputError("the question is empty")
+    return text
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from app import assets
+
+    settings = _settings(args)
+    if args.assemble:
+        assets.remove_partials(settings.models_dir)
+        assets.assemble_all(settings.models_dir, show_progress=settings.show_progress)
+    missing = 0
+    for row in assets.status(settings.models_dir):
+        mark = "ok     " if row.present else "MISSING"
+        size = f"{row.size / 1e6:8.1f} MB" if row.size else "        -  "
+        print(f"{mark} {row.name:20} {size}  {row.path}\n        {row.detail}")
+        missing += not row.present
+    return 1 if missing and not args.assemble else 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from app.embedding import embedder_from_settings
+    from app.index import build_index
+
+    settings = _settings(args)
+    started = time.perf_counter()
+    index = build_index(settings, embedder_from_settings(settings))
+    m = index.manifest
+    print(
+        f"indexed {m.n_documents} documents as {m.n_chunks} chunks "
+        f"({m.embedded_now} embedded now, the rest from cache) in "
+        f"{time.perf_counter() - started:.1f} s → {settings.index_dir / 'current'}"
+    )
+    for line in m.dropped_duplicates:
+        print(f"  dropped duplicate: {line}")
+    if m.dropped_boilerplate_blocks:
+        print(f"  dropped {m.dropped_boilerplate_blocks} block(s) of site boilerplate")
+    for error in m.errors:
+        print(f"  skipped: {error}", file=sys.stderr)
+    return 0
+
+
+def _service(args: argparse.Namespace):
+    from app.service import build_service
+
+    return build_service(_settings(args))
+
+
+def _print_passages(passages, *, width: int = 240) -> None:
+    for rank, p in enumerate(passages, start=1):
+        doc = p.chunk
+        print(f"[{rank}] {p.doc_title} ({p.delivered or 'undated'}) · {doc.section or '—'}")
+        print(f"    score {p.score:.4f} · years {doc.years} · chars {doc.start}-{doc.end} · {doc.doc_id}")
+        text = doc.text if len(doc.text) <= width else doc.text[:width] + "…"
+        print(f"    {text}\n")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    question = _question(args.question)
+    service = _service(args)
+    started = time.perf_counter()
+    result = service.search(question, k=args.k, year=args.year)
+    elapsed = (time.perf_counter() - started) * 1000
+    if args.json:
+        out = {
+            "question": question,
+            "years": result.years.years,
+            "report_year": result.years.report_year,
+            "passages": [p.to_dict() for p in result.passages],
+            "latency_ms": round(elapsed, 1),
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        if result.years.years or result.years.report_year:
+            print(f"(years asked about: {result.years.years}; report: {result.years.report_year})")
+        _print_passages(result.passages)
+        print(f"({elapsed:.0f} ms)")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    service = _service(args)
+    docs = [service.document(args.doc_id)] if args.doc_id else service.documents()
+    if args.json:
+        print(json.dumps([d.to_dict(with_text=bool(args.doc_id)) for d in docs], ensure_ascii=False, indent=1))
+        return 0
+    for d in docs:
+        years = f"reviews {d.reviewed_years or '—'}, plans {d.planned_years or '—'}"
+        print(f"{d.doc_id}  {d.title}")
+        print(f"    {d.kind} · delivered {d.delivered or 'unknown'} · {years} · speaker {d.speaker or '—'}")
+        print(f"    {len(d.text)} characters · source {d.source or '—'} · file {d.source_file}")
+        for note in d.quality:
+            print(f"    {'!' if note.severity == 'warning' else '·'} {note.message}")
+        print()
+    for line in service.index.manifest.dropped_duplicates:
+        print(f"dropped duplicate: {line}")
+    if service.index.manifest.dropped_boilerplate_blocks:
+        print(f"dropped {service.index.manifest.dropped_boilerplate_blocks} block(s) of site boilerplate")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from app.eval_run import run_eval
+
+    return run_eval(
+        _service(args),
+        questions=Path(args.questions),
+        out=Path(args.out),
+        report=Path(args.report) if args.report else None,
+        retrieval_only=args.retrieval_only,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    # Until the web UI lands, `serve` is an interactive search prompt.
+    service = _service(args)
+    print("Xuhui Report QA — interactive search (the web UI is not built yet). Empty line quits.")
+    while True:
+        try:
+            question = input("问题 / question> ").strip()
+        except EOFError:
+            return 0
+        if not question:
+            return 0
+        _print_passages(service.search(question).passages)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from app.settings import Settings
+
+    fields = Settings.model_fields
+    parser = argparse.ArgumentParser(
+        prog="xuhui-qa",
+        description="Question answering over the Xuhui District government work reports (offline).",
+    )
+    parser.add_argument("--corpus", help=fields["corpus_dir"].description)
+    parser.add_argument("--index-dir", help=fields["index_dir"].description)
+    parser.add_argument("--no-progress", action="store_true", help="Hide progress bars.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="Log what happens.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("models", help="Show the packaged models; --assemble builds missing ones.")
+    p.add_argument("--assemble", action="store_true", help="Assemble and verify missing models.")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("index", help="Build or update the index of the corpus folder.")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="Top passages for a question.")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None, help=fields["top_k"].description)
+    p.add_argument("--year", type=int, default=None, help="Only passages about this year.")
+    p.add_argument("--json", action="store_true", help="Print JSON.")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("docs", help="Documents, their metadata and quality warnings.")
+    p.add_argument("doc_id", nargs="?", help="Show one document (with --json: its cleaned text).")
+    p.add_argument("--json", action="store_true", help="Print JSON.")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("eval", help="Run a question set and report the metrics.")
+    p.add_argument("--questions", default="eval/dev.jsonl", help="JSONL question set.")
+    p.add_argument("--out", default="eval/reports/dev-results.jsonl", help="Where to write per-question results.")
+    p.add_argument("--report", default=None, help="Also write a Markdown report here.")
+    p.add_argument("--retrieval-only", action="store_true", help="Only measure retrieval.")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="Start the service on the shipped corpus.")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except XuhuiQAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

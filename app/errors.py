@@ -1,0 +1,21 @@
+"""Domain errors. The CLI and the HTTP edge translate these; nothing deeper knows about either."""
+
+
+class XuhuiQAError(Exception):
+    """Base class for every error the service reports to a user."""
+
+
+class BadInputError(XuhuiQAError):
+    """The user's input (a question, a file, a folder) cannot be used."""
+
+
+class UnreadableDocumentError(BadInputError):
+    """A document file exists but its text cannot be extracted."""
+
+
+class ModelMissingError(XuhuiQAError):
+    """A packaged model is not assembled yet, or its checksum does not match."""
+
+
+class IndexMissingError(XuhuiQAError):
+    """No index has been built for the corpus yet."""

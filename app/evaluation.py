@@ -1,0 +1,102 @@
+"""Evaluation metrics, each a pure function returning {"individual_scores": [...], "score": x}.
+
+Definitions (the dev set's README):
+- a passage *covers* an evidence span when the span, whitespace removed, occurs in the
+  passage's whitespace-free text, or shares a common substring of at least
+  max(10, 60% of the span) characters with it;
+- recall@k counts a question when every evidence span is covered within the top k;
+  unanswerable questions (evidence null) are left out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from app.errors import BadInputError
+
+_WS = re.compile(r"\s+")
+
+
+def compact(text: str) -> str:
+    """Text with all whitespace removed."""
+    return _WS.sub("", text)
+
+
+def longest_common_substring(a: str, b: str) -> int:
+    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return match.size
+
+
+def covers(passage_text: str, span: str) -> bool:
+    """Whether a passage covers an evidence span (exactly, or by a long common substring)."""
+    span_c, passage_c = compact(span), compact(passage_text)
+    if not span_c:
+        return False
+    if span_c in passage_c:
+        return True
+    return longest_common_substring(span_c, passage_c) >= max(10, 0.6 * len(span_c))
+
+
+def evidence_spans(item: dict) -> list[str] | None:
+    evidence = item.get("evidence")
+    if evidence is None:
+        return None
+    return [evidence] if isinstance(evidence, str) else list(evidence)
+
+
+def recall_at_k(items: list[dict], retrieved: list[list[str]], k: int) -> dict:
+    """Share of answerable questions whose every evidence span is covered in the top k."""
+    scores: list[float | None] = []
+    for item, passages in zip(items, retrieved, strict=True):
+        spans = evidence_spans(item)
+        if spans is None:
+            scores.append(None)
+            continue
+        top = passages[:k]
+        hit = all(any(covers(p, span) for p in top) for span in spans)
+        scores.append(1.0 if hit else 0.0)
+    counted = [s for s in scores if s is not None]
+    return {"individual_scores": scores, "score": sum(counted) / len(counted) if counted else 0.0}
+
+
+def load_questions(path: Path) -> list[dict]:
+    """Read a JSONL question set; each line needs at least `id` and `question`."""
+    if not path.is_file():
+        raise BadInputError(f"question file {path} does not exist")
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadInputError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+        if "question" not in item:
+            raise BadInputError(f"{path}:{n}: no 'question' field")
+        item.setdefault("id", f"q{n}")
+        item.setdefault("type", "untyped")
+        items.append(item)
+    return items
+
+
+def by_type(items: list[dict], scores: Iterable[float | None]) -> dict[str, float]:
+    """Mean of the individual scores per question type (None scores are left out)."""
+    groups: dict[str, list[float]] = defaultdict(list)
+    for item, score in zip(items, scores, strict=True):
+        if score is not None:
+            groups[item.get("type", "untyped")].append(score)
+    return {t: sum(v) / len(v) for t, v in sorted(groups.items())}
+
+
+def latency_summary(latencies_ms: list[float]) -> dict:
+    if not latencies_ms:
+        return {"median_ms": 0.0, "p90_ms": 0.0}
+    ordered = sorted(latencies_ms)
+    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    return {"median_ms": round(statistics.median(ordered), 1), "p90_ms": round(p90, 1)}

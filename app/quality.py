@@ -1,0 +1,113 @@
+"""Quality findings per document, and near-duplicate detection that keeps the best copy."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from app.schema import Document, QualityNote
+
+SHINGLE = 6
+DUPLICATE_JACCARD = 0.5
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_SPACED_CJK = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff\d]|\d +[\u4e00-\u9fff]")
+
+
+def common_characters(documents: list[Document], top: int = 40) -> dict[str, float]:
+    """The corpus's most frequent Chinese characters with their relative frequency."""
+    counts: Counter[str] = Counter()
+    for doc in documents:
+        counts.update(_CJK_CHAR.findall(doc.text))
+    total = sum(counts.values()) or 1
+    return {char: n / total for char, n in counts.most_common(top)}
+
+
+def missing_character_notes(
+    doc: Document, reference: dict[str, float], min_expected: float = 25.0
+) -> list[QualityNote]:
+    """Flag frequent characters that never occur although the document is long enough."""
+    n_cjk = len(_CJK_CHAR.findall(doc.text))
+    notes = []
+    for char, freq in reference.items():
+        expected = freq * n_cjk
+        if expected >= min_expected and char not in doc.text:
+            notes.append(
+                QualityNote(
+                    code="missing_character",
+                    message=f"the common character '{char}' never occurs "
+                    f"(about {expected:.0f} expected): probably lost in scraping",
+                )
+            )
+    return notes
+
+
+def raw_layout_notes(raw: str) -> list[QualityNote]:
+    """Findings about the raw text before cleaning: OCR spacing, broken or endless lines."""
+    notes = []
+    spaced = len(_SPACED_CJK.findall(raw))
+    if spaced >= 20:
+        notes.append(
+            QualityNote(
+                "spaced_characters",
+                f"{spaced} spaces between Chinese characters (OCR or newspaper layout); removed",
+                "info",
+            )
+        )
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    if lines:
+        broken = sum(1 for line in lines if not re.search(r"[。！？!?…”」)）]$", line))
+        if len(lines) >= 20 and broken / len(lines) > 0.5:
+            notes.append(
+                QualityNote(
+                    "broken_lines",
+                    f"{broken} of {len(lines)} lines end mid-sentence; rejoined",
+                    "info",
+                )
+            )
+        longest = max(len(line) for line in lines)
+        if longest > 5000:
+            notes.append(
+                QualityNote(
+                    "no_paragraphs",
+                    f"a line of {longest} characters: no paragraph breaks; headings recovered "
+                    "from the text",
+                    "info",
+                )
+            )
+    return notes
+
+
+def _shingles(text: str) -> set[str]:
+    compact = re.sub(r"\s+", "", text)
+    return {compact[i : i + SHINGLE] for i in range(max(len(compact) - SHINGLE + 1, 1))}
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the two texts' character shingles."""
+    sa, sb = _shingles(a), _shingles(b)
+    return len(sa & sb) / (len(sa | sb) or 1)
+
+
+def drop_near_duplicates(documents: list[Document]) -> tuple[list[Document], list[str]]:
+    """Keep the most complete copy of each near-duplicate group; say what was dropped."""
+    # Longest first: a copy that lost characters in scraping is the shorter one.
+    ranked = sorted(documents, key=lambda d: len(d.text), reverse=True)
+    kept: list[Document] = []
+    log: list[str] = []
+    for doc in ranked:
+        twin = next(
+            (k for k in kept if similarity(k.text, doc.text) >= DUPLICATE_JACCARD),
+            None,
+        )
+        if twin is None:
+            kept.append(doc)
+            continue
+        reason = (
+            f"{doc.doc_id} ('{doc.title}', {len(doc.text)} chars) is a near-duplicate of "
+            f"{twin.doc_id} ({len(twin.text)} chars); kept the more complete copy"
+        )
+        twin.dropped_duplicates.append(doc.doc_id)
+        twin.quality.append(QualityNote("duplicate_dropped", reason, "info"))
+        log.append(reason)
+    order = {d.doc_id: i for i, d in enumerate(documents)}
+    return sorted(kept, key=lambda d: order[d.doc_id]), log

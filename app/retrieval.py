@@ -1,0 +1,109 @@
+"""Retrieve stage: a question → the best passages, by fused dense and BM25 ranks and year.
+
+Dense similarity finds paraphrases and English questions; BM25 over jieba tokens
+finds exact terms and figures. Their ranks are fused by reciprocal rank, BM25
+weighted by how Chinese the question is (an English question shares no words with
+the reports). Chunks about the question's year (or from the report it names) are
+boosted, so "2023年…" prefers the 2024 report's review of 2023.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.embedding import Embedder, embed_one
+from app.errors import BadInputError
+from app.index import HybridIndex
+from app.schema import Passage
+from app.settings import Settings
+from app.years import YearQuery, parse_question_years
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+@dataclass
+class SearchResult:
+    question: str
+    years: YearQuery
+    passages: list[Passage] = field(default_factory=list)
+
+
+def chinese_share(text: str) -> float:
+    """Share of the question written in Chinese: 1.0 for Chinese, about 0 for English."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN_WORD.findall(text))
+    return cjk / (cjk + 2 * latin) if cjk + latin else 0.0
+
+
+def ranks(scores: np.ndarray) -> np.ndarray:
+    """Rank (0 = best) of every entry, ties broken by position."""
+    order = np.argsort(-scores, kind="stable")
+    out = np.empty_like(order)
+    out[order] = np.arange(len(scores))
+    return out
+
+
+class Retriever:
+    """Hybrid search over one index with one embedder."""
+
+    def __init__(self, index: HybridIndex, embedder: Embedder, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+
+    def year_factors(self, years: YearQuery, year_filter: int | None = None) -> np.ndarray:
+        """A multiplier per chunk: above 1 for chunks about the question's year or report."""
+        boost = self.settings.year_boost
+        factors = np.ones(len(self.index.chunks), dtype=np.float32)
+        wanted = set(years.years)
+        if year_filter is not None:
+            wanted = {year_filter}
+        for i, chunk in enumerate(self.index.chunks):
+            doc = self.index.documents[chunk.doc_id]
+            factor = 1.0
+            if wanted:
+                if wanted & set(chunk.years):
+                    # The narrower the section's period, the surer it is about that year.
+                    factor += boost * (1.0 if len(chunk.years) <= 2 else 0.5)
+                elif wanted & set(chunk.mentioned_years):
+                    factor += boost * 0.3
+            if years.report_year and doc.delivered_year == years.report_year:
+                factor += boost
+            factors[i] = factor
+        if year_filter is not None:
+            about = np.array(
+                [year_filter in c.years or year_filter in c.mentioned_years for c in self.index.chunks]
+            )
+            factors[~about] = 0.0
+        return factors
+
+    def search(self, question: str, *, k: int | None = None, year: int | None = None) -> SearchResult:
+        """The top-k passages for a question, best first."""
+        question = question.strip()
+        if not question:
+            raise BadInputError("the question is empty")
+        k = k or self.settings.top_k
+        years = parse_question_years(question, self.index.latest_report_year)
+        result = SearchResult(question=question, years=years)
+        if not self.index.chunks:
+            return result
+        dense = self.index.dense_scores(embed_one(self.embedder, question, kind="query"))
+        lexical = self.index.bm25_scores(question)
+        rrf_k = self.settings.rrf_k
+        w_lexical = chinese_share(question)
+        fused = 1.0 / (rrf_k + ranks(dense)) + w_lexical / (rrf_k + ranks(lexical))
+        fused = fused * self.year_factors(years, year)
+        order = np.argsort(-fused, kind="stable")[:k]
+        for i in order:
+            if fused[i] <= 0:
+                break
+            chunk = self.index.chunks[i]
+            doc = self.index.documents[chunk.doc_id]
+            result.passages.append(
+                Passage(chunk=chunk, score=float(fused[i]), doc_title=doc.title, delivered=doc.delivered)
+            )
+        return result

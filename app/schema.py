@@ -1,0 +1,98 @@
+"""The domain objects that flow through the pipeline: documents, chunks, passages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+DocumentKind = Literal["work_report", "news", "feature"]
+
+
+@dataclass
+class QualityNote:
+    """One finding about a document's text (a missing common character, OCR layout...)."""
+
+    code: str
+    message: str
+    severity: Literal["info", "warning"] = "warning"
+
+
+@dataclass
+class Document:
+    """One cleaned document with the dates that decide which year a figure belongs to."""
+
+    doc_id: str
+    title: str
+    kind: DocumentKind
+    text: str
+    source_file: str
+    delivered: str | None = None  # ISO date, possibly partial: "2024-01-10", "2026-01"
+    reviewed_years: list[int] = field(default_factory=list)
+    planned_years: list[int] = field(default_factory=list)
+    speaker: str | None = None
+    source: str | None = None
+    quality: list[QualityNote] = field(default_factory=list)
+    dropped_duplicates: list[str] = field(default_factory=list)
+
+    @property
+    def delivered_year(self) -> int | None:
+        return int(self.delivered[:4]) if self.delivered else None
+
+    @property
+    def covered_years(self) -> list[int]:
+        return sorted(set(self.reviewed_years) | set(self.planned_years))
+
+    def to_dict(self, *, with_text: bool = False) -> dict:
+        data = asdict(self)
+        if not with_text:
+            data.pop("text")
+        data["delivered_year"] = self.delivered_year
+        return data
+
+
+@dataclass
+class Chunk:
+    """A piece of one section of a document: what is embedded, indexed and cited."""
+
+    chunk_id: str  # content hash of the embedded text
+    doc_id: str
+    title: str
+    heading_path: list[str]
+    text: str
+    start: int  # character offsets into the cleaned document text
+    end: int
+    years: list[int]  # the years the section is about (review year, plan year)
+    phase: Literal["review", "plan", "other"]
+    mentioned_years: list[int] = field(default_factory=list)
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.heading_path)
+
+    def embedding_text(self) -> str:
+        """What the embedder sees: the document title and heading path, then the text."""
+        context = " > ".join([self.title, *self.heading_path])
+        return f"{context}\n{self.text}"
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its score and the document's metadata, as shown to users."""
+
+    chunk: Chunk
+    score: float
+    doc_title: str
+    delivered: str | None
+
+    def to_dict(self) -> dict:
+        return {
+            "doc_id": self.chunk.doc_id,
+            "title": self.doc_title,
+            "section": self.chunk.section,
+            "text": self.chunk.text,
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+            "years": self.chunk.years,
+            "delivered": self.delivered,
+            "score": round(float(self.score), 6),
+        }

@@ -1,0 +1,76 @@
+"""The one settings class. Every field is an environment variable with the prefix XUHUI_."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Paths, models and retrieval knobs; read from XUHUI_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="XUHUI_", extra="ignore")
+
+    corpus_dir: Path = Field(
+        REPO_ROOT / "corpus",
+        description="Folder of source documents (.txt .md .html .pdf .docx) and manifest.toml.",
+    )
+    index_dir: Path = Field(
+        REPO_ROOT / "index", description="Where built indexes and the embedding cache live."
+    )
+    models_dir: Path = Field(
+        REPO_ROOT / ".models",
+        description="Cache folder where the packaged models are assembled (ignored by git).",
+    )
+    embedder: str = Field(
+        "e5-small-q4",
+        description="Embedding model: 'e5-small-q4' (the packaged one) or any "
+        "sentence-transformers model path.",
+    )
+    query_prefix: str = Field("query: ", description="Prefix the embedder wants before queries.")
+    passage_prefix: str = Field(
+        "passage: ", description="Prefix the embedder wants before passages."
+    )
+    embed_batch_size: int = Field(16, ge=1, description="Passages embedded per batch.")
+    chunk_size: int = Field(
+        360, ge=50, description="Longest chunk, in characters, before a section is split."
+    )
+    chunk_overlap: int = Field(40, ge=0, description="Characters shared by neighbouring chunks.")
+    subject_terms: list[str] = Field(
+        default_factory=lambda: ["徐汇"],
+        description="Words that mark text as about the subject; page blocks without any are "
+        "dropped as site boilerplate.",
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned by a search.")
+    dense_candidates: int = Field(
+        50, ge=1, description="Candidates taken from each retriever before fusion."
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    year_boost: float = Field(
+        0.6, ge=0, description="Relative score boost for chunks about the question's year."
+    )
+    threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="CPU threads for the models.",
+    )
+    show_progress: bool = Field(True, description="Show progress bars on long work.")
+
+    @field_validator("subject_terms")
+    @classmethod
+    def _non_empty_terms(cls, terms: list[str]) -> list[str]:
+        terms = [t.strip() for t in terms if t.strip()]
+        if not terms:
+            raise ValueError("subject_terms needs at least one word")
+        return terms
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return self
