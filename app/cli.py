@@ -56,8 +56,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from app.embedding import embedder_from_settings
     from app.index import build_index
+    from app.ingest import corpus_files
 
     settings = _settings(args)
+    corpus_files(settings.corpus_dir)  # a missing corpus folder fails before models load
     started = time.perf_counter()
     index = build_index(settings, embedder_from_settings(settings))
     m = index.manifest
@@ -85,7 +87,9 @@ def _print_passages(passages, *, width: int = 240) -> None:
     for rank, p in enumerate(passages, start=1):
         doc = p.chunk
         print(f"[{rank}] {p.doc_title} ({p.delivered or 'undated'}) · {doc.section or '—'}")
-        print(f"    score {p.score:.4f} · years {doc.years} · chars {doc.start}-{doc.end} · {doc.doc_id}")
+        print(
+            f"    score {p.score:.4f} · years {doc.years} · chars {doc.start}-{doc.end} · {doc.doc_id}"
+        )
         text = doc.text if len(doc.text) <= width else doc.text[:width] + "…"
         print(f"    {text}\n")
 
@@ -117,12 +121,18 @@ def cmd_docs(args: argparse.Namespace) -> int:
     service = _service(args)
     docs = [service.document(args.doc_id)] if args.doc_id else service.documents()
     if args.json:
-        print(json.dumps([d.to_dict(with_text=bool(args.doc_id)) for d in docs], ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                [d.to_dict(with_text=bool(args.doc_id)) for d in docs], ensure_ascii=False, indent=1
+            )
+        )
         return 0
     for d in docs:
         years = f"reviews {d.reviewed_years or '—'}, plans {d.planned_years or '—'}"
         print(f"{d.doc_id}  {d.title}")
-        print(f"    {d.kind} · delivered {d.delivered or 'unknown'} · {years} · speaker {d.speaker or '—'}")
+        print(
+            f"    {d.kind} · delivered {d.delivered or 'unknown'} · {years} · speaker {d.speaker or '—'}"
+        )
         print(f"    {len(d.text)} characters · source {d.source or '—'} · file {d.source_file}")
         for note in d.quality:
             print(f"    {'!' if note.severity == 'warning' else '·'} {note.message}")
@@ -130,7 +140,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
     for line in service.index.manifest.dropped_duplicates:
         print(f"dropped duplicate: {line}")
     if service.index.manifest.dropped_boilerplate_blocks:
-        print(f"dropped {service.index.manifest.dropped_boilerplate_blocks} block(s) of site boilerplate")
+        print(
+            f"dropped {service.index.manifest.dropped_boilerplate_blocks} block(s) of site boilerplate"
+        )
     return 0
 
 
@@ -195,7 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="Run a question set and report the metrics.")
     p.add_argument("--questions", default="eval/dev.jsonl", help="JSONL question set.")
-    p.add_argument("--out", default="eval/reports/dev-results.jsonl", help="Where to write per-question results.")
+    p.add_argument(
+        "--out",
+        default="eval/reports/dev-results.jsonl",
+        help="Where to write per-question results.",
+    )
     p.add_argument("--report", default=None, help="Also write a Markdown report here.")
     p.add_argument("--retrieval-only", action="store_true", help="Only measure retrieval.")
     p.set_defaults(func=cmd_eval)
@@ -212,8 +228,14 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from pydantic import ValidationError
+
     try:
         return args.func(args)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"error: invalid settings: {problems}", file=sys.stderr)
+        return 2
     except XuhuiQAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -156,11 +156,16 @@ def convert(e5s1_path: Path, tokenizer_json: Path, out_dir: Path) -> None:
         pad_token_id=0,
     )
     model = BertModel(config, add_pooling_layer=False)
-    state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in _bert_state_dict(header, tensors).items()}
+    state = {
+        k: torch.from_numpy(np.ascontiguousarray(v))
+        for k, v in _bert_state_dict(header, tensors).items()
+    }
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [m for m in missing if not m.endswith("position_ids")]
     if missing or unexpected:
-        raise ValueError(f"E5S1 → BERT mapping incomplete: missing={missing} unexpected={unexpected}")
+        raise ValueError(
+            f"E5S1 → BERT mapping incomplete: missing={missing} unexpected={unexpected}"
+        )
     model.eval()
 
     with tempfile.TemporaryDirectory(dir=out_dir.parent) as tmp:
@@ -184,7 +189,9 @@ def convert(e5s1_path: Path, tokenizer_json: Path, out_dir: Path) -> None:
         )
         transformer = models.Transformer(str(hf_dir), max_seq_length=header.max_positions)
         pooling = models.Pooling(header.hidden, pooling_mode="mean")
-        st_model = SentenceTransformer(modules=[transformer, pooling, models.Normalize()], device="cpu")
+        st_model = SentenceTransformer(
+            modules=[transformer, pooling, models.Normalize()], device="cpu"
+        )
         staged = Path(tmp) / "st"
         st_model.save(str(staged))
         if out_dir.exists():

@@ -63,7 +63,9 @@ def run_eval(
     for qtype in sorted({t for scores in per_type.values() for t in scores}):
         n = sum(1 for i in answerable if i.get("type") == qtype)
         lines.append(
-            f"| {qtype} | {n} | " + " | ".join(f"{per_type[name][qtype]:.3f}" for name in metrics) + " |"
+            f"| {qtype} | {n} | "
+            + " | ".join(f"{per_type[name][qtype]:.3f}" for name in metrics)
+            + " |"
         )
     lines.append("")
     lines.append(f"Search latency: median {latency['median_ms']} ms, p90 {latency['p90_ms']} ms.")

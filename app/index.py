@@ -40,7 +40,11 @@ def tokenize(text: str) -> list[str]:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    return [t for t in (w.strip().lower() for w in jieba.lcut_for_search(text)) if t and _TOKEN_KEEP.search(t)]
+    return [
+        t
+        for t in (w.strip().lower() for w in jieba.lcut_for_search(text))
+        if t and _TOKEN_KEEP.search(t)
+    ]
 
 
 def content_hash(text: str) -> str:
@@ -109,7 +113,11 @@ class HybridIndex:
 
     @property
     def latest_report_year(self) -> int | None:
-        years = [d.delivered_year for d in self.documents.values() if d.kind == "work_report" and d.delivered_year]
+        years = [
+            d.delivered_year
+            for d in self.documents.values()
+            if d.kind == "work_report" and d.delivered_year
+        ]
         return max(years) if years else None
 
     def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
@@ -155,7 +163,9 @@ def embed_chunks(
 ) -> tuple[np.ndarray, int]:
     """Vectors for all chunks; only texts missing from the cache are embedded."""
     keys = [content_hash(c.embedding_text()) for c in chunks]
-    missing = sorted({k: c for k, c in zip(keys, chunks, strict=True) if k not in cache.vectors}.items())
+    missing = sorted(
+        {k: c for k, c in zip(keys, chunks, strict=True) if k not in cache.vectors}.items()
+    )
     for start in range(0, len(missing), batch_size):
         batch = missing[start : start + batch_size]
         vectors = embedder.embed_batch([c.embedding_text() for _, c in batch], kind="passage")
@@ -195,7 +205,10 @@ def build_index(
     cache = EmbeddingCache(settings.index_dir / "cache" / f"{embedder.model_id}.npz")
     todo = len({content_hash(c.embedding_text()) for c in chunks} - set(cache.vectors))
     with tqdm(
-        total=todo, desc="embedding passages", unit="chunk", disable=not settings.show_progress or not todo
+        total=todo,
+        desc="embedding passages",
+        unit="chunk",
+        disable=not settings.show_progress or not todo,
     ) as bar:
         vectors, embedded = embed_chunks(
             chunks, embedder, cache, batch_size=settings.embed_batch_size, progress=bar.update
@@ -218,7 +231,9 @@ def build_index(
         dropped_boilerplate_blocks=len(result.dropped_boilerplate),
         errors=result.errors,
     )
-    index = HybridIndex(chunks, {d.doc_id: d for d in result.documents}, flat_ip_index(vectors), tokens, manifest)
+    index = HybridIndex(
+        chunks, {d.doc_id: d for d in result.documents}, flat_ip_index(vectors), tokens, manifest
+    )
     save_index(index, settings.index_dir)
     return index
 
@@ -234,13 +249,21 @@ def save_index(index: HybridIndex, index_dir: Path) -> Path:
     staging.mkdir()
     with (staging / "chunks.jsonl").open("w", encoding="utf-8") as out:
         for chunk, tokens in zip(index.chunks, index.tokens, strict=True):
-            out.write(json.dumps({"chunk": asdict(chunk), "tokens": tokens}, ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps({"chunk": asdict(chunk), "tokens": tokens}, ensure_ascii=False) + "\n"
+            )
     (staging / "documents.json").write_text(
-        json.dumps([d.to_dict(with_text=True) for d in index.documents.values()], ensure_ascii=False, indent=1),
+        json.dumps(
+            [d.to_dict(with_text=True) for d in index.documents.values()],
+            ensure_ascii=False,
+            indent=1,
+        ),
         encoding="utf-8",
     )
     faiss.write_index(index.dense, str(staging / "dense.faiss"))
-    (staging / "manifest.json").write_text(json.dumps(asdict(index.manifest), ensure_ascii=False, indent=1))
+    (staging / "manifest.json").write_text(
+        json.dumps(asdict(index.manifest), ensure_ascii=False, indent=1)
+    )
     final = builds / build_id
     staging.rename(final)
     link_tmp = index_dir / f".current.{os.getpid()}"
@@ -253,7 +276,9 @@ def save_index(index: HybridIndex, index_dir: Path) -> Path:
 
 
 def _prune_builds(builds: Path, keep: Path, retain: int = 2) -> None:
-    finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
+    finished = sorted(
+        (p for p in builds.iterdir() if not p.name.startswith(".")), key=lambda p: p.name
+    )
     for old in finished[:-retain]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)

@@ -94,7 +94,9 @@ def build_document(
     return doc
 
 
-def ingest_file(path: Path, entry: ManifestEntry, subject_terms: list[str]) -> tuple[list[Document], list[str]]:
+def ingest_file(
+    path: Path, entry: ManifestEntry, subject_terms: list[str]
+) -> tuple[list[Document], list[str]]:
     """Load one file and turn it into one or more documents."""
     raw = loaders.load(path)
     blocks, dropped = split_page(raw, subject_terms)
@@ -133,7 +135,9 @@ def ingest(corpus_dir: Path, subject_terms: list[str]) -> IngestResult:
     result = IngestResult(documents=[])
     for path in corpus_files(corpus_dir):
         try:
-            docs, dropped = ingest_file(path, manifest.get(path.name, ManifestEntry()), subject_terms)
+            docs, dropped = ingest_file(
+                path, manifest.get(path.name, ManifestEntry()), subject_terms
+            )
         except BadInputError as exc:
             log.warning("skipping %s: %s", path.name, exc)
             result.errors.append(str(exc))

@@ -76,12 +76,17 @@ class Retriever:
             factors[i] = factor
         if year_filter is not None:
             about = np.array(
-                [year_filter in c.years or year_filter in c.mentioned_years for c in self.index.chunks]
+                [
+                    year_filter in c.years or year_filter in c.mentioned_years
+                    for c in self.index.chunks
+                ]
             )
             factors[~about] = 0.0
         return factors
 
-    def search(self, question: str, *, k: int | None = None, year: int | None = None) -> SearchResult:
+    def search(
+        self, question: str, *, k: int | None = None, year: int | None = None
+    ) -> SearchResult:
         """The top-k passages for a question, best first."""
         question = question.strip()
         if not question:
@@ -104,6 +109,8 @@ class Retriever:
             chunk = self.index.chunks[i]
             doc = self.index.documents[chunk.doc_id]
             result.passages.append(
-                Passage(chunk=chunk, score=float(fused[i]), doc_title=doc.title, delivered=doc.delivered)
+                Passage(
+                    chunk=chunk, score=float(fused[i]), doc_title=doc.title, delivered=doc.delivered
+                )
             )
         return result

@@ -26,7 +26,9 @@ class QAService:
     def index(self) -> HybridIndex:
         return self._index
 
-    def search(self, question: str, *, k: int | None = None, year: int | None = None) -> SearchResult:
+    def search(
+        self, question: str, *, k: int | None = None, year: int | None = None
+    ) -> SearchResult:
         """Top passages for a question."""
         return self._retriever.search(question, k=k, year=year)
 

@@ -10,11 +10,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGITS = {
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_YEAR = re.compile(r"[二一][〇○零一二三四五六七八九]{3}(?=年)")
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%])")
 _YEAR_ZH = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年(?!度)")
-_YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*(?:-|—|–|到|至|~|～|to|and)\s*((?:19|20)\d{2})")
+_YEAR_RANGE = re.compile(
+    r"((?:19|20)\d{2})\s*(?:年)?\s*(?:-|—|–|到|至|~|～|to|and)\s*((?:19|20)\d{2})"
+)
 _REPORT_YEAR = re.compile(
     r"((?:19|20)\d{2})\s*年?\s*(?:的)?\s*(?:徐汇区?)?(?:区)?(?:人民)?政府工作报告|"
     r"((?:19|20)\d{2})\s*(?:government\s+)?work\s+report|"
@@ -31,8 +46,12 @@ FIVE_YEAR_PLANS = {
     "十四个五年": (2021, 2025),
     "十五个五年": (2026, 2030),
 }
-_ENGLISH_PLANS = {"12th five-year": (2011, 2015), "13th five-year": (2016, 2020),
-                  "14th five-year": (2021, 2025), "15th five-year": (2026, 2030)}
+_ENGLISH_PLANS = {
+    "12th five-year": (2011, 2015),
+    "13th five-year": (2016, 2020),
+    "14th five-year": (2021, 2025),
+    "15th five-year": (2026, 2030),
+}
 _LAST_YEAR = re.compile(r"去年|上一年|last year|previous year", re.IGNORECASE)
 _THIS_YEAR = re.compile(r"今年|this year", re.IGNORECASE)
 

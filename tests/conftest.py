@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings
+from tests.fakes import HashEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_REPORT = """上海市徐汇区 区长 张 三
+2023年工作回顾
+一年来,全区经济社会发展总体平稳、稳中有进。新增跨国公司地区总部11家,累计总量保持中心城区第一。预计全年实到外资17.1亿美元,同比增长37.3%。
+(一)科技创新
+集聚人工智能企业1500余家,备案大模型83个。
+2024年主要任务
+(一)稳增长
+固定资产投资总额增长10%。新增各类绿地8公顷。
+"""
+
+
+@pytest.fixture
+def sample_corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report2024.txt").write_text(SAMPLE_REPORT, encoding="utf-8")
+    (corpus / "manifest.toml").write_text(
+        '["report2024.txt"]\ntitle = "2024年徐汇区政府工作报告"\nkind = "work_report"\ndelivered = "2024-01-10"\n',
+        encoding="utf-8",
+    )
+    return corpus
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sample_corpus: Path) -> Settings:
+    return Settings(
+        corpus_dir=sample_corpus,
+        index_dir=tmp_path / "index",
+        models_dir=tmp_path / "models",
+        show_progress=False,
+        chunk_size=120,
+        chunk_overlap=10,
+    )
+
+
+@pytest.fixture
+def fake_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("real") / "corpus"
+    shutil.copytree(REPO / "corpus", target)
+    return target

@@ -1,0 +1,59 @@
+import os
+
+import pytest
+
+from app.errors import IndexMissingError
+from app.index import build_index, load_index, tokenize
+
+pytestmark = pytest.mark.unit
+
+
+def test_build_persist_and_load(settings, fake_embedder):
+    index = build_index(settings, fake_embedder)
+    assert index.manifest.n_documents == 1 and index.manifest.n_chunks == len(index.chunks) > 1
+    loaded = load_index(settings.index_dir)
+    assert [c.chunk_id for c in loaded.chunks] == [c.chunk_id for c in index.chunks]
+    assert loaded.dense.ntotal == len(index.chunks)
+    assert loaded.documents["report2024"].delivered == "2024-01-10"
+    assert (settings.index_dir / "current").is_symlink()
+
+
+def test_reindex_after_adding_a_document_embeds_only_its_chunks(settings, fake_embedder):
+    first = build_index(settings, fake_embedder)
+    assert fake_embedder.embedded == first.manifest.n_chunks
+    (settings.corpus_dir / "news.txt").write_text(
+        "徐汇区10个重点项目集中开工,总投资规模超300亿元。\n2022-01-19\n", encoding="utf-8"
+    )
+    second = build_index(settings, fake_embedder)
+    new_chunks = second.manifest.n_chunks - first.manifest.n_chunks
+    assert new_chunks >= 1
+    assert second.manifest.embedded_now == new_chunks
+    assert fake_embedder.embedded == first.manifest.n_chunks + new_chunks
+
+
+def test_a_failed_build_leaves_the_previous_index_serving(settings, fake_embedder):
+    build_index(settings, fake_embedder)
+    before = os.readlink(settings.index_dir / "current")
+
+    class Broken:
+        model_id = fake_embedder.model_id
+        dim = fake_embedder.dim
+
+        def embed_batch(self, texts, *, kind):
+            raise RuntimeError("model crashed")
+
+    (settings.corpus_dir / "new.txt").write_text("徐汇区新增绿地8公顷。", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        build_index(settings, Broken())
+    assert os.readlink(settings.index_dir / "current") == before
+    assert load_index(settings.index_dir).manifest.n_documents == 1
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(IndexMissingError, match="xuhui-qa index"):
+        load_index(tmp_path)
+
+
+def test_tokenize_drops_punctuation_and_lowercases():
+    tokens = tokenize("新增跨国公司地区总部11家，AI大厦。")
+    assert "跨国公司" in tokens and "ai" in tokens and "，" not in tokens

@@ -1,0 +1,78 @@
+import pytest
+
+from app import loaders
+from app.errors import UnreadableDocumentError
+
+pytestmark = pytest.mark.unit
+
+
+def _minimal_pdf(text: str) -> bytes:
+    """A one-page PDF with a Helvetica text line, written by hand (no PDF library needed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
+def test_txt_in_gb18030_is_decoded(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_bytes("徐汇区政府工作报告".encode("gb18030"))
+    assert loaders.load(path) == "徐汇区政府工作报告"
+
+
+def test_html_keeps_visible_text_only(tmp_path):
+    path = tmp_path / "r.html"
+    path.write_text(
+        "<html><script>alert(1)</script><body><h1>徐汇</h1><p>新增绿地8公顷。</p></body></html>"
+    )
+    text = loaders.load(path)
+    assert "新增绿地8公顷。" in text and "alert" not in text
+
+
+def test_pdf_text_layer(tmp_path):
+    path = tmp_path / "r.pdf"
+    path.write_bytes(_minimal_pdf("Xuhui 2024 report"))
+    assert "Xuhui 2024 report" in loaders.load(path)
+
+
+def test_docx_paragraphs(tmp_path):
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("2024年主要任务", level=1)
+    doc.add_paragraph("固定资产投资总额增长10%。")
+    path = tmp_path / "r.docx"
+    doc.save(path)
+    assert loaders.load(path).split("\n") == ["2024年主要任务", "固定资产投资总额增长10%。"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("broken.pdf", b"%PDF-1.4 this is not a pdf", "PDF"),
+        ("empty.txt", b"   \n", "empty"),
+        ("broken.docx", b"not a zip", "docx"),
+        ("notes.xlsx", b"x", "unsupported"),
+    ],
+)
+def test_bad_files_get_a_clear_error(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UnreadableDocumentError, match=message):
+        loaders.load(path)

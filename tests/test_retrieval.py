@@ -1,0 +1,41 @@
+import pytest
+
+from app.errors import BadInputError
+from app.index import build_index
+from app.retrieval import Retriever, chinese_share
+
+pytestmark = pytest.mark.unit
+
+
+def retriever(settings, fake_embedder):
+    return Retriever(build_index(settings, fake_embedder), fake_embedder, settings)
+
+
+def test_lexical_match_finds_the_figure(settings, fake_embedder):
+    result = retriever(settings, fake_embedder).search("新增跨国公司地区总部多少家", k=1)
+    assert "11家" in result.passages[0].chunk.text
+
+
+def test_year_decides_between_review_and_plan(settings, fake_embedder):
+    r = retriever(settings, fake_embedder)
+    plan = r.search("2024年固定资产投资总额增长目标", k=1).passages[0]
+    assert plan.chunk.years == [2024] and "10%" in plan.chunk.text
+    review = r.search("2023年人工智能企业集聚多少家", k=1).passages[0]
+    assert review.chunk.years == [2023] and "1500" in review.chunk.text
+
+
+def test_year_filter_keeps_only_that_year(settings, fake_embedder):
+    result = retriever(settings, fake_embedder).search("增长", k=10, year=2024)
+    assert result.passages and all(
+        2024 in p.chunk.years or 2024 in p.chunk.mentioned_years for p in result.passages
+    )
+
+
+def test_empty_question_is_rejected(settings, fake_embedder):
+    with pytest.raises(BadInputError):
+        retriever(settings, fake_embedder).search("   ")
+
+
+def test_chinese_share():
+    assert chinese_share("2023年新增多少跨国公司地区总部") == 1.0
+    assert chinese_share("How many talent apartments were added in 2023?") == 0.0

@@ -1,0 +1,41 @@
+import pytest
+
+from app.years import mentioned_years, parse_question_years, plan_period
+
+pytestmark = pytest.mark.unit
+
+
+def test_explicit_year():
+    assert parse_question_years("2023年新增多少跨国公司地区总部", 2026).years == [2023]
+
+
+def test_report_named_by_its_year():
+    q = parse_question_years("2024年政府工作报告提出的GDP增长目标", 2026)
+    assert q.report_year == 2024 and q.years == [2024]
+    q = parse_question_years("What target was set in Xuhui's 2024 government work report?", 2026)
+    assert q.report_year == 2024
+
+
+def test_last_year_is_relative_to_the_named_or_latest_report():
+    assert parse_question_years("去年新增多少家企业", 2026).years == [2025]
+    assert parse_question_years("2024年政府工作报告说去年GDP增长多少", 2026).years == [2023]
+
+
+def test_five_year_plan_and_ranges():
+    assert parse_question_years("十四五期间新建多少绿地", 2026).years == [
+        2021,
+        2022,
+        2023,
+        2024,
+        2025,
+    ]
+    assert parse_question_years("2017到2021这五年", 2026).years == [2017, 2018, 2019, 2020, 2021]
+    assert plan_period("14th Five-Year Plan") == (2021, 2025)
+
+
+def test_award_edition_is_not_the_year_asked_about():
+    assert parse_question_years("获得2022年度上海市科学技术奖的共有多少项", 2026).years == []
+
+
+def test_mentioned_years_reads_chinese_numerals():
+    assert mentioned_years("二〇二四年主要任务;2023年完成") == [2023, 2024]
