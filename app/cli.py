@@ -117,6 +117,48 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_answer_details(answer) -> None:
+    if answer.source_note:
+        print(answer.source_note)
+    for c in answer.citations:
+        print(f"  [{c['n']}] {c['title']} · {c['section'] or '—'} · chars {c['start']}-{c['end']}")
+        print(f"      {c['quote']}")
+    t = answer.timings
+    print(
+        f"({t['total_ms'] / 1000:.1f} s: retrieval {t['retrieval_ms']:.0f} ms, answer {t['generation_ms'] / 1000:.1f} s)"
+    )
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    question = _question(args.question)
+    service = _service(args)
+    if args.json:
+        print(
+            json.dumps(
+                service.ask(question, mode=args.mode, year=args.year).to_dict(),
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return 0
+    streamed = []
+    answer = None
+    for kind, payload in service.ask_stream(question, mode=args.mode, year=args.year):
+        if kind == "token":
+            streamed.append(payload)
+            print(payload, end="", flush=True)
+        else:
+            answer = payload
+    if streamed:
+        print()
+    if answer.verification.get("repaired") or not streamed:
+        if streamed:
+            print(f"(not verified: {'; '.join(answer.verification['problems'])}; corrected to:)")
+        print(answer.answer)
+    _print_answer_details(answer)
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     service = _service(args)
     docs = [service.document(args.doc_id)] if args.doc_id else service.documents()
@@ -155,6 +197,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         out=Path(args.out),
         report=Path(args.report) if args.report else None,
         retrieval_only=args.retrieval_only,
+        mode=args.mode,
     )
 
 
@@ -200,6 +243,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="Print JSON.")
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("ask", help="Answer a question with cited passages (streams the answer).")
+    p.add_argument("question")
+    p.add_argument(
+        "--mode",
+        choices=["llm", "extractive"],
+        default=None,
+        help=fields["answer_mode"].description,
+    )
+    p.add_argument("--year", type=int, default=None, help="Only passages about this year.")
+    p.add_argument("--json", action="store_true", help="Print the full structure as JSON.")
+    p.set_defaults(func=cmd_ask)
+
     p = sub.add_parser("docs", help="Documents, their metadata and quality warnings.")
     p.add_argument("doc_id", nargs="?", help="Show one document (with --json: its cleaned text).")
     p.add_argument("--json", action="store_true", help="Print JSON.")
@@ -214,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--report", default=None, help="Also write a Markdown report here.")
     p.add_argument("--retrieval-only", action="store_true", help="Only measure retrieval.")
+    p.add_argument("--mode", choices=["llm", "extractive"], default=None, help="Answer mode.")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="Start the service on the shipped corpus.")

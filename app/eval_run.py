@@ -4,12 +4,77 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from pathlib import Path
 
-from app.evaluation import by_type, latency_summary, load_questions, recall_at_k
+from app.evaluation import (
+    answer_accuracy,
+    by_type,
+    citation_accuracy,
+    false_refusal_rate,
+    latency_summary,
+    load_questions,
+    recall_at_k,
+    refusal_accuracy,
+)
 from app.service import QAService
+from app.verification import contains_number, numbers_in, strip_markers
 
 RECALL_KS = (1, 3, 5, 10)
+
+
+def _row_from_search(service: QAService, item: dict) -> dict:
+    started = time.perf_counter()
+    result = service.search(item["question"], k=10)
+    latency = (time.perf_counter() - started) * 1000
+    return {
+        "answer": "",
+        "refused": False,
+        "citations": [],
+        "retrieved": [p.to_dict() for p in result.passages],
+        "latency_ms": round(latency, 1),
+    }
+
+
+def _row_from_answer(service: QAService, item: dict, mode: str | None) -> dict:
+    started = time.perf_counter()
+    answer = service.ask(item["question"], mode=mode)
+    latency = (time.perf_counter() - started) * 1000
+    return {
+        "answer": answer.answer,
+        "refused": answer.refused,
+        "citations": answer.citations,
+        "retrieved": answer.retrieved[:10],
+        "source_note": answer.source_note,
+        "verification": answer.verification,
+        "latency_ms": round(latency, 1),
+    }
+
+
+def unsupported_numbers(row: dict, question: str) -> list[str]:
+    """Numbers in an answer that none of its cited passages contains (should be none)."""
+    cited = [c["text"] for c in row["citations"]]
+    exempt = set(numbers_in(question)) | {str(y) for c in row["citations"] for y in c["years"]}
+    exempt |= {str(n) for n in range(1, 11)}
+    return [
+        n
+        for n in numbers_in(strip_markers(row["answer"]))
+        if n not in exempt and not any(contains_number(t, n) for t in cited)
+    ]
+
+
+def _table(items: list[dict], metrics: dict[str, dict]) -> list[str]:
+    lines = ["| type | n | " + " | ".join(metrics) + " |", "|---|---|" + "---|" * len(metrics)]
+    overall = " | ".join(f"{m['score']:.3f}" for m in metrics.values())
+    lines.append(f"| **all** | {len(items)} | {overall} |")
+    per_type = {name: by_type(items, m["individual_scores"]) for name, m in metrics.items()}
+    for qtype in sorted({i.get("type", "untyped") for i in items}):
+        n = sum(1 for i in items if i.get("type") == qtype)
+        cells = [
+            f"{per_type[name][qtype]:.3f}" if qtype in per_type[name] else "–" for name in metrics
+        ]
+        lines.append(f"| {qtype} | {n} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def run_eval(
@@ -18,7 +83,8 @@ def run_eval(
     questions: Path,
     out: Path,
     report: Path | None = None,
-    retrieval_only: bool = True,
+    retrieval_only: bool = False,
+    mode: str | None = None,
 ) -> int:
     """Write one JSON result per question to `out`, print the metrics, optionally a report."""
     from tqdm import tqdm
@@ -26,21 +92,13 @@ def run_eval(
     items = load_questions(questions)
     rows = []
     for item in tqdm(items, desc="questions", disable=not service.settings.show_progress):
-        started = time.perf_counter()
-        result = service.search(item["question"], k=10)
-        latency = (time.perf_counter() - started) * 1000
-        retrieved = [p.to_dict() for p in result.passages]
+        row = (
+            _row_from_search(service, item)
+            if retrieval_only
+            else _row_from_answer(service, item, mode)
+        )
         rows.append(
-            {
-                "id": item["id"],
-                "question": item["question"],
-                "type": item.get("type"),
-                "answer": "",
-                "refused": False,
-                "citations": [],
-                "retrieved": retrieved,
-                "latency_ms": round(latency, 1),
-            }
+            {"id": item["id"], "question": item["question"], "type": item.get("type"), **row}
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as sink:
@@ -48,33 +106,42 @@ def run_eval(
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     texts = [[p["text"] for p in row["retrieved"]] for row in rows]
-    metrics = {f"recall@{k}": recall_at_k(items, texts, k) for k in RECALL_KS}
+    recall = {f"recall@{k}": recall_at_k(items, texts, k) for k in RECALL_KS}
     latency = latency_summary([row["latency_ms"] for row in rows])
-    lines = [f"# Evaluation of {questions} ({len(items)} questions)", ""]
-    lines.append("| type | n | " + " | ".join(metrics) + " |")
-    lines.append("|---|---|" + "---|" * len(metrics))
-    answerable = [i for i in items if i.get("evidence") is not None]
+    used_mode = "retrieval only" if retrieval_only else (mode or service.settings.answer_mode)
+    lines = [f"# Evaluation of {questions} ({len(items)} questions, {used_mode})", ""]
+    if not retrieval_only:
+        answers = {
+            "answer_acc": answer_accuracy(items, rows),
+            "citation_acc": citation_accuracy(items, rows),
+            "refusal_acc": refusal_accuracy(items, rows),
+            "false_refusal": false_refusal_rate(items, rows),
+        }
+        lines += ["## Answers", ""] + _table(items, answers) + [""]
+        repairs = Counter(str(r["verification"].get("repaired")) for r in rows)
+        unsupported = {r["id"]: unsupported_numbers(r, r["question"]) for r in rows}
+        unsupported = {k: v for k, v in unsupported.items() if v}
+        wrong = [
+            i["id"]
+            for i, s in zip(items, answers["answer_acc"]["individual_scores"], strict=True)
+            if s == 0.0
+        ]
+        lines += [
+            f"Verification outcomes: {dict(repairs)} (None = the model's answer passed as is).",
+            f"Answers with a number no cited passage contains: {unsupported or 'none'}.",
+            f"Wrong or refused answerable questions: {', '.join(wrong) or 'none'}.",
+            "",
+        ]
+    lines += ["## Retrieval", ""] + _table(items, recall) + [""]
     lines.append(
-        f"| **all** | {len(answerable)} | "
-        + " | ".join(f"{m['score']:.3f}" for m in metrics.values())
-        + " |"
+        f"Latency per question: median {latency['median_ms']} ms, p90 {latency['p90_ms']} ms."
     )
-    per_type = {name: by_type(items, m["individual_scores"]) for name, m in metrics.items()}
-    for qtype in sorted({t for scores in per_type.values() for t in scores}):
-        n = sum(1 for i in answerable if i.get("type") == qtype)
-        lines.append(
-            f"| {qtype} | {n} | "
-            + " | ".join(f"{per_type[name][qtype]:.3f}" for name in metrics)
-            + " |"
-        )
-    lines.append("")
-    lines.append(f"Search latency: median {latency['median_ms']} ms, p90 {latency['p90_ms']} ms.")
     misses = [
         item["id"]
-        for item, score in zip(items, metrics["recall@5"]["individual_scores"], strict=True)
+        for item, score in zip(items, recall["recall@5"]["individual_scores"], strict=True)
         if score == 0.0
     ]
-    lines.append(f"Missed at 5: {', '.join(misses) or 'none'}.")
+    lines.append(f"Evidence missed in the top 5: {', '.join(misses) or 'none'}.")
     text = "\n".join(lines)
     print(text)
     if report:

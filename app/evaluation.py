@@ -65,6 +65,80 @@ def recall_at_k(items: list[dict], retrieved: list[list[str]], k: int) -> dict:
     return {"individual_scores": scores, "score": sum(counted) / len(counted) if counted else 0.0}
 
 
+_MARKERS = re.compile(r"\[\s*\d+(?:\s*[,，、]\s*\d+)*\s*\]")
+
+
+def normalise_answer(text: str) -> str:
+    """NFKC (full-width → ASCII), citation markers and thousands separators removed."""
+    import unicodedata
+
+    text = _MARKERS.sub("", unicodedata.normalize("NFKC", text))
+    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
+
+
+def includes(answer: str, expected: str) -> bool:
+    """Whether the answer contains the expected string; a bare number only as a whole number."""
+    answer_n, expected_n = normalise_answer(answer), normalise_answer(expected)
+    if re.fullmatch(r"\d+(?:\.\d+)?", expected_n):
+        return re.search(rf"(?<![\d.]){re.escape(expected_n)}(?![\d]|\.\d)", answer_n) is not None
+    return expected_n.lower() in answer_n.lower()
+
+
+def answer_correct(answer: str, refused: bool, must_include: list[list[str]]) -> bool:
+    """Every must_include group matched by at least one of its strings; a refusal never matches."""
+    if refused or not must_include:
+        return False
+    return all(any(includes(answer, option) for option in group) for group in must_include)
+
+
+def answer_accuracy(items: list[dict], rows: list[dict]) -> dict:
+    """Share of answerable questions answered correctly."""
+    scores = [
+        None
+        if evidence_spans(i) is None
+        else float(answer_correct(r["answer"], r["refused"], i.get("must_include") or []))
+        for i, r in zip(items, rows, strict=True)
+    ]
+    counted = [s for s in scores if s is not None]
+    return {"individual_scores": scores, "score": sum(counted) / len(counted) if counted else 0.0}
+
+
+def citation_accuracy(items: list[dict], rows: list[dict]) -> dict:
+    """Share of correct answers whose cited passages cover every evidence span."""
+    scores: list[float | None] = []
+    for item, row in zip(items, rows, strict=True):
+        spans = evidence_spans(item)
+        if spans is None or not answer_correct(
+            row["answer"], row["refused"], item.get("must_include") or []
+        ):
+            scores.append(None)
+            continue
+        cited = [c["text"] for c in row["citations"]]
+        scores.append(float(all(any(covers(t, s) for t in cited) for s in spans)))
+    counted = [s for s in scores if s is not None]
+    return {"individual_scores": scores, "score": sum(counted) / len(counted) if counted else 0.0}
+
+
+def refusal_accuracy(items: list[dict], rows: list[dict]) -> dict:
+    """Share of unanswerable questions (evidence null) that were refused."""
+    scores = [
+        float(r["refused"]) if evidence_spans(i) is None else None
+        for i, r in zip(items, rows, strict=True)
+    ]
+    counted = [s for s in scores if s is not None]
+    return {"individual_scores": scores, "score": sum(counted) / len(counted) if counted else 0.0}
+
+
+def false_refusal_rate(items: list[dict], rows: list[dict]) -> dict:
+    """Share of answerable questions that were refused."""
+    scores = [
+        None if evidence_spans(i) is None else float(r["refused"])
+        for i, r in zip(items, rows, strict=True)
+    ]
+    counted = [s for s in scores if s is not None]
+    return {"individual_scores": scores, "score": sum(counted) / len(counted) if counted else 0.0}
+
+
 def load_questions(path: Path) -> list[dict]:
     """Read a JSONL question set; each line needs at least `id` and `question`."""
     if not path.is_file():

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
+from app import assets
+from app.answering import Answer, Answerer, Mode
 from app.embedding import Embedder, embedder_from_settings
 from app.errors import BadInputError
 from app.index import HybridIndex, build_index, load_index
+from app.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
 from app.retrieval import Retriever, SearchResult
 from app.schema import Document
 from app.settings import Settings
@@ -15,11 +20,15 @@ from app.settings import Settings
 class QAService:
     """What the CLI and the web edge call: search, documents, (re)indexing."""
 
-    def __init__(self, settings: Settings, index: HybridIndex, embedder: Embedder) -> None:
+    def __init__(
+        self, settings: Settings, index: HybridIndex, embedder: Embedder, llm: LLM | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.llm = llm
         self._index = index
         self._retriever = Retriever(index, embedder, settings)
+        self._answerer = Answerer(self._retriever, llm, settings)
         self._swap_lock = threading.Lock()
 
     @property
@@ -31,6 +40,16 @@ class QAService:
     ) -> SearchResult:
         """Top passages for a question."""
         return self._retriever.search(question, k=k, year=year)
+
+    def ask(self, question: str, *, mode: Mode | None = None, year: int | None = None) -> Answer:
+        """A verified answer with citations (or a refusal that says what is nearby)."""
+        return self._answerer.ask(question, mode=mode, year=year)
+
+    def ask_stream(
+        self, question: str, *, mode: Mode | None = None, year: int | None = None
+    ) -> Iterator[tuple[str, object]]:
+        """("token", text) pieces while the model writes, then ("answer", Answer)."""
+        return self._answerer.ask_stream(question, mode=mode, year=year)
 
     def documents(self) -> list[Document]:
         return list(self._index.documents.values())
@@ -47,21 +66,37 @@ class QAService:
         with self._swap_lock:
             self._index = index
             self._retriever = Retriever(index, self.embedder, self.settings)
+            self._answerer = Answerer(self._retriever, self.llm, self.settings)
         return index
+
+
+def llm_from_settings(settings: Settings) -> LLM:
+    """The configured answering model (loaded lazily, on the first question)."""
+    if settings.llm_backend == "openai":
+        return OpenAICompatibleLLM(
+            settings.openai_base_url, settings.openai_model, api_key=settings.openai_api_key
+        )
+    if settings.llm_model in assets.LLM_SPECS:
+        path = assets.gguf_path(settings.models_dir, settings.llm_model)
+    else:
+        path = Path(settings.llm_model)
+    return LlamaCppLLM(path, n_ctx=settings.llm_n_ctx, n_threads=settings.threads)
 
 
 def build_service(
     settings: Settings | None = None,
     *,
     embedder: Embedder | None = None,
+    llm: LLM | None = None,
     build_if_missing: bool = False,
 ) -> QAService:
-    """Assemble the service from settings; fakes may replace the embedder."""
+    """Assemble the service from settings; fakes may replace the embedder and the LLM."""
     settings = settings or Settings()
     embedder = embedder or embedder_from_settings(settings)
+    llm = llm or llm_from_settings(settings)
     current = settings.index_dir / "current" / "manifest.json"
     if build_if_missing and not current.is_file():
         index = build_index(settings, embedder)
     else:
         index = load_index(settings.index_dir)
-    return QAService(settings, index, embedder)
+    return QAService(settings, index, embedder, llm)

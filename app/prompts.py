@@ -1,0 +1,46 @@
+"""Prompts are files: `prompts/*.j2` rendered by name (a missing variable raises), and
+the worked examples in `prompts/examples.json` as data."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from app.errors import XuhuiQAError
+
+
+class PromptError(XuhuiQAError):
+    """A prompt template is missing or was rendered without one of its variables."""
+
+
+@lru_cache(maxsize=8)
+def _environment(prompts_dir: Path):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(
+        loader=FileSystemLoader(str(prompts_dir)),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+
+
+def render(prompts_dir: Path, name: str, **variables: object) -> str:
+    """Render prompts/<name>.j2; every variable the template uses must be given."""
+    from jinja2 import TemplateNotFound, UndefinedError
+
+    try:
+        return _environment(prompts_dir).get_template(f"{name}.j2").render(**variables).strip()
+    except TemplateNotFound as exc:
+        raise PromptError(f"prompt template {name}.j2 not found in {prompts_dir}") from exc
+    except UndefinedError as exc:
+        raise PromptError(f"prompt {name}.j2: {exc.message}") from exc
+
+
+def load_examples(prompts_dir: Path) -> list[dict]:
+    """The worked examples shown to the model before every question."""
+    path = prompts_dir / "examples.json"
+    if not path.is_file():
+        return []
+    return json.loads(path.read_text(encoding="utf-8"))

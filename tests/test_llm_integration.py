@@ -1,0 +1,101 @@
+"""The LLM backends with the real small model (Qwen2.5-Coder-0.5B): in-process, and
+through an OpenAI-compatible server started as a separate process on loopback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from app import assets
+from app.llm import LlamaCppLLM, OpenAICompatibleLLM, complete_text
+from app.service import QAService
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+MESSAGES = [
+    {"role": "system", "content": "只根据资料回答，数字照抄。"},
+    {"role": "user", "content": "资料：[1]新增跨国公司地区总部11家、外资研发中心1家。\n问题：新增多少跨国公司地区总部？"},
+]
+
+
+@pytest.fixture(scope="session")
+def small_model(real_settings):
+    path = assets.gguf_path(real_settings.models_dir, "qwen2.5-coder-0.5b")
+    if not path.is_file():
+        pytest.fail("the small model is not assembled: run `make models`")
+    return path
+
+
+def test_local_backend_generates_and_streams(small_model):
+    llm = LlamaCppLLM(small_model, n_ctx=1024, n_threads=2)
+    assert "11" in complete_text(llm, MESSAGES, max_tokens=40)
+    pieces = list(llm.complete(MESSAGES, stream=True, max_tokens=40))
+    assert len(pieces) > 1 and "11" in "".join(pieces)
+
+
+def test_pipeline_with_the_small_model_returns_a_verified_answer(small_model, real_settings, real_index, real_embedder):
+    service = QAService(real_settings, real_index, real_embedder, LlamaCppLLM(small_model, n_threads=2))
+    answer = service.ask("2023年新增多少跨国公司地区总部")
+    # Whatever the small model wrote, what is returned is verified: the figure from the
+    # 2024 report's review of 2023, cited.
+    assert "11" in answer.answer and not answer.refused
+    assert any("新增跨国公司地区总部11家" in c["text"] for c in answer.citations)
+    unanswerable = service.ask("2025年徐汇区居民人均可支配收入是多少")
+    assert unanswerable.refused
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server(small_model):
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(small_model), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "1024", "--n_threads", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail("llama_cpp.server exited at start-up")
+            try:
+                urllib.request.urlopen(f"{base}/models", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not start within 120 s")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_openai_compatible_backend_against_a_real_server(llama_server):
+    llm = OpenAICompatibleLLM(llama_server, "qwen2.5-coder-0.5b")
+    assert "11" in complete_text(llm, MESSAGES, max_tokens=40)
+    pieces = list(llm.complete(MESSAGES, stream=True, max_tokens=40))
+    assert len(pieces) > 1 and "11" in "".join(pieces)
+
+
+def test_openai_compatible_backend_reports_an_unreachable_server():
+    from app.llm import LLMError
+
+    llm = OpenAICompatibleLLM(f"http://127.0.0.1:{_free_port()}/v1", "none", timeout=2)
+    with pytest.raises(LLMError, match="failed"):
+        complete_text(llm, MESSAGES)

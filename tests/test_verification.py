@@ -1,0 +1,62 @@
+import pytest
+
+from app.context import ContextPassage, Sentence
+from app.schema import Chunk, Passage
+from app.verification import citation_numbers, contains_number, is_refusal, numbers_in, verify
+from app.years import YearQuery
+
+pytestmark = pytest.mark.unit
+
+
+def context_passage(n: int, text: str, years: list[int], phase: str = "review") -> ContextPassage:
+    chunk = Chunk(
+        chunk_id=f"c{n}", doc_id="d", title="2024年报告", heading_path=[], text=text, start=0,
+        end=len(text), years=years, phase=phase, mentioned_years=[],
+    )
+    passage = Passage(chunk=chunk, score=1.0, doc_title="2024年报告", delivered="2024-01-10")
+    return ContextPassage(n=n, passage=passage, sentences=[Sentence(text, 0, len(text))])
+
+
+CONTEXT = [
+    context_passage(1, "新增跨国公司地区总部11家、外资研发中心1家。预计全年实到外资17.1亿美元，同比增长37.3%。", [2023]),
+    context_passage(2, "地区生产总值增长5.5%左右。", [2024], "plan"),
+]
+TERMS = {"跨国公司": 3.0, "地区总部": 3.0, "新增": 1.0}
+
+
+def test_markers_and_numbers():
+    assert citation_numbers("11家[1]，另见[2, 1]。") == [1, 2]
+    assert numbers_in("共1,500余家，增长５.５%") == ["1500", "5.5"]
+    assert contains_number("增长11.5%", "11") is False
+    assert contains_number("总部11家", "11") is True
+
+
+def test_a_supported_answer_passes():
+    result = verify("2023年新增跨国公司地区总部11家[1]。", "2023年新增多少跨国公司地区总部", CONTEXT, YearQuery(years=[2023]), TERMS)
+    assert result.ok, result.problems
+    assert result.cited == [1]
+
+
+def test_a_number_that_no_cited_passage_holds_fails():
+    result = verify("新增跨国公司地区总部12家[1]。", "q", CONTEXT, YearQuery(), TERMS)
+    assert not result.ok and "12" in result.problems[0]
+
+
+def test_a_figure_about_something_else_fails():
+    result = verify("2023年GDP为17.1亿美元[1]。", "2023年徐汇区GDP是多少", CONTEXT, YearQuery(years=[2023]), {"gdp": 5.0})
+    assert not result.ok and "none of the question's terms" in result.problems[0]
+
+
+def test_citing_a_passage_that_was_not_given_fails():
+    assert not verify("11家[3]。", "q", CONTEXT, YearQuery(), {}).ok
+
+
+def test_a_passage_about_another_year_fails():
+    result = verify("地区生产总值增长5.5%左右[2]。", "2023年地区生产总值增长多少", CONTEXT, YearQuery(years=[2023]), {"地区生产总值": 2.0})
+    assert not result.ok and "about [2023]" in result.problems[0]
+
+
+def test_refusals_are_recognised():
+    assert is_refusal("报告中未提及2025年的数据。")
+    assert is_refusal("The reports do not say.")
+    assert not is_refusal("新增11家[1]。")
