@@ -19,11 +19,11 @@ from app.llm import LLM, Message
 from app.prompts import load_examples, render
 from app.retrieval import Retriever, chinese_share
 from app.settings import Settings
-from app.verification import citation_numbers, is_refusal, verify
+from app.verification import citation_numbers, is_refusal, recite, verify
 from app.years import YearQuery
 
 Mode = Literal["llm", "extractive"]
-MIN_COVERAGE = 0.2  # a Chinese question none of whose key terms is in the passages is not answered
+MIN_COVERAGE = 0.1  # a Chinese question whose key terms are (nearly) absent is not answered
 
 
 @dataclass
@@ -61,7 +61,8 @@ def year_hint(years: YearQuery) -> str:
         return f"问题问的是{years.report_year}年政府工作报告，即{years.report_year}年的目标任务或该报告回顾的{years.report_year - 1}年"
     if years.years:
         listed = "、".join(f"{y}年" for y in years.years)
-        return f"问题问的是{listed}"
+        kind = "的目标任务" if years.wants_plan else "实际完成的情况（不是目标）"
+        return f"问题问的是{listed}{kind}"
     return ""
 
 
@@ -159,6 +160,17 @@ class Answerer:
         )
         return messages
 
+    @staticmethod
+    def _repair(raw, question, context, years, terms, idf, english) -> tuple[str, bool, str]:
+        """A failed answer: re-cite it, else quote the best sentences, else refuse."""
+        recited = recite(raw, context)
+        if recited != raw and verify(recited, question, context, years, terms, idf=idf).ok:
+            return recited, False, "recited"
+        fallback = extractive_answer(context)
+        if fallback and verify(fallback, question, context, years, terms, idf=idf, quoted=True).ok:
+            return fallback, False, "extractive"
+        return refusal_text(question, context, english), True, "refusal"
+
     def ask(self, question: str, *, mode: Mode | None = None, year: int | None = None) -> Answer:
         """The verified answer, all at once."""
         answer = None
@@ -180,20 +192,19 @@ class Answerer:
         question = result.question
         english = chinese_share(question) < 0.5
         index = self.retriever.index
+        idf = getattr(index.bm25, "idf", None)
         context = select_context(
             question,
             result.passages,
             result.years,
             max_chars=self.settings.context_chars,
             max_passages=self.settings.context_passages,
-            idf=getattr(index.bm25, "idf", None),
+            idf=idf,
             embedder=self.retriever.embedder,
             english=english,
         )
         retrieved_at = time.perf_counter()
-        terms = (
-            {} if english else term_weights(key_terms(question), getattr(index.bm25, "idf", None))
-        )
+        terms = {} if english else term_weights(key_terms(question), idf)
         best_coverage = max((s.coverage for c in context for s in c.sentences), default=0.0)
         relevant = bool(context) and (english or best_coverage >= MIN_COVERAGE)
 
@@ -205,7 +216,11 @@ class Answerer:
             repaired = "nothing relevant retrieved"
         elif mode == "extractive":
             text = extractive_answer(context) or ""
-            check = verify(text, question, context, result.years, terms) if text else None
+            check = (
+                verify(text, question, context, result.years, terms, idf=idf, quoted=True)
+                if text
+                else None
+            )
             refused = not text or not check.ok
             if refused:
                 text = refusal_text(question, context, english)

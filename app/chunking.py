@@ -226,7 +226,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
                     end=end,
                     years=list(section.years),
                     phase=section.phase,  # type: ignore[arg-type]
-                    mentioned_years=mentioned_years(text),
+                    mentioned_years=mentioned_years(text, doc.delivered_year),
                 )
             )
     return chunks

@@ -24,8 +24,64 @@ _NUMERIC_ASK = re.compile(
     r"多少|几|多大|多高|比例|比重|增速|增长|排名|how many|how much|what (?:was|is) the|rate|rank|percent",
     re.I,
 )
+# Abbreviations readers use for the reports' own terms.
+SYNONYMS = {"gdp": "地区生产总值"}
 STOP_TERMS = frozenset(
-    ["徐汇", "徐汇区", "上海", "上海市", "全区", "区", "多少", "几", "几个", "几家", "是", "的", "了", "和", "与", "及", "在", "有", "哪", "哪些", "哪个", "哪家", "哪部", "什么", "怎么", "如何", "年", "分别", "一共", "共", "是否", "吗", "呢", "提出", "报告", "政府", "工作", "政府工作报告", "达到", "多", "大概", "大约", "其中", "这", "那", "为", "被", "把", "给", "到", "个", "项", "家"]
+    [
+        "徐汇",
+        "徐汇区",
+        "上海",
+        "上海市",
+        "全区",
+        "区",
+        "多少",
+        "几",
+        "几个",
+        "几家",
+        "是",
+        "的",
+        "了",
+        "和",
+        "与",
+        "及",
+        "在",
+        "有",
+        "哪",
+        "哪些",
+        "哪个",
+        "哪家",
+        "哪部",
+        "什么",
+        "怎么",
+        "如何",
+        "年",
+        "分别",
+        "一共",
+        "共",
+        "是否",
+        "吗",
+        "呢",
+        "提出",
+        "报告",
+        "政府",
+        "工作",
+        "政府工作报告",
+        "达到",
+        "多",
+        "大概",
+        "大约",
+        "其中",
+        "这",
+        "那",
+        "为",
+        "被",
+        "把",
+        "给",
+        "到",
+        "个",
+        "项",
+        "家",
+    ]
 )
 
 
@@ -91,19 +147,26 @@ def key_terms(question: str) -> list[str]:
     terms = []
     for token in jieba.lcut_for_search(question):
         token = token.strip().lower()
-        if len(token) < 2 or token in STOP_TERMS or re.fullmatch(r"[\d.]+|[^\w]+", token):
+        if (
+            len(token) < 2
+            or token in STOP_TERMS
+            or re.search(r"\d", token)
+            or re.fullmatch(r"[^\w]+", token)
+        ):
             continue
-        if token not in terms:
-            terms.append(token)
+        for term in (token, SYNONYMS.get(token)):
+            if term and term not in terms:
+                terms.append(term)
     return terms
 
 
 def term_weights(terms: list[str], idf: dict[str, float] | None) -> dict[str, float]:
-    """Weight of each key term: its corpus IDF; a term the corpus never uses weighs most."""
+    """Weight of each key term: its corpus IDF (the median IDF for a word the corpus lacks)."""
     if not idf:
         return {t: 1.0 for t in terms}
-    ceiling = max(idf.values())
-    return {t: max(idf.get(t, ceiling), 0.1) for t in terms}
+    values = sorted(idf.values())
+    median = values[len(values) // 2]
+    return {t: max(idf.get(t, median), 0.1) for t in terms}
 
 
 def select_context(

@@ -67,8 +67,14 @@ class Retriever:
             factor = 1.0
             if wanted:
                 if wanted & set(chunk.years):
-                    # The narrower the section's period, the surer it is about that year.
+                    # The narrower the section's period, the surer it is about that year;
+                    # a plan answers "what was the target", a review "what happened".
                     factor += boost * (1.0 if len(chunk.years) <= 2 else 0.5)
+                    if (
+                        chunk.phase in ("review", "plan")
+                        and (chunk.phase == "plan") != years.wants_plan
+                    ):
+                        factor -= boost * 0.5
                 elif wanted & set(chunk.mentioned_years):
                     factor += boost * 0.3
             if years.report_year and doc.delivered_year == years.report_year:

@@ -1,11 +1,14 @@
 """Check an answer before it is returned: citations, numbers, key terms and years.
 
 - every [n] refers to a passage that was given;
-- every number in the answer occurs in a passage it cites (years the question or the
-  passage's period names are exempt);
-- the cited passage holds the question's key terms near that number, so that a
-  figure about something else ("17.1亿美元 实到外资") is not returned as the GDP;
-- a cited passage is about a year the question asks about.
+- every number in the answer occurs in the text shown from a passage it cites, or, for
+  a comparison question, is the difference or sum of two such numbers; years the
+  question or the passage's period names are exempt;
+- the sentence holding the number in the passage also holds what the answer says the
+  number is (the key terms of the answer's clause), so that a figure about something
+  else ("17.1亿美元 实到外资") is not returned as the GDP;
+- a cited passage is about a year the question asks about, and about what happened
+  (a review) unless the question asks for a target (a plan).
 """
 
 from __future__ import annotations
@@ -14,17 +17,70 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from app.context import ContextPassage
+from app.context import ContextPassage, key_terms, term_weights
 from app.years import YearQuery
 
 _MARKER = re.compile(r"\[(\s*\d+(?:\s*[,，、]\s*\d+)*\s*)\]")
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
 _REFUSAL = re.compile(
-    r"未提及|没有提及|未提到|没有提到|未给出|没有给出|无法回答|do(?:es)? not (?:say|mention|give|state)|not mentioned|no information",
+    r"未提及|没有提及|未提到|没有提到|未给出|没有给出|无法回答|"
+    r"do(?:es)? not (?:say|mention|give|state)|not mentioned|no information",
     re.I,
 )
-NEAR_CHARS = 40
-NEAR_COVERAGE = 0.5  # share of the question's key-term weight that must stand near a figure
+_CLAUSE = re.compile(r"[^。；，,;：:！？!?\n]+")
+_SENTENCE = re.compile(r"[^。；！？!?;\n]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+UNITS = frozenset(
+    [
+        "亿元",
+        "万元",
+        "元",
+        "亿美元",
+        "万美元",
+        "美元",
+        "亿",
+        "万",
+        "千",
+        "百",
+        "家",
+        "个",
+        "台",
+        "套",
+        "间",
+        "公顷",
+        "平方米",
+        "万平方米",
+        "平方公里",
+        "公里",
+        "米",
+        "亩",
+        "人",
+        "人次",
+        "项",
+        "例",
+        "倍",
+        "幅",
+        "条",
+        "所",
+        "座",
+        "幢",
+        "栋",
+        "件",
+        "岁",
+        "天",
+        "年",
+        "月",
+        "日",
+        "百分点",
+        "个百分点",
+    ]
+)
+_COMPARISON = re.compile(
+    r"比|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|difference|more than|less than|compared",
+    re.I,
+)
+NEAR_COVERAGE = 0.5  # share of the claimed terms' weight the number's sentence must hold
+QUOTE_COVERAGE = 0.4  # share of the question's key terms a quoted answer must hold
 
 
 @dataclass
@@ -54,44 +110,83 @@ def strip_markers(answer: str) -> str:
     return _MARKER.sub("", answer)
 
 
+def _plain(text: str) -> str:
+    """NFKC text with thousands separators removed ("1,500" → "1500"), other commas kept."""
+    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", normalise_digits(text))
+
+
 def numbers_in(text: str) -> list[str]:
     """Numbers as written, thousands separators removed: '1,500' → '1500'."""
     return [n.replace(",", "") for n in _NUMBER.findall(normalise_digits(text))]
 
 
+def _number_pattern(number: str) -> str:
+    return rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)"
+
+
 def contains_number(text: str, number: str) -> bool:
     """Whether `number` occurs in text as a whole number (not inside 2011 or 11.5)."""
-    pattern = rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)"
-    return re.search(pattern, normalise_digits(text).replace(",", "")) is not None
+    return re.search(_number_pattern(number), _plain(text)) is not None
 
 
 def is_refusal(answer: str) -> bool:
     return bool(_REFUSAL.search(answer))
 
 
-def _near(text: str, number: str, terms: dict[str, float]) -> bool:
-    """Whether most of the key terms' weight stands within NEAR_CHARS of the number."""
-    plain = normalise_digits(text).replace(",", "").lower()
-    total = sum(terms.values()) or 1.0
-    for match in re.finditer(rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)", plain):
-        window = plain[max(0, match.start() - NEAR_CHARS) : match.end() + NEAR_CHARS]
-        if sum(w for t, w in terms.items() if t in window) / total >= NEAR_COVERAGE:
-            return True
+def sentences_with(text: str, number: str) -> list[str]:
+    """The sentences of a passage that hold the number."""
+    return [
+        m.group(0) for m in _SENTENCE.finditer(_plain(text)) if contains_number(m.group(0), number)
+    ]
+
+
+def claimed_terms(answer: str, number: str, idf: dict[str, float] | None) -> dict[str, float]:
+    """The key terms of the answer's clause around the number: what it says the number is."""
+    for clause in _CLAUSE.findall(_plain(strip_markers(answer))):
+        if contains_number(clause, number):
+            terms = [t for t in key_terms(clause) if t not in UNITS]
+            return term_weights(terms, idf)
+    return {}
+
+
+def coverage(text: str, terms: dict[str, float]) -> float:
+    total = sum(terms.values())
+    if not total:
+        return 1.0
+    lowered = text.lower()
+    return sum(w for t, w in terms.items() if t in lowered) / total
+
+
+def derived(number: str, texts: list[str]) -> bool:
+    """Whether the number is the difference or sum of two numbers in the texts."""
+    values = {float(n) for t in texts for n in numbers_in(t)}
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    target = float(number)
+    for a in values:
+        for b in values:
+            if a == b:
+                continue
+            if round(abs(a - b), decimals) == target or round(a + b, decimals) == target:
+                return True
     return False
 
 
-def is_about(c: ContextPassage, asked: set[int]) -> bool:
+def is_about(c: ContextPassage, asked: set[int], wants_plan: bool) -> bool:
     """Whether a passage is about the asked year(s).
 
-    One year asked: the passage's section is about that year alone (a review or a
-    plan; a five-year summary is not about any single year), or the passage names it.
-    Several years asked: any overlap.
+    One year asked: the section is about that year alone (a five-year summary is not
+    about any single year), or the passage names it ("2023年", or "去年" in a report
+    of 2024). A plan is not about what happened in its year. Several years: any overlap.
     """
     chunk = c.passage.chunk
-    if len(asked) == 1:
-        (year,) = asked
-        return (year in chunk.years and len(chunk.years) <= 2) or year in chunk.mentioned_years
-    return bool(asked & (set(chunk.years) | set(chunk.mentioned_years)))
+    if len(asked) > 1:
+        return bool(asked & (set(chunk.years) | set(chunk.mentioned_years)))
+    (year,) = asked
+    if year in chunk.mentioned_years:
+        return True
+    if year not in chunk.years or len(chunk.years) > 2:
+        return False
+    return not (chunk.phase == "plan" and not wants_plan)
 
 
 def verify(
@@ -99,9 +194,16 @@ def verify(
     question: str,
     context: list[ContextPassage],
     years: YearQuery,
-    key_terms: dict[str, float],
+    question_terms: dict[str, float],
+    *,
+    idf: dict[str, float] | None = None,
+    quoted: bool = False,
 ) -> Verification:
-    """Check citations, numbers, key terms and years of an answer; list what is wrong."""
+    """Check citations, numbers, key terms and years of an answer; list what is wrong.
+
+    `quoted` answers (extractive quotes) hold their passages' numbers verbatim: they are
+    checked for relevance to the question instead of number by number.
+    """
     problems: list[str] = []
     cited = citation_numbers(answer)
     by_n = {c.n: c for c in context}
@@ -112,22 +214,70 @@ def verify(
     refusal = is_refusal(answer)
     if not cited_passages and not refusal:
         problems.append("cites no passage")
+    shown = [c.text for c in cited_passages]
+    comparison = bool(_COMPARISON.search(question))
     exempt = set(numbers_in(question))
     for c in cited_passages:
-        exempt.update(str(y) for y in c.passage.chunk.years)
-    if context:
-        exempt.update(str(n) for n in range(1, len(context) + 1))  # stray marker-like numbers
-    for number in numbers_in(strip_markers(answer)):
-        if number in exempt:
-            continue
-        holders = [c for c in cited_passages if contains_number(c.passage.chunk.text, number)]
-        if not holders:
-            problems.append(f"the number {number} is in no cited passage")
-            continue
-        if key_terms and not any(_near(c.passage.chunk.text, number, key_terms) for c in holders):
-            problems.append(f"the number {number} stands near none of the question's terms")
+        exempt.update(str(y) for y in c.passage.chunk.years + c.passage.chunk.mentioned_years)
+    if quoted:
+        if question_terms and coverage("".join(shown), question_terms) < QUOTE_COVERAGE:
+            problems.append("the quoted sentences hold too few of the question's terms")
+    else:
+        for number in numbers_in(strip_markers(answer)):
+            if number in exempt:
+                continue
+            holders = [c for c in cited_passages if contains_number(c.text, number)]
+            if not holders:
+                if not (comparison and derived(number, shown)):
+                    problems.append(f"the number {number} is in no cited passage")
+                continue
+            claimed = claimed_terms(answer, number, idf) if _CJK.search(answer) else {}
+            if not claimed and not question_terms:
+                continue  # English on both sides: no terms to look up in Chinese text
+            # The number's sentence holds what the answer's clause says it is, or what
+            # the question asks about.
+            best = max(
+                max(
+                    coverage(s, claimed) if claimed else 0.0,
+                    coverage(s, question_terms) if question_terms else 0.0,
+                )
+                for c in holders
+                for s in sentences_with(c.text, number)
+            )
+            if best < NEAR_COVERAGE:
+                problems.append(f"the number {number} is not about what the answer says it is")
     if years.years and cited_passages and not refusal:
         asked = set(years.years)
-        if not any(is_about(c, asked) for c in cited_passages):
-            problems.append(f"no cited passage is about {sorted(asked)}")
+        if not any(is_about(c, asked, years.wants_plan) for c in cited_passages):
+            kind = "targets for" if years.wants_plan else "what happened in"
+            problems.append(f"no cited passage is about {kind} {sorted(asked)}")
     return Verification(ok=not problems, problems=problems, cited=[n for n in cited if n in by_n])
+
+
+def recite(answer: str, context: list[ContextPassage]) -> str:
+    """Repair missing citations: cite the shown passages that hold the answer's numbers,
+    or, for an answer without numbers, the passage it shares the most text with."""
+    cited = set(citation_numbers(answer))
+    wanted: list[int] = []
+    for number in numbers_in(strip_markers(answer)):
+        if any(contains_number(c.text, number) for c in context if c.n in cited):
+            continue
+        for c in context:
+            if contains_number(c.text, number) and c.n not in wanted:
+                wanted.append(c.n)
+                break
+    if not cited and not wanted and context:
+
+        def overlap(c: ContextPassage) -> int:
+            grams = {c.text[i : i + 2] for i in range(len(c.text) - 1)}
+            return sum(answer[i : i + 2] in grams for i in range(len(answer) - 1))
+
+        best = max(context, key=overlap)
+        if overlap(best) >= 4:
+            wanted.append(best.n)
+    if not wanted:
+        return answer
+    body = answer.rstrip()
+    end = body[-1] if body and body[-1] in "。.!！" else ""
+    body = body[: len(body) - len(end)] if end else body
+    return body + "".join(f"[{n}]" for n in wanted) + end

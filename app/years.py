@@ -52,6 +52,10 @@ _ENGLISH_PLANS = {
     "14th five-year": (2021, 2025),
     "15th five-year": (2026, 2030),
 }
+_PLAN_WORDS = re.compile(
+    r"目标|计划|预期|任务|力争|规划|打算|将要|提出|target|plan|goal|aim|expected to|will",
+    re.IGNORECASE,
+)
 _LAST_YEAR = re.compile(r"去年|上一年|last year|previous year", re.IGNORECASE)
 _THIS_YEAR = re.compile(r"今年|this year", re.IGNORECASE)
 
@@ -61,10 +65,16 @@ def chinese_numeral_years(text: str) -> str:
     return _CN_YEAR.sub(lambda m: "".join(str(_DIGITS[c]) for c in m.group(0)), text)
 
 
-def mentioned_years(text: str) -> list[int]:
-    """Years a text names with 年 ("2023年", "二〇二四年"), sorted and unique."""
+def mentioned_years(text: str, delivered_year: int | None = None) -> list[int]:
+    """Years a text names ("2023年", "二〇二四年"; "去年"/"今年" relative to its delivery year)."""
     text = chinese_numeral_years(text)
-    return sorted({int(y) for y in re.findall(r"((?:19|20)\d{2})(?=\s*年)", text)})
+    years = {int(y) for y in re.findall(r"((?:19|20)\d{2})(?=\s*年)", text)}
+    if delivered_year:
+        if "去年" in text:
+            years.add(delivered_year - 1)
+        if "今年" in text:
+            years.add(delivered_year)
+    return sorted(years)
 
 
 def plan_period(text: str) -> tuple[int, int] | None:
@@ -86,6 +96,7 @@ class YearQuery:
     years: list[int] = field(default_factory=list)
     report_year: int | None = None
     relative: str | None = None  # "last_year" | "this_year"
+    wants_plan: bool = False  # asks for a target or plan, not for what happened
 
     @property
     def empty(self) -> bool:
@@ -95,7 +106,7 @@ class YearQuery:
 def parse_question_years(question: str, latest_report_year: int | None) -> YearQuery:
     """Resolve the years a question is about."""
     text = chinese_numeral_years(question)
-    result = YearQuery()
+    result = YearQuery(wants_plan=bool(_PLAN_WORDS.search(text)))
     report = _REPORT_YEAR.search(text)
     if report:
         result.report_year = int(next(g for g in report.groups() if g))

@@ -86,5 +86,3 @@ def retriever(real_index, real_embedder, real_settings):
     from app.retrieval import Retriever
 
     return Retriever(real_index, real_embedder, real_settings)
-
-

@@ -31,7 +31,11 @@ def test_answer_metrics():
         {"evidence": None, "must_include": []},
     ]
     rows = [
-        {"answer": "11家[1]", "refused": False, "citations": [{"text": "新增跨国公司地区总部11家、外资研发中心1家"}]},
+        {
+            "answer": "11家[1]",
+            "refused": False,
+            "citations": [{"text": "新增跨国公司地区总部11家、外资研发中心1家"}],
+        },
         {"answer": "报告中未提及", "refused": True, "citations": []},
         {"answer": "报告中未提及", "refused": True, "citations": []},
     ]

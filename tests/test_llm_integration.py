@@ -19,7 +19,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 MESSAGES = [
     {"role": "system", "content": "只根据资料回答，数字照抄。"},
-    {"role": "user", "content": "资料：[1]新增跨国公司地区总部11家、外资研发中心1家。\n问题：新增多少跨国公司地区总部？"},
+    {
+        "role": "user",
+        "content": "资料：[1]新增跨国公司地区总部11家、外资研发中心1家。\n问题：新增多少跨国公司地区总部？",
+    },
 ]
 
 
@@ -38,8 +41,12 @@ def test_local_backend_generates_and_streams(small_model):
     assert len(pieces) > 1 and "11" in "".join(pieces)
 
 
-def test_pipeline_with_the_small_model_returns_a_verified_answer(small_model, real_settings, real_index, real_embedder):
-    service = QAService(real_settings, real_index, real_embedder, LlamaCppLLM(small_model, n_threads=2))
+def test_pipeline_with_the_small_model_returns_a_verified_answer(
+    small_model, real_settings, real_index, real_embedder
+):
+    service = QAService(
+        real_settings, real_index, real_embedder, LlamaCppLLM(small_model, n_threads=2)
+    )
     answer = service.ask("2023年新增多少跨国公司地区总部")
     # Whatever the small model wrote, what is returned is verified: the figure from the
     # 2024 report's review of 2023, cited.
@@ -59,8 +66,21 @@ def _free_port() -> int:
 def llama_server(small_model):
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(small_model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "1024", "--n_threads", "2"],
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(small_model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "1024",
+            "--n_threads",
+            "2",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

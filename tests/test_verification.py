@@ -10,15 +10,27 @@ pytestmark = pytest.mark.unit
 
 def context_passage(n: int, text: str, years: list[int], phase: str = "review") -> ContextPassage:
     chunk = Chunk(
-        chunk_id=f"c{n}", doc_id="d", title="2024年报告", heading_path=[], text=text, start=0,
-        end=len(text), years=years, phase=phase, mentioned_years=[],
+        chunk_id=f"c{n}",
+        doc_id="d",
+        title="2024年报告",
+        heading_path=[],
+        text=text,
+        start=0,
+        end=len(text),
+        years=years,
+        phase=phase,
+        mentioned_years=[],
     )
     passage = Passage(chunk=chunk, score=1.0, doc_title="2024年报告", delivered="2024-01-10")
     return ContextPassage(n=n, passage=passage, sentences=[Sentence(text, 0, len(text))])
 
 
 CONTEXT = [
-    context_passage(1, "新增跨国公司地区总部11家、外资研发中心1家。预计全年实到外资17.1亿美元，同比增长37.3%。", [2023]),
+    context_passage(
+        1,
+        "新增跨国公司地区总部11家、外资研发中心1家。预计全年实到外资17.1亿美元，同比增长37.3%。",
+        [2023],
+    ),
     context_passage(2, "地区生产总值增长5.5%左右。", [2024], "plan"),
 ]
 TERMS = {"跨国公司": 3.0, "地区总部": 3.0, "新增": 1.0}
@@ -32,7 +44,13 @@ def test_markers_and_numbers():
 
 
 def test_a_supported_answer_passes():
-    result = verify("2023年新增跨国公司地区总部11家[1]。", "2023年新增多少跨国公司地区总部", CONTEXT, YearQuery(years=[2023]), TERMS)
+    result = verify(
+        "2023年新增跨国公司地区总部11家[1]。",
+        "2023年新增多少跨国公司地区总部",
+        CONTEXT,
+        YearQuery(years=[2023]),
+        TERMS,
+    )
     assert result.ok, result.problems
     assert result.cited == [1]
 
@@ -43,8 +61,14 @@ def test_a_number_that_no_cited_passage_holds_fails():
 
 
 def test_a_figure_about_something_else_fails():
-    result = verify("2023年GDP为17.1亿美元[1]。", "2023年徐汇区GDP是多少", CONTEXT, YearQuery(years=[2023]), {"gdp": 5.0})
-    assert not result.ok and "none of the question's terms" in result.problems[0]
+    result = verify(
+        "2023年GDP为17.1亿美元[1]。",
+        "2023年徐汇区GDP是多少",
+        CONTEXT,
+        YearQuery(years=[2023]),
+        {"gdp": 5.0},
+    )
+    assert not result.ok and "not about what the answer says" in result.problems[0]
 
 
 def test_citing_a_passage_that_was_not_given_fails():
@@ -52,11 +76,47 @@ def test_citing_a_passage_that_was_not_given_fails():
 
 
 def test_a_passage_about_another_year_fails():
-    result = verify("地区生产总值增长5.5%左右[2]。", "2023年地区生产总值增长多少", CONTEXT, YearQuery(years=[2023]), {"地区生产总值": 2.0})
-    assert not result.ok and "about [2023]" in result.problems[0]
+    result = verify(
+        "地区生产总值增长5.5%左右[2]。",
+        "2023年地区生产总值增长多少",
+        CONTEXT,
+        YearQuery(years=[2023]),
+        {"地区生产总值": 2.0},
+    )
+    assert not result.ok and "about what happened in [2023]" in result.problems[0]
 
 
 def test_refusals_are_recognised():
     assert is_refusal("报告中未提及2025年的数据。")
     assert is_refusal("The reports do not say.")
     assert not is_refusal("新增11家[1]。")
+
+
+def test_a_comparison_may_state_the_difference_of_cited_figures():
+    context = [
+        context_passage(1, "空气质量指数优良率达到87.7%。", [2023]),
+        context_passage(2, "环境空气质量AQI优良率89.3%,排名全市第一。", [2025]),
+    ]
+    question = "2025年空气质量优良率比2023年提高了多少个百分点"
+    terms = {"空气质量": 2.0, "优良率": 3.0}
+    answer = "2025年优良率89.3%[2]，比2023年的87.7%[1]提高1.6个百分点。"
+    assert verify(answer, question, context, YearQuery(years=[2023, 2025]), terms).ok
+    # Outside a comparison, an arithmetic result is an invented number.
+    assert not verify("优良率提高1.6[1][2]", "优良率是多少", context, YearQuery(), terms).ok
+
+
+def test_a_target_does_not_answer_what_happened():
+    context = [context_passage(1, "商品销售总额增长6%。", [2020], "plan")]
+    terms = {"商品销售总额": 3.0}
+    happened = YearQuery(years=[2020], wants_plan=False)
+    assert not verify("增长6%[1]。", "2020年商品销售总额增长了吗", context, happened, terms).ok
+    target = YearQuery(years=[2020], wants_plan=True)
+    assert verify("增长6%[1]。", "2020年商品销售总额增长目标", context, target, terms).ok
+
+
+def test_recite_adds_the_passage_that_holds_the_number():
+    from app.verification import recite
+
+    assert recite("新增跨国公司地区总部11家。", CONTEXT) == "新增跨国公司地区总部11家[1]。"
+    assert recite("地区生产总值增长5.5%左右[1]。", CONTEXT) == "地区生产总值增长5.5%左右[1][2]。"
+    assert recite("六大科创街区", CONTEXT) == "六大科创街区"  # shares nothing: left alone

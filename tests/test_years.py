@@ -39,3 +39,14 @@ def test_award_edition_is_not_the_year_asked_about():
 
 def test_mentioned_years_reads_chinese_numerals():
     assert mentioned_years("二〇二四年主要任务;2023年完成") == [2023, 2024]
+
+
+def test_relative_years_in_a_passage_follow_its_delivery():
+    assert mentioned_years("去年开工501台，今年再开工100台", delivered_year=2022) == [2021, 2022]
+    assert mentioned_years("去年开工501台") == []
+
+
+def test_plan_questions_are_told_from_outcome_questions():
+    assert parse_question_years("2021年加装电梯的目标是多少台", 2026).wants_plan
+    assert parse_question_years("What growth target was set for 2024?", 2026).wants_plan
+    assert not parse_question_years("2020年商品销售总额比上一年增长了吗", 2026).wants_plan
