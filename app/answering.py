@@ -171,24 +171,38 @@ class Answerer:
             return fallback, False, "extractive"
         return refusal_text(question, context, english), True, "refusal"
 
-    def ask(self, question: str, *, mode: Mode | None = None, year: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        mode: Mode | None = None,
+        year: int | None = None,
+        doc_id: str | None = None,
+    ) -> Answer:
         """The verified answer, all at once."""
         answer = None
-        for kind, payload in self.ask_stream(question, mode=mode, year=year):
+        for kind, payload in self.ask_stream(question, mode=mode, year=year, doc_id=doc_id):
             if kind == "answer":
                 answer = payload
         assert answer is not None
         return answer
 
     def ask_stream(
-        self, question: str, *, mode: Mode | None = None, year: int | None = None
+        self,
+        question: str,
+        *,
+        mode: Mode | None = None,
+        year: int | None = None,
+        doc_id: str | None = None,
     ) -> Iterator[tuple[str, object]]:
         """Yield ("token", piece) while generating, then ("answer", Answer)."""
         started = time.perf_counter()
         mode = mode or self.settings.answer_mode
         if self.llm is None:
             mode = "extractive"
-        result = self.retriever.search(question, k=self.settings.retrieve_for_answer, year=year)
+        result = self.retriever.search(
+            question, k=self.settings.retrieve_for_answer, year=year, doc_id=doc_id
+        )
         question = result.question
         english = chinese_share(question) < 0.5
         index = self.retriever.index

@@ -202,17 +202,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    # Until the web UI lands, `serve` is an interactive search prompt.
-    service = _service(args)
-    print("Xuhui Report QA — interactive search (the web UI is not built yet). Empty line quits.")
-    while True:
-        try:
-            question = input("问题 / question> ").strip()
-        except EOFError:
-            return 0
-        if not question:
-            return 0
-        _print_passages(service.search(question).passages)
+    import uvicorn
+
+    from app.web import create_app
+
+    settings = _settings(args)
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"Xuhui Report QA on http://{host}:{port} (loading models and index…)", flush=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -272,7 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["llm", "extractive"], default=None, help="Answer mode.")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("serve", help="Start the service on the shipped corpus.")
+    p = sub.add_parser("serve", help="Start the web service (UI and HTTP API).")
+    p.add_argument("--host", default=None, help=fields["host"].description)
+    p.add_argument("--port", type=int, default=None, help=fields["port"].description)
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -91,19 +91,17 @@ def run_eval(
 
     items = load_questions(questions)
     rows = []
-    for item in tqdm(items, desc="questions", disable=not service.settings.show_progress):
-        row = (
-            _row_from_search(service, item)
-            if retrieval_only
-            else _row_from_answer(service, item, mode)
-        )
-        rows.append(
-            {"id": item["id"], "question": item["question"], "type": item.get("type"), **row}
-        )
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as sink:
-        for row in rows:
+        for item in tqdm(items, desc="questions", disable=not service.settings.show_progress):
+            if retrieval_only:
+                row = _row_from_search(service, item)
+            else:
+                row = _row_from_answer(service, item, mode)
+            row = {"id": item["id"], "question": item["question"], "type": item.get("type"), **row}
+            rows.append(row)
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sink.flush()  # a long run can be followed, and survives an interruption
 
     texts = [[p["text"] for p in row["retrieved"]] for row in rows]
     recall = {f"recall@{k}": recall_at_k(items, texts, k) for k in RECALL_KS}

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -193,27 +194,43 @@ def build_index(
     embedder: Embedder,
     *,
     ingested: IngestResult | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> HybridIndex:
-    """Ingest the corpus, chunk, embed what is new, and swap the new index into service."""
+    """Ingest the corpus, chunk, embed what is new, and swap the new index into service.
+
+    `progress(fraction, message)` is told how far the build is (for the web UI).
+    """
     from tqdm import tqdm
 
+    report = progress or (lambda fraction, message: None)
     started = time.perf_counter()
+    report(0.02, "reading documents")
     result = ingested or ingest(settings.corpus_dir, settings.subject_terms)
+    report(0.1, f"{len(result.documents)} documents read; chunking")
     chunks: list[Chunk] = []
     for doc in result.documents:
         chunks.extend(chunk_document(doc, settings.chunk_size, settings.chunk_overlap))
     cache = EmbeddingCache(settings.index_dir / "cache" / f"{embedder.model_id}.npz")
     todo = len({content_hash(c.embedding_text()) for c in chunks} - set(cache.vectors))
+    done = 0
+
+    def embedded(n: int) -> None:
+        nonlocal done
+        done += n
+        bar.update(n)
+        report(0.1 + 0.8 * done / max(todo, 1), f"embedding: {done}/{todo} new chunks")
+
     with tqdm(
         total=todo,
         desc="embedding passages",
         unit="chunk",
         disable=not settings.show_progress or not todo,
     ) as bar:
-        vectors, embedded = embed_chunks(
-            chunks, embedder, cache, batch_size=settings.embed_batch_size, progress=bar.update
+        vectors, n_embedded = embed_chunks(
+            chunks, embedder, cache, batch_size=settings.embed_batch_size, progress=embedded
         )
     cache.save()
+    report(0.92, "building the lexical index")
     tokens = [tokenize(c.embedding_text()) for c in chunks]
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
@@ -226,7 +243,7 @@ def build_index(
         n_chunks=len(chunks),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         build_seconds=round(time.perf_counter() - started, 2),
-        embedded_now=embedded,
+        embedded_now=n_embedded,
         dropped_duplicates=result.dropped_duplicates,
         dropped_boilerplate_blocks=len(result.dropped_boilerplate),
         errors=result.errors,
@@ -235,6 +252,7 @@ def build_index(
         chunks, {d.doc_id: d for d in result.documents}, flat_ip_index(vectors), tokens, manifest
     )
     save_index(index, settings.index_dir)
+    report(1.0, f"indexed {len(result.documents)} documents as {len(chunks)} chunks")
     return index
 
 
@@ -244,7 +262,9 @@ def save_index(index: HybridIndex, index_dir: Path) -> Path:
 
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    build_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{index.manifest.corpus_hash}-{os.getpid()}"
+    build_id = (
+        f"{time.strftime('%Y%m%d-%H%M%S')}-{index.manifest.corpus_hash}-{uuid.uuid4().hex[:6]}"
+    )
     staging = builds / f".{build_id}.partial"
     staging.mkdir()
     with (staging / "chunks.jsonl").open("w", encoding="utf-8") as out:

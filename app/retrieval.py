@@ -91,9 +91,14 @@ class Retriever:
         return factors
 
     def search(
-        self, question: str, *, k: int | None = None, year: int | None = None
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        year: int | None = None,
+        doc_id: str | None = None,
     ) -> SearchResult:
-        """The top-k passages for a question, best first."""
+        """The top-k passages for a question, best first; optionally one year's or one document's."""
         question = question.strip()
         if not question:
             raise BadInputError("the question is empty")
@@ -106,8 +111,14 @@ class Retriever:
         lexical = self.index.bm25_scores(question)
         rrf_k = self.settings.rrf_k
         w_lexical = chinese_share(question)
-        fused = 1.0 / (rrf_k + ranks(dense)) + w_lexical / (rrf_k + ranks(lexical))
+        # A chunk that shares no word with the question gets no lexical credit at all.
+        lexical_part = np.where(lexical > 0, w_lexical / (rrf_k + ranks(lexical)), 0.0)
+        fused = 1.0 / (rrf_k + ranks(dense)) + lexical_part
         fused = fused * self.year_factors(years, year)
+        if doc_id is not None:
+            fused = fused * np.array(
+                [c.doc_id == doc_id for c in self.index.chunks], dtype=np.float32
+            )
         order = np.argsort(-fused, kind="stable")[:k]
         for i in order:
             if fused[i] <= 0:

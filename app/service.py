@@ -36,20 +36,37 @@ class QAService:
         return self._index
 
     def search(
-        self, question: str, *, k: int | None = None, year: int | None = None
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        year: int | None = None,
+        doc_id: str | None = None,
     ) -> SearchResult:
-        """Top passages for a question."""
-        return self._retriever.search(question, k=k, year=year)
+        """Top passages for a question; optionally one year's or one document's."""
+        return self._retriever.search(question, k=k, year=year, doc_id=doc_id)
 
-    def ask(self, question: str, *, mode: Mode | None = None, year: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        mode: Mode | None = None,
+        year: int | None = None,
+        doc_id: str | None = None,
+    ) -> Answer:
         """A verified answer with citations (or a refusal that says what is nearby)."""
-        return self._answerer.ask(question, mode=mode, year=year)
+        return self._answerer.ask(question, mode=mode, year=year, doc_id=doc_id)
 
     def ask_stream(
-        self, question: str, *, mode: Mode | None = None, year: int | None = None
+        self,
+        question: str,
+        *,
+        mode: Mode | None = None,
+        year: int | None = None,
+        doc_id: str | None = None,
     ) -> Iterator[tuple[str, object]]:
         """("token", text) pieces while the model writes, then ("answer", Answer)."""
-        return self._answerer.ask_stream(question, mode=mode, year=year)
+        return self._answerer.ask_stream(question, mode=mode, year=year, doc_id=doc_id)
 
     def documents(self) -> list[Document]:
         return list(self._index.documents.values())
@@ -60,9 +77,9 @@ class QAService:
         except KeyError:
             raise BadInputError(f"no document with id '{doc_id}'") from None
 
-    def reindex(self) -> HybridIndex:
+    def reindex(self, progress=None) -> HybridIndex:
         """Rebuild from the corpus folder; the old index serves until the new one is swapped in."""
-        index = build_index(self.settings, self.embedder)
+        index = build_index(self.settings, self.embedder, progress=progress)
         with self._swap_lock:
             self._index = index
             self._retriever = Retriever(index, self.embedder, self.settings)

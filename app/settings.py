@@ -100,6 +100,20 @@ class Settings(BaseSettings):
         "cost on a CPU).",
     )
     answer_max_tokens: int = Field(120, ge=16, description="Longest answer, in tokens.")
+    host: str = Field("127.0.0.1", description="Address the web service listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the web service listens on.")
+    admin_token: str | None = Field(
+        None,
+        description="Token for the admin endpoints (upload, re-index, delete); unset = they are off.",
+    )
+    max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
+    max_queue: int = Field(
+        4, ge=0, description="Questions that may wait for the model; past it the API answers 503."
+    )
+    generation_timeout_s: float = Field(
+        90.0, gt=0, description="Time limit of one answer's generation, in seconds."
+    )
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest document upload, in MB.")
 
     @field_validator("subject_terms")
     @classmethod
@@ -108,6 +122,15 @@ class Settings(BaseSettings):
         if not terms:
             raise ValueError("subject_terms needs at least one word")
         return terms
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_long_enough(cls, token: str | None) -> str | None:
+        if token is not None and len(token.strip()) < 12:
+            raise ValueError(
+                "admin_token must be at least 12 characters (or unset to disable admin)"
+            )
+        return token
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

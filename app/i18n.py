@@ -1,0 +1,108 @@
+"""Interface strings, Chinese by default and English when the browser or the user asks."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+STRINGS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "徐汇区政府工作报告问答",
+        "tagline": "依据徐汇区政府工作报告回答问题，每个答案都附可点击查看的原文出处。",
+        "ask": "提问",
+        "placeholder": "例如：2023年新增多少跨国公司地区总部？",
+        "examples": "示例问题",
+        "mode": "方式",
+        "mode_llm": "模型作答",
+        "mode_extractive": "原文摘句（即时）",
+        "year": "年份",
+        "any_year": "全部年份",
+        "document": "文件",
+        "any_document": "全部文件",
+        "answer": "答案",
+        "sources": "出处",
+        "retrieved": "相关段落",
+        "thinking": "正在检索和作答…",
+        "busy": "系统繁忙，正在重试…",
+        "error": "出错了",
+        "refused": "报告中没有找到答案",
+        "corrected": "模型的回答未通过核对，已改为：",
+        "documents": "文件库",
+        "home": "问答",
+        "kind": "类型",
+        "delivered": "日期",
+        "reviews": "回顾年份",
+        "plans": "计划年份",
+        "speaker": "报告人",
+        "quality": "质量提示",
+        "open_document": "查看全文",
+        "upload": "上传文件",
+        "upload_hint": "支持 .txt .md .html .pdf .docx；上传后自动重建索引，旧索引在新索引完成前继续服务。",
+        "admin_token": "管理口令",
+        "delete": "删除",
+        "reindex": "重建索引",
+        "indexing": "正在建立索引",
+        "index_failed": "上次建立索引失败，仍在使用之前的索引：",
+        "dropped": "已去除的重复文件",
+        "sections": "章节",
+        "language": "English",
+        "other_lang": "en",
+        "close": "关闭",
+        "seconds": "秒",
+        "admin_off": "未设置管理口令（XUHUI_ADMIN_TOKEN），上传与删除已关闭。",
+    },
+    "en": {
+        "title": "Xuhui Government Work Report Q&A",
+        "tagline": "Answers from the Xuhui District government work reports, each with the passages it rests on.",
+        "ask": "Ask",
+        "placeholder": "e.g. How many regional headquarters of multinationals were added in 2023?",
+        "examples": "Example questions",
+        "mode": "Mode",
+        "mode_llm": "Model answer",
+        "mode_extractive": "Quote sentences (instant)",
+        "year": "Year",
+        "any_year": "All years",
+        "document": "Document",
+        "any_document": "All documents",
+        "answer": "Answer",
+        "sources": "Sources",
+        "retrieved": "Related passages",
+        "thinking": "Searching and answering…",
+        "busy": "Busy, retrying…",
+        "error": "Something went wrong",
+        "refused": "The reports do not answer this",
+        "corrected": "The model's answer failed verification and was replaced by:",
+        "documents": "Library",
+        "home": "Ask",
+        "kind": "Kind",
+        "delivered": "Date",
+        "reviews": "Reviews",
+        "plans": "Plans",
+        "speaker": "Speaker",
+        "quality": "Quality notes",
+        "open_document": "Open document",
+        "upload": "Upload a document",
+        "upload_hint": ".txt .md .html .pdf .docx; the index is rebuilt in the background and the old one serves until it is done.",
+        "admin_token": "Admin token",
+        "delete": "Delete",
+        "reindex": "Re-index",
+        "indexing": "Indexing",
+        "index_failed": "The last indexing failed; the previous index is still serving:",
+        "dropped": "Dropped duplicates",
+        "sections": "Sections",
+        "language": "中文",
+        "other_lang": "zh",
+        "close": "Close",
+        "seconds": "s",
+        "admin_off": "No admin token (XUHUI_ADMIN_TOKEN) is set: upload and delete are off.",
+    },
+}
+
+
+def choose_language(request: Request) -> str:
+    """?lang= first, then the cookie, then the browser's Accept-Language; Chinese by default."""
+    for candidate in (request.query_params.get("lang"), request.cookies.get("lang")):
+        if candidate in STRINGS:
+            return candidate
+    accept = request.headers.get("accept-language", "").lower()
+    first = accept.split(",")[0].strip()
+    return "en" if first.startswith("en") else "zh"

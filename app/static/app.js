@@ -1,0 +1,219 @@
+// Xuhui Report QA: the page's behaviour. No framework, no build step, nothing from a CDN.
+// Everything that comes from a document or a user is inserted as text, never as HTML.
+"use strict";
+
+const T = JSON.parse(document.getElementById("i18n").textContent);
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+// ------------------------------------------------------------------ answers
+
+let citations = {};
+
+function renderAnswer(container, text) {
+  // "[1]" / "[1, 2]" markers become chips that open their passage; the rest is text.
+  container.replaceChildren();
+  const pattern = /\[(\s*\d+(?:\s*[,，、]\s*\d+)*\s*)\]/g;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    container.append(document.createTextNode(text.slice(last, match.index)));
+    for (const n of match[1].split(/[,，、]/).map((s) => s.trim())) {
+      container.append(el("button", { type: "button", class: "chip", "data-n": n, onclick: () => openPassage(n) }, n));
+    }
+    last = match.index + match[0].length;
+  }
+  container.append(document.createTextNode(text.slice(last)));
+}
+
+function openPassage(n) {
+  const c = citations[n];
+  if (!c) return;
+  $("passage-title").textContent = `[${c.n}] ${c.title}`;
+  $("passage-section").textContent = `${c.section || "—"} · ${c.label}`;
+  const box = $("passage-text");
+  box.replaceChildren();
+  // Highlight the quoted sentences inside the passage (offsets are in the document).
+  let cursor = c.start;
+  for (const [s, e] of c.highlights) {
+    if (s < cursor) continue;
+    box.append(document.createTextNode(c.text.slice(cursor - c.start, s - c.start)));
+    box.append(el("mark", {}, c.text.slice(s - c.start, e - c.start)));
+    cursor = e;
+  }
+  box.append(document.createTextNode(c.text.slice(cursor - c.start)));
+  const ranges = c.highlights.map(([s, e]) => `${s}-${e}`).join(",") || `${c.start}-${c.end}`;
+  $("passage-link").href = `/documents/${encodeURIComponent(c.doc_id)}?hl=${ranges}#hl`;
+  $("passage").showModal();
+}
+
+function showFinal(answer) {
+  citations = {};
+  for (const c of answer.citations) citations[String(c.n)] = c;
+  const box = $("answer");
+  const streamed = box.dataset.streamed || "";
+  renderAnswer(box, answer.answer);
+  box.classList.toggle("refused", answer.refused);
+  $("note").textContent = answer.verification && answer.verification.repaired && streamed ? T.corrected : "";
+  $("source-note").textContent = answer.source_note || "";
+  const list = $("citations");
+  list.replaceChildren();
+  for (const c of answer.citations) {
+    list.append(
+      el("li", {},
+        el("button", { type: "button", class: "chip", onclick: () => openPassage(String(c.n)) }, c.n),
+        " ",
+        el("span", { class: "meta" }, `${c.title} · ${c.section || "—"} · ${c.label}`),
+        el("span", { class: "quote" }, c.quote),
+      ),
+    );
+  }
+  const retrieved = $("retrieved");
+  retrieved.replaceChildren();
+  for (const p of answer.retrieved.slice(0, 8)) {
+    retrieved.append(
+      el("li", {},
+        el("a", { href: `/documents/${encodeURIComponent(p.doc_id)}?hl=${p.start}-${p.end}#hl` }, p.title),
+        el("div", { class: "meta" }, `${p.section || "—"} · ${p.years.join(", ")}`),
+        el("div", {}, p.text.length > 160 ? p.text.slice(0, 160) + "…" : p.text),
+      ),
+    );
+  }
+  const seconds = (answer.timings.total_ms / 1000).toFixed(1);
+  $("status").textContent = `${seconds} ${T.seconds}`;
+}
+
+function ask(event, attempt = 0) {
+  if (event) event.preventDefault();
+  const question = $("question").value.trim();
+  if (!question) return;
+  const params = new URLSearchParams({ question, mode: $("mode").value });
+  if ($("year").value) params.set("year", $("year").value);
+  if ($("doc").value) params.set("doc_id", $("doc").value);
+  $("result").hidden = false;
+  const box = $("answer");
+  box.textContent = "";
+  box.dataset.streamed = "";
+  box.classList.remove("refused");
+  for (const id of ["note", "source-note"]) $(id).textContent = "";
+  $("citations").replaceChildren();
+  $("status").textContent = T.thinking;
+  $("ask-button").disabled = true;
+  const source = new EventSource(`/api/ask/stream?${params}`);
+  let finished = false;
+  source.addEventListener("token", (e) => {
+    box.dataset.streamed += JSON.parse(e.data);
+    box.textContent = box.dataset.streamed;
+  });
+  source.addEventListener("answer", (e) => {
+    finished = true;
+    showFinal(JSON.parse(e.data));
+  });
+  const retry = (delay) => {
+    $("status").textContent = T.busy;
+    setTimeout(() => ask(null, attempt + 1), delay);
+  };
+  source.addEventListener("busy", (e) => {
+    finished = true;
+    retry(JSON.parse(e.data).retry_after * 1000);
+  });
+  source.addEventListener("error", (e) => {
+    if (e.data) {
+      finished = true;
+      $("status").textContent = `${T.error}: ${JSON.parse(e.data).detail}`;
+    }
+  });
+  const done = () => {
+    source.close();
+    $("ask-button").disabled = false;
+  };
+  source.onerror = async () => {
+    done();
+    if (finished) return;
+    // A 503 before the stream started: the model is busy; 422: bad question.
+    const response = await fetch(`/api/ask/stream?${params}`, { method: "GET" }).catch(() => null);
+    if (response && response.status === 503 && attempt < 10) retry(5000);
+    else if (response && !response.ok) {
+      const body = await response.json().catch(() => ({}));
+      $("status").textContent = `${T.error}: ${JSON.stringify(body.detail || response.status)}`;
+    }
+  };
+  source.addEventListener("answer", done);
+}
+
+if ($("ask-form")) {
+  $("ask-form").addEventListener("submit", ask);
+  $("question").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) ask(e);
+  });
+  for (const button of document.querySelectorAll(".example")) {
+    button.addEventListener("click", () => {
+      $("question").value = button.textContent;
+      ask(null);
+    });
+  }
+}
+
+// ------------------------------------------------------------------ documents (admin)
+
+function token() {
+  const value = $("token").value || localStorage.getItem("xuhui-admin-token") || "";
+  if ($("token").value) localStorage.setItem("xuhui-admin-token", value);
+  return value;
+}
+
+async function follow(job) {
+  const bar = $("progress");
+  bar.hidden = false;
+  for (;;) {
+    const response = await fetch(`/api/jobs/${job.job_id}`);
+    const state = await response.json();
+    bar.value = state.progress;
+    $("upload-status").textContent = `${T.indexing}: ${state.message}`;
+    if (state.status === "done") return location.reload();
+    if (state.status === "failed") {
+      $("upload-status").textContent = `${T.error}: ${state.message}`;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 700));
+  }
+}
+
+async function adminCall(url, options) {
+  const response = await fetch(url, { ...options, headers: { "X-Admin-Token": token() } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    $("upload-status").textContent = `${T.error}: ${typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail)}`;
+    return;
+  }
+  follow(body.job);
+}
+
+if ($("upload-form")) {
+  $("token").value = localStorage.getItem("xuhui-admin-token") || "";
+  $("upload-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const data = new FormData();
+    data.append("file", $("file").files[0]);
+    adminCall("/api/admin/documents", { method: "POST", body: data });
+  });
+  $("reindex").addEventListener("click", () => adminCall("/api/admin/reindex", { method: "POST" }));
+  for (const button of document.querySelectorAll(".delete")) {
+    button.addEventListener("click", () => {
+      if (confirm(`${T.delete} ${button.dataset.name}?`)) {
+        adminCall(`/api/admin/documents/${encodeURIComponent(button.dataset.name)}`, { method: "DELETE" });
+      }
+    });
+  }
+}
+
+if (location.hash === "#hl" && $("hl")) $("hl").scrollIntoView({ block: "center" });

@@ -1,0 +1,88 @@
+"""Accept an uploaded document safely: size, type by content, a name inside the corpus."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+from app import loaders
+from app.errors import BadInputError, UnreadableDocumentError
+
+_SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+PROTECTED = {"manifest.toml"}
+
+
+def detect_type(data: bytes) -> str:
+    """The document type judged by content, not by the file's name."""
+    head = data[:2048]
+    if head.startswith(b"%PDF-"):
+        return ".pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile as exc:
+            raise BadInputError("a damaged zip file: not a .docx") from exc
+        if "word/document.xml" in names:
+            return ".docx"
+        raise BadInputError("a zip file that is not a Word document")
+    if b"\x00" in head:
+        raise BadInputError("a binary file that is not PDF or Word")
+    lowered = head.lower().lstrip()
+    if lowered.startswith((b"<!doctype html", b"<html")) or b"<body" in lowered:
+        return ".html"
+    return ".txt"
+
+
+def safe_name(filename: str, detected: str) -> str:
+    """A plain file name for the corpus folder, with the extension the content deserves."""
+    base = os.path.basename(filename.replace("\\", "/")).strip()
+    stem = _SAFE_NAME.sub("_", Path(base).stem).strip("._") or "document"
+    suffix = Path(base).suffix.lower()
+    if detected == ".txt" and suffix == ".md":
+        return f"{stem[:80]}.md"
+    if detected == ".html" and suffix == ".htm":
+        return f"{stem[:80]}.htm"
+    return f"{stem[:80]}{detected}"
+
+
+def store_upload(corpus_dir: Path, filename: str, data: bytes, *, max_bytes: int) -> Path:
+    """Check an upload and place it in the corpus folder; on any problem nothing is written."""
+    if not data.strip():
+        raise BadInputError("the file is empty")
+    if len(data) > max_bytes:
+        raise BadInputError(f"the file is larger than {max_bytes / 1e6:.0f} MB")
+    detected = detect_type(data)
+    name = safe_name(filename, detected)
+    if name in PROTECTED:
+        raise BadInputError(f"'{name}' is reserved")
+    target = corpus_dir / name
+    if target.exists():
+        raise BadInputError(f"a document named '{name}' already exists; delete it first")
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=corpus_dir, prefix=".upload-", suffix=detected)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        loaders.load(tmp)  # must yield text, or the upload is refused
+        os.replace(tmp, target)
+    except UnreadableDocumentError as exc:
+        raise BadInputError(str(exc).replace(tmp.name, name)) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def corpus_path(corpus_dir: Path, name: str) -> Path:
+    """The path of a document in the corpus folder; names cannot leave the folder."""
+    if name != os.path.basename(name) or name in ("", ".", "..") or name in PROTECTED:
+        raise BadInputError(f"'{name}' is not a document name")
+    path = corpus_dir / name
+    if path.resolve().parent != corpus_dir.resolve() or not path.is_file():
+        raise BadInputError(f"no document file named '{name}'")
+    return path
