@@ -249,20 +249,11 @@ class Answerer:
                 yield "token", piece
             raw = "".join(pieces).strip()
             text, refused = raw, is_refusal(raw)
-            check = verify(raw, question, context, result.years, terms)
+            check = verify(raw, question, context, result.years, terms, idf=idf)
             if not refused and not check.ok:
-                fallback = extractive_answer(context)
-                fallback_check = (
-                    verify(fallback, question, context, result.years, terms) if fallback else None
+                text, refused, repaired = self._repair(
+                    raw, question, context, result.years, terms, idf, english
                 )
-                if fallback and fallback_check.ok:
-                    text, repaired = fallback, "extractive"
-                else:
-                    text, refused, repaired = (
-                        refusal_text(question, context, english),
-                        True,
-                        "refusal",
-                    )
         finished = time.perf_counter()
         by_n = {c.n: c for c in context}
         cited = [by_n[n] for n in citation_numbers(text) if n in by_n]

@@ -27,7 +27,7 @@ _MARKER_ONLY = re.compile(
 )
 _TITLE_END = re.compile(r"[，,。；;：:！？!?]")
 _REVIEW_WORDS = re.compile(r"工作回顾|过去一年|过去五年")
-_PLAN_HEADING = re.compile(r"主要任务|工作安排|预期目标|开局工作|目标任务")
+_PLAN_HEADING = re.compile(r"主要任务|工作安排|预期目标|开局工作|目标任务|五年规划|规划纲要")
 _PLAN_PARAGRAPH = re.compile(r"主要预期目标|今年[^。]{0,30}目标是|做好以下[^。]{0,8}工作")
 _EXPLICIT_PHASE_YEAR = re.compile(r"((?:19|20)\d{2})年(工作回顾|主要任务|工作安排)")
 BANNER_MAX = 24
@@ -226,7 +226,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
                     end=end,
                     years=list(section.years),
                     phase=section.phase,  # type: ignore[arg-type]
-                    mentioned_years=mentioned_years(text, doc.delivered_year),
+                    mentioned_years=mentioned_years(text, doc.delivered),
                 )
             )
     return chunks

@@ -32,7 +32,8 @@ from app.schema import Chunk, Document, QualityNote
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+MIN_SENTENCE_CHARS = 6
 _TOKEN_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -102,6 +103,10 @@ class HybridIndex:
         dense,  # faiss.IndexFlatIP over the chunks' vectors, in chunk order
         tokens: list[list[str]],
         manifest: IndexManifest,
+        *,
+        sentence_dense=None,  # faiss.IndexFlatIP over single sentences, in span order
+        sentence_spans: list[tuple[int, int, int]] | None = None,
+        sentence_weight: float = 0.5,
     ) -> None:
         from rank_bm25 import BM25Okapi
 
@@ -111,6 +116,10 @@ class HybridIndex:
         self.dense = dense
         self.tokens = tokens
         self.bm25 = BM25Okapi(tokens) if tokens else None
+        self.sentence_dense = sentence_dense
+        self.sentence_spans = sentence_spans or []
+        self.sentence_weight = sentence_weight
+        self._sentence_owner = np.array([i for i, _, _ in self.sentence_spans], dtype=np.int64)
 
     @property
     def latest_report_year(self) -> int | None:
@@ -121,13 +130,34 @@ class HybridIndex:
         ]
         return max(years) if years else None
 
-    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Inner product of the query with every chunk, in chunk order."""
-        n = self.dense.ntotal
-        scores, ids = self.dense.search(query_vector.reshape(1, -1).astype(np.float32), n)
+    @staticmethod
+    def _all_scores(dense, query_vector: np.ndarray) -> np.ndarray:
+        n = dense.ntotal
         out = np.full(n, -1.0, dtype=np.float32)
-        out[ids[0]] = scores[0]
+        if n:
+            scores, ids = dense.search(query_vector.reshape(1, -1).astype(np.float32), n)
+            out[ids[0]] = scores[0]
         return out
+
+    def sentence_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Inner product of the query with every indexed sentence, in span order."""
+        if self.sentence_dense is None:
+            return np.zeros(0, dtype=np.float32)
+        return self._all_scores(self.sentence_dense, query_vector)
+
+    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Per chunk: its similarity to the query plus a share of its best sentence's.
+
+        A chunk holds several facts; its best single sentence matches a question about
+        one of them more sharply (this matters most across languages).
+        """
+        scores = self._all_scores(self.dense, query_vector)
+        sentences = self.sentence_scores(query_vector)
+        if len(sentences):
+            best = np.full(len(scores), 0.0, dtype=np.float32)
+            np.maximum.at(best, self._sentence_owner, sentences)
+            scores = scores + self.sentence_weight * best
+        return scores
 
     def bm25_scores(self, query: str) -> np.ndarray:
         if self.bm25 is None:
@@ -154,29 +184,41 @@ def _chunk_from_dict(data: dict) -> Chunk:
     return Chunk(**data)
 
 
-def embed_chunks(
-    chunks: list[Chunk],
+def embed_texts(
+    texts: list[str],
     embedder: Embedder,
     cache: EmbeddingCache,
     *,
     batch_size: int = 32,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for all chunks; only texts missing from the cache are embedded."""
-    keys = [content_hash(c.embedding_text()) for c in chunks]
+    """Passage vectors for the texts; only texts missing from the cache are embedded."""
+    keys = [content_hash(t) for t in texts]
     missing = sorted(
-        {k: c for k, c in zip(keys, chunks, strict=True) if k not in cache.vectors}.items()
+        {k: t for k, t in zip(keys, texts, strict=True) if k not in cache.vectors}.items()
     )
     for start in range(0, len(missing), batch_size):
         batch = missing[start : start + batch_size]
-        vectors = embedder.embed_batch([c.embedding_text() for _, c in batch], kind="passage")
+        vectors = embedder.embed_batch([t for _, t in batch], kind="passage")
         for (key, _), vector in zip(batch, vectors, strict=True):
             cache.vectors[key] = vector.astype(np.float32)
         if progress:
             progress(len(batch))
-    if not chunks:
+    if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     return np.stack([cache.vectors[k] for k in keys]), len(missing)
+
+
+def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
+    """(chunk index, start, end) of every sentence worth embedding on its own."""
+    from app.context import split_sentences
+
+    spans = []
+    for i, chunk in enumerate(chunks):
+        for sentence in split_sentences(chunk.text):
+            if len(sentence.text.strip()) >= MIN_SENTENCE_CHARS:
+                spans.append((i, sentence.start, sentence.end))
+    return spans
 
 
 def flat_ip_index(vectors: np.ndarray):
@@ -211,23 +253,28 @@ def build_index(
     for doc in result.documents:
         chunks.extend(chunk_document(doc, settings.chunk_size, settings.chunk_overlap))
     cache = EmbeddingCache(settings.index_dir / "cache" / f"{embedder.model_id}.npz")
-    todo = len({content_hash(c.embedding_text()) for c in chunks} - set(cache.vectors))
+    spans = sentence_spans(chunks)
+    texts = [c.embedding_text() for c in chunks]
+    sentences = [chunks[i].text[a:b] for i, a, b in spans]
+    todo = len({content_hash(t) for t in texts + sentences} - set(cache.vectors))
     done = 0
 
     def embedded(n: int) -> None:
         nonlocal done
         done += n
         bar.update(n)
-        report(0.1 + 0.8 * done / max(todo, 1), f"embedding: {done}/{todo} new chunks")
+        report(0.1 + 0.8 * done / max(todo, 1), f"embedding: {done}/{todo} new texts")
 
     with tqdm(
         total=todo,
-        desc="embedding passages",
-        unit="chunk",
+        desc="embedding passages and sentences",
+        unit="text",
         disable=not settings.show_progress or not todo,
     ) as bar:
-        vectors, n_embedded = embed_chunks(
-            chunks, embedder, cache, batch_size=settings.embed_batch_size, progress=embedded
+        batch = settings.embed_batch_size
+        vectors, n_chunks = embed_texts(texts, embedder, cache, batch_size=batch, progress=embedded)
+        sentence_vectors, n_sentences = embed_texts(
+            sentences, embedder, cache, batch_size=batch, progress=embedded
         )
     cache.save()
     report(0.92, "building the lexical index")
@@ -243,13 +290,20 @@ def build_index(
         n_chunks=len(chunks),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         build_seconds=round(time.perf_counter() - started, 2),
-        embedded_now=n_embedded,
+        embedded_now=n_chunks + n_sentences,
         dropped_duplicates=result.dropped_duplicates,
         dropped_boilerplate_blocks=len(result.dropped_boilerplate),
         errors=result.errors,
     )
     index = HybridIndex(
-        chunks, {d.doc_id: d for d in result.documents}, flat_ip_index(vectors), tokens, manifest
+        chunks,
+        {d.doc_id: d for d in result.documents},
+        flat_ip_index(vectors),
+        tokens,
+        manifest,
+        sentence_dense=flat_ip_index(sentence_vectors),
+        sentence_spans=spans,
+        sentence_weight=settings.sentence_weight,
     )
     save_index(index, settings.index_dir)
     report(1.0, f"indexed {len(result.documents)} documents as {len(chunks)} chunks")
@@ -281,6 +335,9 @@ def save_index(index: HybridIndex, index_dir: Path) -> Path:
         encoding="utf-8",
     )
     faiss.write_index(index.dense, str(staging / "dense.faiss"))
+    if index.sentence_dense is not None:
+        faiss.write_index(index.sentence_dense, str(staging / "sentences.faiss"))
+        (staging / "sentences.json").write_text(json.dumps(index.sentence_spans))
     (staging / "manifest.json").write_text(
         json.dumps(asdict(index.manifest), ensure_ascii=False, indent=1)
     )
@@ -307,7 +364,7 @@ def _prune_builds(builds: Path, keep: Path, retain: int = 2) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
-def load_index(index_dir: Path) -> HybridIndex:
+def load_index(index_dir: Path, *, sentence_weight: float = 0.5) -> HybridIndex:
     """Load the index in service; raise IndexMissingError when none was built."""
     current = index_dir / "current"
     if not (current / "manifest.json").is_file():
@@ -326,4 +383,17 @@ def load_index(index_dir: Path) -> HybridIndex:
     import faiss
 
     dense = faiss.read_index(str(current / "dense.faiss"))
-    return HybridIndex(chunks, documents, dense, tokens, manifest)
+    sentence_dense, spans = None, None
+    if (current / "sentences.faiss").is_file():
+        sentence_dense = faiss.read_index(str(current / "sentences.faiss"))
+        spans = [tuple(s) for s in json.loads((current / "sentences.json").read_text())]
+    return HybridIndex(
+        chunks,
+        documents,
+        dense,
+        tokens,
+        manifest,
+        sentence_dense=sentence_dense,
+        sentence_spans=spans,
+        sentence_weight=sentence_weight,
+    )

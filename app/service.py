@@ -115,5 +115,5 @@ def build_service(
     if build_if_missing and not current.is_file():
         index = build_index(settings, embedder)
     else:
-        index = load_index(settings.index_dir)
+        index = load_index(settings.index_dir, sentence_weight=settings.sentence_weight)
     return QAService(settings, index, embedder, llm)

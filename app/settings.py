@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         50, ge=1, description="Candidates taken from each retriever before fusion."
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    sentence_weight: float = Field(
+        0.5,
+        ge=0,
+        description="Share of a chunk's best single-sentence similarity added to its own.",
+    )
     year_boost: float = Field(
         0.6, ge=0, description="Relative score boost for chunks about the question's year."
     )

@@ -80,7 +80,7 @@ _COMPARISON = re.compile(
     re.I,
 )
 NEAR_COVERAGE = 0.5  # share of the claimed terms' weight the number's sentence must hold
-QUOTE_COVERAGE = 0.4  # share of the question's key terms a quoted answer must hold
+QUOTE_COVERAGE = 0.75  # share of the question's key terms a quoted answer must hold
 
 
 @dataclass
@@ -144,7 +144,8 @@ def claimed_terms(answer: str, number: str, idf: dict[str, float] | None) -> dic
     """The key terms of the answer's clause around the number: what it says the number is."""
     for clause in _CLAUSE.findall(_plain(strip_markers(answer))):
         if contains_number(clause, number):
-            terms = [t for t in key_terms(clause) if t not in UNITS]
+            # Chinese words only: an English clause's words cannot be found in the reports.
+            terms = [t for t in key_terms(clause) if t not in UNITS and _CJK.search(t)]
             return term_weights(terms, idf)
     return {}
 
@@ -220,7 +221,9 @@ def verify(
     for c in cited_passages:
         exempt.update(str(y) for y in c.passage.chunk.years + c.passage.chunk.mentioned_years)
     if quoted:
-        if question_terms and coverage("".join(shown), question_terms) < QUOTE_COVERAGE:
+        if not question_terms:
+            problems.append("a quote cannot be checked against a question with no Chinese terms")
+        elif coverage("".join(shown), question_terms) < QUOTE_COVERAGE:
             problems.append("the quoted sentences hold too few of the question's terms")
     else:
         for number in numbers_in(strip_markers(answer)):

@@ -65,15 +65,23 @@ def chinese_numeral_years(text: str) -> str:
     return _CN_YEAR.sub(lambda m: "".join(str(_DIGITS[c]) for c in m.group(0)), text)
 
 
-def mentioned_years(text: str, delivered_year: int | None = None) -> list[int]:
-    """Years a text names ("2023年", "二〇二四年"; "去年"/"今年" relative to its delivery year)."""
+def mentioned_years(text: str, delivered: str | None = None) -> list[int]:
+    """Years a text names: "2023年", "二〇二四年"; relative to its delivery date, "去年",
+    "今年", and a month and day without a year that fall before the delivery ("截至1月10日"
+    in a report delivered on 2021-01-13 is in 2021)."""
     text = chinese_numeral_years(text)
     years = {int(y) for y in re.findall(r"((?:19|20)\d{2})(?=\s*年)", text)}
-    if delivered_year:
+    if delivered:
+        year = int(delivered[:4])
         if "去年" in text:
-            years.add(delivered_year - 1)
+            years.add(year - 1)
         if "今年" in text:
-            years.add(delivered_year)
+            years.add(year)
+        if len(delivered) >= 10:
+            issued = (int(delivered[5:7]), int(delivered[8:10]))
+            for month, day in re.findall(r"(?<![\d年])(\d{1,2})月(\d{1,2})日", text):
+                if (int(month), int(day)) <= issued:
+                    years.add(year)
     return sorted(years)
 
 

@@ -15,6 +15,7 @@ class HashEmbedder:
     def __init__(self, dim: int = 32) -> None:
         self._dim = dim
         self.calls: list[int] = []
+        self.texts: list[str] = []
 
     @property
     def dim(self) -> int:
@@ -22,6 +23,7 @@ class HashEmbedder:
 
     def embed_batch(self, texts: list[str], *, kind: str) -> np.ndarray:
         self.calls.append(len(texts))
+        self.texts.extend(texts)
         rows = []
         for text in texts:
             seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")

@@ -20,15 +20,25 @@ def test_build_persist_and_load(settings, fake_embedder):
 
 def test_reindex_after_adding_a_document_embeds_only_its_chunks(settings, fake_embedder):
     first = build_index(settings, fake_embedder)
-    assert fake_embedder.embedded == first.manifest.n_chunks
+    assert first.manifest.embedded_now == len(fake_embedder.texts) > first.manifest.n_chunks
     (settings.corpus_dir / "news.txt").write_text(
         "徐汇区10个重点项目集中开工,总投资规模超300亿元。\n2022-01-19\n", encoding="utf-8"
     )
+    before = len(fake_embedder.texts)
     second = build_index(settings, fake_embedder)
-    new_chunks = second.manifest.n_chunks - first.manifest.n_chunks
-    assert new_chunks >= 1
-    assert second.manifest.embedded_now == new_chunks
-    assert fake_embedder.embedded == first.manifest.n_chunks + new_chunks
+    new_texts = fake_embedder.texts[before:]
+    assert second.manifest.n_chunks == first.manifest.n_chunks + 1
+    assert new_texts and all("重点项目" in t or "2022-01-19" in t for t in new_texts)
+    assert second.manifest.embedded_now == len(new_texts)
+
+
+def test_sentences_are_indexed_with_their_chunk(settings, fake_embedder):
+    index = build_index(settings, fake_embedder)
+    assert index.sentence_dense.ntotal == len(index.sentence_spans) > len(index.chunks)
+    for chunk_index, start, end in index.sentence_spans:
+        assert index.chunks[chunk_index].text[start:end].strip()
+    loaded = load_index(settings.index_dir)
+    assert loaded.sentence_spans == index.sentence_spans
 
 
 def test_a_failed_build_leaves_the_previous_index_serving(settings, fake_embedder):

@@ -42,8 +42,10 @@ def test_mentioned_years_reads_chinese_numerals():
 
 
 def test_relative_years_in_a_passage_follow_its_delivery():
-    assert mentioned_years("去年开工501台，今年再开工100台", delivered_year=2022) == [2021, 2022]
+    assert mentioned_years("去年开工501台，今年再开工100台", "2022-01") == [2021, 2022]
     assert mentioned_years("去年开工501台") == []
+    assert mentioned_years("截至1月10日24时,累计报告本地确诊病例28例", "2021-01-13") == [2021]
+    assert mentioned_years("12月举办论坛", "2021-01-13") == []
 
 
 def test_plan_questions_are_told_from_outcome_questions():
