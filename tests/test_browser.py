@@ -1,0 +1,179 @@
+"""The page in real headless Chromium (Debian's package), driven by Playwright.
+
+The server runs in this process on a loopback port with the fake models, so what is
+tested is the page: streaming, citation chips, the passage dialog, the admin upload
+with its progress, and escaping. Screenshots go to test-output/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from app.index import build_index
+from app.service import QAService
+from tests.fakes import ScriptedLLM
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+CHROMIUM = "/usr/bin/chromium"
+TOKEN = "browser-admin-token-1"
+OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import uvicorn
+
+    from app.settings import Settings
+    from app.web import create_app
+    from tests.conftest import SAMPLE_REPORT
+    from tests.fakes import HashEmbedder
+
+    root = tmp_path_factory.mktemp("browser")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "report2024.txt").write_text(SAMPLE_REPORT, encoding="utf-8")
+    (corpus / "manifest.toml").write_text(
+        '["report2024.txt"]\ntitle = "2024年徐汇区政府工作报告"\nkind = "work_report"\ndelivered = "2024-01-10"\n',
+        encoding="utf-8",
+    )
+    settings = Settings(
+        corpus_dir=corpus,
+        index_dir=root / "index",
+        show_progress=False,
+        chunk_size=120,
+        chunk_overlap=10,
+        admin_token=TOKEN,
+    )
+    embedder = HashEmbedder()
+    llm = ScriptedLLM(*["2023年新增跨国公司地区总部11家[1]。"] * 20)
+    service = QAService(settings, build_index(settings, embedder), embedder, llm)
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings, service=service), host="127.0.0.1", port=port, log_level="warning"
+    )
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if uv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", settings
+    uv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_ask_streams_the_answer_and_a_citation_opens_its_passage(server, page):
+    base, _ = server
+    page.goto(base + "/")
+    page.fill("#question", "2023年新增多少跨国公司地区总部？")
+    page.click("#ask-button")
+    page.wait_for_selector("#answer .chip")
+    assert "2023年新增跨国公司地区总部11家" in page.inner_text("#answer")
+    assert "2024年徐汇区政府工作报告" in page.inner_text("#source-note")
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "browser-answer.png"), full_page=True)
+    page.click("#answer .chip")
+    page.wait_for_selector("#passage[open]")
+    assert "11家" in page.inner_text("#passage-text")
+    assert page.locator("#passage-text mark").count() >= 1
+    href = page.get_attribute("#passage-link", "href")
+    page.goto(base + href)
+    assert page.locator("mark#hl").count() == 1
+
+
+def test_admin_uploads_a_report_and_finds_it_by_search(server, page):
+    base, settings = server
+    upload = settings.corpus_dir.parent / "upload.txt"
+    upload.write_text("2024年徐汇区新建口袋公园27座,全部向市民开放。", encoding="utf-8")
+    page.goto(base + "/documents")
+    page.fill("#token", TOKEN)
+    page.set_input_files("#file", str(upload))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector(
+        "text=upload.txt", timeout=30000
+    )  # the page reloads when indexing is done
+    response = page.request.get(base + "/api/search", params={"q": "口袋公园", "k": "1"})
+    assert "口袋公园27座" in response.json()["passages"][0]["text"]
+    page.screenshot(path=str(OUTPUT / "browser-documents.png"), full_page=True)
+
+
+def test_a_script_in_a_document_shows_as_text(server, page):
+    base, settings = server
+    (settings.corpus_dir / "xss.txt").write_text(
+        "徐汇区<script>window.pwned=1</script><img src=x onerror=window.pwned=2>新增绿地8公顷。",
+        encoding="utf-8",
+    )
+    page.request.post(base + "/api/admin/reindex", headers={"X-Admin-Token": TOKEN})
+    for _ in range(100):
+        if page.request.get(base + "/api/documents/xss").ok:
+            break
+        time.sleep(0.1)
+    page.goto(base + "/documents/xss")
+    assert "<script>window.pwned=1</script>" in page.inner_text("article")
+    assert page.evaluate("window.pwned") is None
+    page.goto(base + "/")
+    page.fill("#question", "<img src=x onerror=window.pwned=3>新增绿地")
+    page.select_option("#mode", "extractive")
+    page.click("#ask-button")
+    page.wait_for_function(
+        "document.querySelector('#status').textContent.length > 0 && !document.querySelector('#ask-button').disabled"
+    )
+    assert page.evaluate("window.pwned") is None
+
+
+def test_the_page_switches_to_english_and_fits_a_phone(server, browser):
+    base, _ = server
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="en-US",
+        extra_http_headers={"Accept-Language": "en-US"},
+    )
+    page = context.new_page()
+    page.goto(base + "/")
+    assert "Xuhui Government Work Report Q&A" in page.inner_text("header")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    context.close()

@@ -1,0 +1,148 @@
+"""Load: 20 concurrent clients against the real server (small real model), loopback only.
+
+Bounded in count (one request per client) and time (client timeout). Expected: no
+error but 503 (queue full, with Retry-After), no answer past its time limit, and
+normal answers afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+CLIENTS = 20
+TIME_LIMIT_S = 60
+QUESTIONS = [
+    "2023年新增多少跨国公司地区总部？",
+    "2025年徐汇区全年收储土地多少亩？",
+    "2023年徐汇区PM2.5平均浓度是多少？",
+    "2020年徐汇区区级一般公共预算收入是多少？",
+    "How many new talent apartments did Xuhui add in 2023?",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(url: str, body: dict, timeout: float) -> tuple[int, float, dict, dict]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return (
+                response.status,
+                time.monotonic() - started,
+                json.loads(response.read()),
+                dict(response.headers),
+            )
+    except urllib.error.HTTPError as exc:
+        return (
+            exc.code,
+            time.monotonic() - started,
+            json.loads(exc.read() or b"{}"),
+            dict(exc.headers),
+        )
+
+
+@pytest.fixture(scope="module")
+def live_server(real_settings, real_index):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "XUHUI_CORPUS_DIR": str(real_settings.corpus_dir),
+        "XUHUI_INDEX_DIR": str(real_settings.index_dir),
+        "XUHUI_LLM_MODEL": "qwen2.5-coder-0.5b",
+        "XUHUI_MAX_QUEUE": "4",
+        "XUHUI_GENERATION_TIMEOUT_S": str(TIME_LIMIT_S),
+        "XUHUI_SHOW_PROGRESS": "false",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail("the server exited at start-up")
+            try:
+                urllib.request.urlopen(base + "/readyz", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the server was not ready within 180 s")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_twenty_concurrent_clients(live_server):
+    results: list[tuple[int, float, dict, dict]] = []
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        outcome = _post(
+            live_server + "/api/ask",
+            {"question": QUESTIONS[n % len(QUESTIONS)]},
+            timeout=TIME_LIMIT_S * 3,
+        )
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIME_LIMIT_S * 4)
+    wall = time.monotonic() - started
+
+    statuses = [status for status, *_ in results]
+    assert len(results) == CLIENTS
+    assert set(statuses) <= {200, 503}, statuses
+    assert statuses.count(200) >= 1
+    for status, _seconds, body, headers in results:
+        if status == 503:
+            assert headers.get("Retry-After") or headers.get("retry-after")
+        else:
+            assert body["answer"] and body["timings"]["total_ms"] / 1000 <= TIME_LIMIT_S
+    answered = [seconds for status, seconds, *_ in results if status == 200]
+    print(
+        f"\nload: {CLIENTS} clients in {wall:.1f} s: {statuses.count(200)} answered "
+        f"(median {statistics.median(answered):.1f} s, max {max(answered):.1f} s), "
+        f"{statuses.count(503)} told to retry (503)"
+    )
+    # Afterwards the service answers normally.
+    status, seconds, body, _ = _post(
+        live_server + "/api/ask", {"question": QUESTIONS[0]}, timeout=TIME_LIMIT_S * 2
+    )
+    assert status == 200 and "11" in body["answer"]
+    health = urllib.request.urlopen(live_server + "/healthz", timeout=5).read()
+    assert json.loads(health) == {"status": "ok"}
