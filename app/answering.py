@@ -19,7 +19,7 @@ from app.llm import LLM, Message
 from app.prompts import load_examples, render
 from app.retrieval import Retriever, chinese_share
 from app.settings import Settings
-from app.verification import citation_numbers, is_refusal, recite, verify
+from app.verification import citation_numbers, fix_units, is_refusal, recite, verify
 from app.years import YearQuery
 
 Mode = Literal["llm", "extractive"]
@@ -248,11 +248,13 @@ class Answerer:
                 pieces.append(piece)
                 yield "token", piece
             raw = "".join(pieces).strip()
-            text, refused = raw, is_refusal(raw)
-            check = verify(raw, question, context, result.years, terms, idf=idf)
+            text, refused = fix_units(raw, context), is_refusal(raw)
+            if text != raw:
+                repaired = "units"
+            check = verify(text, question, context, result.years, terms, idf=idf)
             if not refused and not check.ok:
                 text, refused, repaired = self._repair(
-                    raw, question, context, result.years, terms, idf, english
+                    text, question, context, result.years, terms, idf, english
                 )
         finished = time.perf_counter()
         by_n = {c.n: c for c in context}

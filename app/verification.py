@@ -79,6 +79,7 @@ _COMPARISON = re.compile(
     r"比|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|difference|more than|less than|compared",
     re.I,
 )
+ENGLISH_CLOSENESS = 0.6  # normalised question similarity of the sentence holding a number
 NEAR_COVERAGE = 0.5  # share of the claimed terms' weight the number's sentence must hold
 QUOTE_COVERAGE = 0.75  # share of the question's key terms a quoted answer must hold
 
@@ -230,13 +231,38 @@ def verify(
             if number in exempt:
                 continue
             holders = [c for c in cited_passages if contains_number(c.text, number)]
+            if holders and years.years and not refusal:
+                # The figure itself must come from a passage about the asked year, not
+                # from another cited passage ("五年新增…27家" is no answer for 2023).
+                asked = set(years.years)
+                if not any(is_about(c, asked, years.wants_plan) for c in holders):
+                    problems.append(
+                        f"the number {number} comes from a passage about another period"
+                    )
+                    continue
             if not holders:
-                if not (comparison and derived(number, shown)):
+                # A comparison may state the difference of two figures it was shown.
+                if not (comparison and derived(number, [c.text for c in context])):
                     problems.append(f"the number {number} is in no cited passage")
                 continue
             claimed = claimed_terms(answer, number, idf) if _CJK.search(answer) else {}
             if not claimed and not question_terms:
-                continue  # English on both sides: no terms to look up in Chinese text
+                # English on both sides: no words to look up, so the sentence holding the
+                # number must be among those most similar to the question.
+                closeness = max(
+                    (
+                        x.coverage
+                        for c in holders
+                        for x in c.sentences
+                        if contains_number(x.text, number)
+                    ),
+                    default=0.0,
+                )
+                if closeness < ENGLISH_CLOSENESS:
+                    problems.append(
+                        f"the number {number} comes from a sentence far from the question"
+                    )
+                continue
             # The number's sentence holds what the answer's clause says it is, or what
             # the question asks about.
             best = max(
@@ -255,6 +281,31 @@ def verify(
             kind = "targets for" if years.wants_plan else "what happened in"
             problems.append(f"no cited passage is about {kind} {sorted(asked)}")
     return Verification(ok=not problems, problems=problems, cited=[n for n in cited if n in by_n])
+
+
+_ENGLISH_AMOUNT = re.compile(
+    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<scale>billion|million)\s*(?P<unit>yuan|RMB|US dollars|dollars|USD)?",
+    re.I,
+)
+
+
+def fix_units(answer: str, context: list[ContextPassage]) -> str:
+    """Undo a mistranslated unit: "300 billion yuan" where the report says 300亿元 (3×10^10).
+
+    The number was copied but 亿 (10^8) was read as billion (10^9); the answer gets the
+    report's own figure back.
+    """
+    shown = " ".join(c.text for c in context)
+
+    def repair(match: re.Match) -> str:
+        number, unit = match["n"], (match["unit"] or "").lower()
+        chinese_scale = "亿" if match["scale"].lower() == "billion" else "万"
+        currency = "美元" if "dollar" in unit or unit == "usd" else ("元" if unit else "")
+        if re.search(rf"(?<![\d.]){re.escape(number)}\s*{chinese_scale}", shown):
+            return f"{number}{chinese_scale}{currency}"
+        return match.group(0)
+
+    return _ENGLISH_AMOUNT.sub(repair, answer)
 
 
 def recite(answer: str, context: list[ContextPassage]) -> str:

@@ -83,7 +83,7 @@ def test_a_passage_about_another_year_fails():
         YearQuery(years=[2023]),
         {"地区生产总值": 2.0},
     )
-    assert not result.ok and "about what happened in [2023]" in result.problems[0]
+    assert not result.ok and "about what happened in [2023]" in result.problems[-1]
 
 
 def test_refusals_are_recognised():
@@ -120,3 +120,50 @@ def test_recite_adds_the_passage_that_holds_the_number():
     assert recite("新增跨国公司地区总部11家。", CONTEXT) == "新增跨国公司地区总部11家[1]。"
     assert recite("地区生产总值增长5.5%左右[1]。", CONTEXT) == "地区生产总值增长5.5%左右[1][2]。"
     assert recite("六大科创街区", CONTEXT) == "六大科创街区"  # shares nothing: left alone
+
+
+def test_a_misread_chinese_unit_is_given_back_its_report_figure():
+    from app.verification import fix_units
+
+    context = [context_passage(1, "总投资规模超300亿元。合计合同外资规模达到4.8亿美元。", [2022])]
+    assert fix_units("The total investment exceeds 300 billion yuan [1].", context) == (
+        "The total investment exceeds 300亿元 [1]."
+    )
+    assert (
+        fix_units("It reached 4.8 billion US dollars [1].", context) == "It reached 4.8亿美元 [1]."
+    )
+    assert fix_units("It is 30 billion yuan [1].", context) == "It is 30 billion yuan [1]."
+
+
+def test_an_english_answer_must_take_its_number_from_a_sentence_close_to_the_question():
+    close = context_passage(1, "固定资产投资总额增长10%。", [2024], "plan")
+    close.sentences[0].coverage = 0.9
+    far = context_passage(2, "规模以上工业总产值890亿元。", [2024], "plan")
+    far.sentences[0].coverage = 0.2
+    years = YearQuery(years=[2024], wants_plan=True)
+    question = "What growth target for fixed-asset investment was set for 2024?"
+    assert verify("A growth target of 10% [1].", question, [close, far], years, {}).ok
+    result = verify("A target of 890 billion yuan [2].", question, [close, far], years, {})
+    assert not result.ok and "far from the question" in result.problems[0]
+
+
+def test_each_figure_must_come_from_a_passage_about_the_asked_year():
+    context = [
+        context_passage(1, "新增跨国公司地区总部11家、外资研发中心1家。", [2023]),
+        context_passage(
+            2,
+            "五年新增跨国公司地区总部27家，累计总部100家。",
+            [2017, 2018, 2019, 2020, 2021],
+            "other",
+        ),
+    ]
+    years = YearQuery(years=[2023])
+    result = verify(
+        "2023年新增跨国公司地区总部27家[1][2]。",
+        "2023年新增多少跨国公司地区总部",
+        context,
+        years,
+        TERMS,
+    )
+    assert not result.ok and "another period" in result.problems[0]
+    assert verify("2023年新增跨国公司地区总部11家[1][2]。", "q", context, years, TERMS).ok
