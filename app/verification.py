@@ -75,6 +75,9 @@ UNITS = frozenset(
         "个百分点",
     ]
 )
+_ASKS_FIGURE = re.compile(
+    r"多少|几[个家台项所座条套幅亩人年]|多大|多高|比例|比重|how many|how much|what percentage", re.I
+)
 _COMPARISON = re.compile(
     r"比|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|difference|more than|less than|compared",
     re.I,
@@ -275,6 +278,10 @@ def verify(
             )
             if best < NEAR_COVERAGE:
                 problems.append(f"the number {number} is not about what the answer says it is")
+    if not refusal and not quoted and _ASKS_FIGURE.search(question):
+        figures = [n for n in numbers_in(strip_markers(answer)) if n not in exempt]
+        if not figures:
+            problems.append("the question asks for a figure and the answer gives none")
     if years.years and cited_passages and not refusal:
         asked = set(years.years)
         if not any(is_about(c, asked, years.wants_plan) for c in cited_passages):

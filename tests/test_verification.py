@@ -167,3 +167,11 @@ def test_each_figure_must_come_from_a_passage_about_the_asked_year():
     )
     assert not result.ok and "another period" in result.problems[0]
     assert verify("2023年新增跨国公司地区总部11家[1][2]。", "q", context, years, TERMS).ok
+
+
+def test_an_answer_that_gives_no_figure_for_a_figure_question_fails():
+    question = "2023年新增多少跨国公司地区总部"
+    result = verify(
+        "2023年新增跨国公司地区总部[1]。", question, CONTEXT, YearQuery(years=[2023]), TERMS
+    )
+    assert not result.ok and "gives none" in result.problems[0]
