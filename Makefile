@@ -30,9 +30,11 @@ index: models
 serve: index
 	$(BIN)/xuhui-qa serve
 
-# The browser tests drive Debian's Chromium (a browser download would fail offline).
+# The browser tests drive Debian's Chromium (a browser download would fail offline);
+# the CJK fonts make its screenshots readable.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
 
 test: models chromium
 	$(BIN)/ruff check app tests eval

@@ -21,9 +21,9 @@ SAMPLE_REPORT = """上海市徐汇区 区长 张 三
 """
 
 
-@pytest.fixture
-def sample_corpus(tmp_path: Path) -> Path:
-    corpus = tmp_path / "corpus"
+def write_sample_corpus(root: Path) -> Path:
+    """A corpus folder with one small 2024 report and its manifest entry."""
+    corpus = root / "corpus"
     corpus.mkdir()
     (corpus / "report2024.txt").write_text(SAMPLE_REPORT, encoding="utf-8")
     (corpus / "manifest.toml").write_text(
@@ -31,6 +31,11 @@ def sample_corpus(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return corpus
+
+
+@pytest.fixture
+def sample_corpus(tmp_path: Path) -> Path:
+    return write_sample_corpus(tmp_path)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ with its progress, and escaping. Screenshots go to test-output/.
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -18,17 +17,12 @@ import pytest
 from app.index import build_index
 from app.service import QAService
 from tests.fakes import ScriptedLLM
+from tests.servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
 TOKEN = "browser-admin-token-1"
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +31,11 @@ def server(tmp_path_factory):
 
     from app.settings import Settings
     from app.web import create_app
-    from tests.conftest import SAMPLE_REPORT
+    from tests.conftest import write_sample_corpus
     from tests.fakes import HashEmbedder
 
     root = tmp_path_factory.mktemp("browser")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "report2024.txt").write_text(SAMPLE_REPORT, encoding="utf-8")
-    (corpus / "manifest.toml").write_text(
-        '["report2024.txt"]\ntitle = "2024年徐汇区政府工作报告"\nkind = "work_report"\ndelivered = "2024-01-10"\n',
-        encoding="utf-8",
-    )
+    corpus = write_sample_corpus(root)
     settings = Settings(
         corpus_dir=corpus,
         index_dir=root / "index",
@@ -59,7 +47,7 @@ def server(tmp_path_factory):
     embedder = HashEmbedder()
     llm = ScriptedLLM(*["2023年新增跨国公司地区总部11家[1]。"] * 20)
     service = QAService(settings, build_index(settings, embedder), embedder, llm)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings, service=service), host="127.0.0.1", port=port, log_level="warning"
     )

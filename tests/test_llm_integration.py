@@ -3,17 +3,15 @@ through an OpenAI-compatible server started as a separate process on loopback.""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from app import assets
 from app.llm import LlamaCppLLM, OpenAICompatibleLLM, complete_text
 from app.service import QAService
+from tests.servers import free_port, stop, wait_until_up
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -56,15 +54,9 @@ def test_pipeline_with_the_small_model_returns_a_verified_answer(
     assert unanswerable.refused
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llama_server(small_model):
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -86,24 +78,10 @@ def llama_server(small_model):
     )
     base = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail("llama_cpp.server exited at start-up")
-            try:
-                urllib.request.urlopen(f"{base}/models", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not start within 120 s")
+        wait_until_up(f"{base}/models", process, 120)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def test_openai_compatible_backend_against_a_real_server(llama_server):
@@ -116,6 +94,6 @@ def test_openai_compatible_backend_against_a_real_server(llama_server):
 def test_openai_compatible_backend_reports_an_unreachable_server():
     from app.llm import LLMError
 
-    llm = OpenAICompatibleLLM(f"http://127.0.0.1:{_free_port()}/v1", "none", timeout=2)
+    llm = OpenAICompatibleLLM(f"http://127.0.0.1:{free_port()}/v1", "none", timeout=2)
     with pytest.raises(LLMError, match="failed"):
         complete_text(llm, MESSAGES)

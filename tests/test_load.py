@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -19,6 +18,8 @@ import urllib.error
 import urllib.request
 
 import pytest
+
+from tests.servers import free_port, stop, wait_until_up
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CLIENTS = 20
@@ -30,12 +31,6 @@ QUESTIONS = [
     "2020年徐汇区区级一般公共预算收入是多少？",
     "How many new talent apartments did Xuhui add in 2023?",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _post(url: str, body: dict, timeout: float) -> tuple[int, float, dict, dict]:
@@ -65,7 +60,7 @@ def _post(url: str, body: dict, timeout: float) -> tuple[int, float, dict, dict]
 
 @pytest.fixture(scope="module")
 def live_server(real_settings, real_index):
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "XUHUI_CORPUS_DIR": str(real_settings.corpus_dir),
@@ -83,24 +78,10 @@ def live_server(real_settings, real_index):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail("the server exited at start-up")
-            try:
-                urllib.request.urlopen(base + "/readyz", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the server was not ready within 180 s")
+        wait_until_up(base + "/readyz", process, 180)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def test_twenty_concurrent_clients(live_server):
