@@ -83,7 +83,8 @@ _COMPARISON = re.compile(
     re.I,
 )
 ENGLISH_CLOSENESS = 0.6  # normalised question similarity of the sentence holding a number
-NEAR_COVERAGE = 0.5  # share of the claimed terms' weight the number's sentence must hold
+NEAR_COVERAGE = 0.5
+QUESTION_COVERAGE = 0.25  # share of the question's terms the figure's sentence must hold  # share of the claimed terms' weight the number's sentence must hold
 QUOTE_COVERAGE = 0.75  # share of the question's key terms a quoted answer must hold
 
 
@@ -174,6 +175,20 @@ def derived(number: str, texts: list[str]) -> bool:
             if round(abs(a - b), decimals) == target or round(a + b, decimals) == target:
                 return True
     return False
+
+
+def _supports(sentence: str, claimed: dict[str, float], question_terms: dict[str, float]) -> bool:
+    """Whether the sentence holding a number backs the answer's use of it.
+
+    It must hold what the answer's clause (or the question) says the number is, and
+    something of what the question asks about: an answer that quotes a true figure
+    about green space to a question about listed companies is no answer.
+    """
+    near_claim = coverage(sentence, claimed) if claimed else 0.0
+    near_question = coverage(sentence, question_terms) if question_terms else 1.0
+    return max(near_claim, near_question if question_terms else 0.0) >= NEAR_COVERAGE and (
+        near_question >= QUESTION_COVERAGE
+    )
 
 
 def is_about(c: ContextPassage, asked: set[int], wants_plan: bool) -> bool:
@@ -268,15 +283,8 @@ def verify(
                 continue
             # The number's sentence holds what the answer's clause says it is, or what
             # the question asks about.
-            best = max(
-                max(
-                    coverage(s, claimed) if claimed else 0.0,
-                    coverage(s, question_terms) if question_terms else 0.0,
-                )
-                for c in holders
-                for s in sentences_with(c.text, number)
-            )
-            if best < NEAR_COVERAGE:
+            sentences = [x for c in holders for x in sentences_with(c.text, number)]
+            if not any(_supports(x, claimed, question_terms) for x in sentences):
                 problems.append(f"the number {number} is not about what the answer says it is")
     if not refusal and not quoted and _ASKS_FIGURE.search(question):
         figures = [n for n in numbers_in(strip_markers(answer)) if n not in exempt]

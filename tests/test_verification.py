@@ -175,3 +175,16 @@ def test_an_answer_that_gives_no_figure_for_a_figure_question_fails():
         "2023年新增跨国公司地区总部[1]。", question, CONTEXT, YearQuery(years=[2023]), TERMS
     )
     assert not result.ok and "gives none" in result.problems[0]
+
+
+def test_a_true_figure_about_something_else_is_no_answer():
+    context = [context_passage(1, "新增各类绿地10.32公顷。", [2025])]
+    terms = {"新增": 0.5, "上市": 4.0, "企业": 1.0, "上市企业": 5.0}
+    result = verify(
+        "新增各类绿地10.32公顷[1]。",
+        "2025年新增了多少家上市企业",
+        context,
+        YearQuery(years=[2025]),
+        terms,
+    )
+    assert not result.ok and "not about what the answer says" in result.problems[0]
