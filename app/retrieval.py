@@ -110,7 +110,7 @@ class Retriever:
         dense = self.index.dense_scores(embed_one(self.embedder, question, kind="query"))
         lexical = self.index.bm25_scores(question)
         rrf_k = self.settings.rrf_k
-        w_lexical = chinese_share(question)
+        w_lexical = self.settings.lexical_weight * chinese_share(question)
         # A chunk that shares no word with the question gets no lexical credit at all.
         lexical_part = np.where(lexical > 0, w_lexical / (rrf_k + ranks(lexical)), 0.0)
         fused = 1.0 / (rrf_k + ranks(dense)) + lexical_part

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         50, ge=1, description="Candidates taken from each retriever before fusion."
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    lexical_weight: float = Field(
+        1.0, ge=0, description="Weight of the BM25 ranks in the fusion (0 = dense only)."
+    )
     sentence_weight: float = Field(
         0.5,
         ge=0,
