@@ -13,13 +13,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from app.comparison import compare
 from app.context import ContextPassage, key_terms, select_context, term_weights
 from app.extractive import extractive_answer
 from app.llm import LLM, Message
 from app.prompts import load_examples, render
 from app.retrieval import Retriever, chinese_share
 from app.settings import Settings
-from app.verification import citation_numbers, fix_units, is_refusal, recite, verify
+from app.verification import (
+    citation_numbers,
+    contains_number,
+    fix_units,
+    is_refusal,
+    recite,
+    verify,
+)
 from app.years import YearQuery
 
 Mode = Literal["llm", "extractive"]
@@ -256,6 +264,14 @@ class Answerer:
                 text, refused, repaired = self._repair(
                     text, question, context, result.years, terms, idf, english
                 )
+            compared = compare(question, context, result.years, terms)
+            # An answer lacking a year's figure or the difference: state them, computed.
+            if (
+                compared
+                and not all(contains_number(text, n) for n in compared[1])
+                and verify(compared[0], question, context, result.years, terms, idf=idf).ok
+            ):
+                text, refused, repaired = compared[0], False, "comparison"
         finished = time.perf_counter()
         by_n = {c.n: c for c in context}
         cited = [by_n[n] for n in citation_numbers(text) if n in by_n]

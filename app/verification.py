@@ -79,7 +79,8 @@ _ASKS_FIGURE = re.compile(
     r"多少|几[个家台项所座条套幅亩人年]|多大|多高|比例|比重|how many|how much|what percentage", re.I
 )
 _COMPARISON = re.compile(
-    r"比|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|difference|more than|less than|compared",
+    r"比|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|更高|更低|更多|更少|哪一年|哪年|"
+    r"difference|more than|less than|compared|higher|lower|which year",
     re.I,
 )
 ENGLISH_CLOSENESS = 0.6  # normalised question similarity of the sentence holding a number
