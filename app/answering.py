@@ -107,6 +107,29 @@ def source_note(cited: list[ContextPassage], english: bool) -> str:
     return ("Sources: " if english else "来源：") + "；".join(parts)
 
 
+def covered_years(index) -> set[int]:
+    """Every year some document reviews, plans or names."""
+    years = {y for d in index.documents.values() for y in d.covered_years}
+    years |= {y for c in index.chunks for y in c.years + c.mentioned_years}
+    return years
+
+
+def uncovered_years(years: YearQuery, index) -> list[int]:
+    """The asked years, if none of them is covered by any document (else nothing)."""
+    if not years.years or set(years.years) & covered_years(index):
+        return []
+    return years.years
+
+
+def no_document_text(uncovered: list[int], index, english: bool) -> str:
+    covered = sorted(covered_years(index))
+    span = f"{covered[0]}–{covered[-1]}" if covered else "—"
+    asked = "、".join(str(y) for y in uncovered)
+    if english:
+        return f"The reports do not say: no document covers {asked} (they cover {span})."
+    return f"报告中未提及：现有文件不涉及{asked}年（覆盖{span}年）。"
+
+
 def refusal_text(question: str, context: list[ContextPassage], english: bool) -> str:
     """Say the reports do not answer, and what they do contain nearby."""
     best = max(
@@ -233,7 +256,11 @@ class Answerer:
         raw = ""
         repaired = None
         check = None
-        if not relevant:
+        uncovered = uncovered_years(result.years, index)
+        if uncovered:
+            text, refused = no_document_text(uncovered, index, english), True
+            repaired = "no document covers the year"
+        elif not relevant:
             text, refused = refusal_text(question, context, english), True
             repaired = "nothing relevant retrieved"
         elif mode == "extractive":

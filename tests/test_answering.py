@@ -80,3 +80,12 @@ def test_the_prompt_prefix_is_fixed_and_the_question_carries_its_year(service_wi
     assert first[0]["role"] == "system" and len(first) >= 3
     assert "问题问的是2023年" in first[-1]["content"] and "回顾2023年" in first[-1]["content"]
     assert "问题问的是2024年" in second[-1]["content"]
+
+
+def test_a_year_no_document_covers_is_answered_as_such(service_with):
+    service, llm = service_with("不该被调用")
+    answer = service.ask("2015年新增多少跨国公司地区总部")
+    assert answer.refused and "2015" in answer.answer and "现有文件不涉及" in answer.answer
+    assert llm.prompts == []
+    english = service.ask("How many headquarters were added in 2015?")
+    assert english.refused and english.answer.startswith("The reports do not say")
