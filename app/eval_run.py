@@ -18,7 +18,7 @@ from app.evaluation import (
     refusal_accuracy,
 )
 from app.service import QAService
-from app.verification import contains_number, numbers_in, strip_markers
+from app.verification import contains_number, derived, numbers_in, strip_markers
 
 RECALL_KS = (1, 3, 5, 10)
 
@@ -51,16 +51,18 @@ def _row_from_answer(service: QAService, item: dict, mode: str | None) -> dict:
     }
 
 
-def unsupported_numbers(row: dict, question: str) -> list[str]:
-    """Numbers in an answer that none of its cited passages contains (should be none)."""
+def unsupported_numbers(row: dict, question: str) -> tuple[list[str], list[str]]:
+    """Numbers in an answer that no cited passage contains (should be none), and those
+    that are the difference or sum of two cited figures (a comparison's computed result)."""
     cited = [c["text"] for c in row["citations"]]
     exempt = set(numbers_in(question)) | {str(y) for c in row["citations"] for y in c["years"]}
-    exempt |= {str(n) for n in range(1, 11)}
-    return [
+    missing = [
         n
         for n in numbers_in(strip_markers(row["answer"]))
         if n not in exempt and not any(contains_number(t, n) for t in cited)
     ]
+    computed = [n for n in missing if derived(n, cited)]
+    return [n for n in missing if n not in computed], computed
 
 
 def _table(items: list[dict], metrics: dict[str, dict]) -> list[str]:
@@ -117,8 +119,9 @@ def run_eval(
         }
         lines += ["## Answers", ""] + _table(items, answers) + [""]
         repairs = Counter(str(r["verification"].get("repaired")) for r in rows)
-        unsupported = {r["id"]: unsupported_numbers(r, r["question"]) for r in rows}
-        unsupported = {k: v for k, v in unsupported.items() if v}
+        checked = {r["id"]: unsupported_numbers(r, r["question"]) for r in rows}
+        unsupported = {k: v[0] for k, v in checked.items() if v[0]}
+        computed = {k: v[1] for k, v in checked.items() if v[1]}
         wrong = [
             i["id"]
             for i, s in zip(items, answers["answer_acc"]["individual_scores"], strict=True)
@@ -126,7 +129,8 @@ def run_eval(
         ]
         lines += [
             f"Verification outcomes: {dict(repairs)} (None = the model's answer passed as is).",
-            f"Answers with a number no cited passage contains: {unsupported or 'none'}.",
+            f"Answers with a number no cited passage contains: {unsupported or 'none'}"
+            f" (differences computed from two cited figures: {computed or 'none'}).",
             f"Wrong or refused answerable questions: {', '.join(wrong) or 'none'}.",
             "",
         ]

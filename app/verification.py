@@ -236,7 +236,8 @@ def verify(
     if not cited_passages and not refusal:
         problems.append("cites no passage")
     shown = [c.text for c in cited_passages]
-    comparison = bool(_COMPARISON.search(question))
+    # Only a question comparing two named years may state a computed difference.
+    comparison = bool(_COMPARISON.search(question)) and len(years.years) == 2
     exempt = set(numbers_in(question))
     for c in cited_passages:
         exempt.update(str(y) for y in c.passage.chunk.years + c.passage.chunk.mentioned_years)

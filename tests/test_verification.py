@@ -103,6 +103,10 @@ def test_a_comparison_may_state_the_difference_of_cited_figures():
     assert verify(answer, question, context, YearQuery(years=[2023, 2025]), terms).ok
     # Outside a comparison, an arithmetic result is an invented number.
     assert not verify("优良率提高1.6[1][2]", "优良率是多少", context, YearQuery(), terms).ok
+    # Nor in a question that says 比 without naming two years.
+    assert not verify(
+        "提高1.6[1][2]", "优良率比上一年提高了多少", context, YearQuery(years=[2025]), terms
+    ).ok
 
 
 def test_a_target_does_not_answer_what_happened():
