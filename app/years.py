@@ -132,7 +132,8 @@ def parse_question_years(question: str, latest_report_year: int | None) -> YearQ
     if award_years and award_years == years:
         years = set()
     anchor = result.report_year or latest_report_year
-    if anchor and _LAST_YEAR.search(text):
+    named = years - ({result.report_year} if result.report_year else set())
+    if anchor and _LAST_YEAR.search(text) and not named:
         # "去年" is the year before the named report, or before the latest one.
         result.relative = "last_year"
         years.discard(anchor)

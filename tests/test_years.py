@@ -19,6 +19,8 @@ def test_report_named_by_its_year():
 def test_last_year_is_relative_to_the_named_or_latest_report():
     assert parse_question_years("去年新增多少家企业", 2026).years == [2025]
     assert parse_question_years("2024年政府工作报告说去年GDP增长多少", 2026).years == [2023]
+    # "比上一年" next to a named year compares with that year's predecessor, not the latest report's.
+    assert parse_question_years("2020年商品销售总额比上一年增长了吗", 2026).years == [2020]
 
 
 def test_five_year_plan_and_ranges():
