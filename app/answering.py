@@ -107,22 +107,15 @@ def source_note(cited: list[ContextPassage], english: bool) -> str:
     return ("Sources: " if english else "来源：") + "；".join(parts)
 
 
-def covered_years(index) -> set[int]:
-    """Every year some document reviews, plans or names."""
-    years = {y for d in index.documents.values() for y in d.covered_years}
-    years |= {y for c in index.chunks for y in c.years + c.mentioned_years}
-    return years
-
-
 def uncovered_years(years: YearQuery, index) -> list[int]:
     """The asked years, if none of them is covered by any document (else nothing)."""
-    if not years.years or set(years.years) & covered_years(index):
+    if not years.years or set(years.years) & index.covered_years:
         return []
     return years.years
 
 
 def no_document_text(uncovered: list[int], index, english: bool) -> str:
-    covered = sorted(covered_years(index))
+    covered = sorted(index.covered_years)
     span = f"{covered[0]}–{covered[-1]}" if covered else "—"
     asked = "、".join(str(y) for y in uncovered)
     if english:

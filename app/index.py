@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -121,14 +122,22 @@ class HybridIndex:
         self.sentence_weight = sentence_weight
         self._sentence_owner = np.array([i for i, _, _ in self.sentence_spans], dtype=np.int64)
 
-    @property
+    @cached_property
     def latest_report_year(self) -> int | None:
+        """Delivery year of the newest work report ("去年" is the year before it)."""
         years = [
             d.delivered_year
             for d in self.documents.values()
             if d.kind == "work_report" and d.delivered_year
         ]
         return max(years) if years else None
+
+    @cached_property
+    def covered_years(self) -> frozenset[int]:
+        """Every year some document reviews, plans or names."""
+        years = {y for d in self.documents.values() for y in d.covered_years}
+        years |= {y for c in self.chunks for y in c.years + c.mentioned_years}
+        return frozenset(years)
 
     @staticmethod
     def _all_scores(dense, query_vector: np.ndarray) -> np.ndarray:
