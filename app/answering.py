@@ -16,7 +16,7 @@ from typing import Literal
 from app.comparison import compare
 from app.context import ContextPassage, key_terms, select_context, term_weights
 from app.extractive import extractive_answer
-from app.llm import LLM, Message
+from app.models.llm import LLM, Message
 from app.prompts import load_examples, render
 from app.retrieval import Retriever, chinese_share
 from app.settings import Settings

@@ -38,7 +38,7 @@ def _question(text: str) -> str:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from app import assets
+    from app.models import assets
 
     settings = _settings(args)
     if args.assemble:
@@ -54,7 +54,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from app.embedding import embedder_from_settings
+    from app.models.embedder import embedder_from_settings
     from app.index import build_index
     from app.ingest import corpus_files
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.embedding import Embedder
+from app.models.embedder import Embedder
 from app.schema import Passage
 from app.years import YearQuery
 
@@ -193,7 +193,7 @@ def select_context(
     numeric = bool(_NUMERIC_ASK.search(question))
     similarity = None
     if english and embedder is not None:
-        from app.embedding import embed_one
+        from app.models.embedder import embed_one
 
         query = embed_one(embedder, question, kind="query")
         vectors = embedder.embed_batch([s.text for _, s in candidates], kind="passage")

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from app.chunking import chunk_document
-from app.embedding import Embedder
+from app.models.embedder import Embedder
 from app.errors import IndexMissingError
 from app.ingest import IngestResult, ingest
 from app.schema import Chunk, Document, QualityNote

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.embedding import Embedder, embed_one
+from app.models.embedder import Embedder, embed_one
 from app.errors import BadInputError
 from app.index import HybridIndex
 from app.schema import Passage

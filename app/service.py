@@ -6,12 +6,12 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from app import assets
+from app.models import assets
 from app.answering import Answer, Answerer, Mode
-from app.embedding import Embedder, embedder_from_settings
+from app.models.embedder import Embedder, embedder_from_settings
 from app.errors import BadInputError
 from app.index import HybridIndex, build_index, load_index
-from app.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
+from app.models.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
 from app.retrieval import Retriever, SearchResult
 from app.schema import Document
 from app.settings import Settings

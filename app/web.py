@@ -22,12 +22,12 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from app import __version__
-from app.embedding import Embedder
+from app.models.embedder import Embedder
 from app.errors import BadInputError, IndexMissingError, ModelMissingError, XuhuiQAError
 from app.gate import BusyError, GenerationGate
 from app.i18n import STRINGS, choose_language
 from app.jobs import JobRunner
-from app.llm import LLM, LLMError
+from app.models.llm import LLM, LLMError
 from app.service import QAService, build_service
 from app.settings import Settings
 from app.uploads import corpus_path, store_upload

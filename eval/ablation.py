@@ -19,7 +19,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.embedding import embed_one  # noqa: E402
+from app.models.embedder import embed_one  # noqa: E402
 from app.evaluation import load_questions, recall_at_k  # noqa: E402
 from app.index import load_index  # noqa: E402
 from app.retrieval import Retriever  # noqa: E402

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app import assets
+from app.models import assets
 from app.settings import Settings
 from tests.fakes import HashEmbedder
 
@@ -74,7 +74,7 @@ def real_settings(real_corpus, tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_embedder(real_settings):
-    from app.embedding import embedder_from_settings
+    from app.models.embedder import embedder_from_settings
 
     return embedder_from_settings(real_settings)
 

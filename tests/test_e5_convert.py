@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from app.e5_convert import dequantize_q4_0
+from app.models.e5_convert import dequantize_q4_0
 
 pytestmark = pytest.mark.unit
 

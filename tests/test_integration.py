@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app import assets
+from app.models import assets
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from app import assets
-from app.llm import LlamaCppLLM, OpenAICompatibleLLM, complete_text
+from app.models import assets
+from app.models.llm import LlamaCppLLM, OpenAICompatibleLLM, complete_text
 from app.service import QAService
 from tests.servers import free_port, stop, wait_until_up
 
@@ -92,7 +92,7 @@ def test_openai_compatible_backend_against_a_real_server(llama_server):
 
 
 def test_openai_compatible_backend_reports_an_unreachable_server():
-    from app.llm import LLMError
+    from app.models.llm import LLMError
 
     llm = OpenAICompatibleLLM(f"http://127.0.0.1:{free_port()}/v1", "none", timeout=2)
     with pytest.raises(LLMError, match="failed"):

@@ -128,7 +128,7 @@ def assemble_e5(models_dir: Path, *, force: bool = False) -> Path:
         got = sha256_file(path)
         if got != want:
             raise ModelMissingError(f"{path}: sha256 {got[:12]}… is not the expected {want[:12]}…")
-    from app.e5_convert import convert
+    from app.models.e5_convert import convert
 
     models_dir.mkdir(parents=True, exist_ok=True)
     convert(model_file, tokenizer_file, out)

@@ -9,7 +9,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from app import assets
+from app.models import assets
 from app.errors import ModelMissingError
 from app.settings import Settings
 
