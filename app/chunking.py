@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from app.cleaning import is_heading_line
+from app.ingest.cleaning import is_heading_line
 from app.schema import Chunk, Document
 from app.years import chinese_numeral_years, mentioned_years, plan_period
 

@@ -56,7 +56,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from app.models.embedder import embedder_from_settings
     from app.index import build_index
-    from app.ingest import corpus_files
+    from app.ingest.pipeline import corpus_files
 
     settings = _settings(args)
     corpus_files(settings.corpus_dir)  # a missing corpus folder fails before models load

@@ -28,7 +28,7 @@ import numpy as np
 from app.chunking import chunk_document
 from app.models.embedder import Embedder
 from app.errors import IndexMissingError
-from app.ingest import IngestResult, ingest
+from app.ingest.pipeline import IngestResult, ingest
 from app.schema import Chunk, Document, QualityNote
 from app.settings import Settings
 

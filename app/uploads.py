@@ -9,7 +9,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from app import loaders
+from app.ingest import loaders
 from app.errors import BadInputError, UnreadableDocumentError
 
 _SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")

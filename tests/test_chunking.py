@@ -23,7 +23,7 @@ def report(text: str = SAMPLE_REPORT, **kw) -> Document:
 
 
 def test_sections_follow_headings_and_know_review_from_plan():
-    from app.cleaning import clean_text
+    from app.ingest.cleaning import clean_text
 
     sections = split_sections(report(clean_text(SAMPLE_REPORT)))
     by_path = {" > ".join(s.heading_path): (s.phase, s.years) for s in sections}
@@ -45,7 +45,7 @@ def test_targets_paragraph_switches_to_plan_without_a_heading():
 
 
 def test_chunks_point_into_the_document_and_respect_the_size():
-    from app.cleaning import clean_text
+    from app.ingest.cleaning import clean_text
 
     doc = report(clean_text(SAMPLE_REPORT * 3))
     chunks = chunk_document(doc, chunk_size=80, chunk_overlap=10)

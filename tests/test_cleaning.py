@@ -1,6 +1,6 @@
 import pytest
 
-from app.cleaning import clean_text, is_heading_line, split_inline_headings, squeeze_spaces
+from app.ingest.cleaning import clean_text, is_heading_line, split_inline_headings, squeeze_spaces
 
 pytestmark = pytest.mark.unit
 

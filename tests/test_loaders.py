@@ -1,6 +1,6 @@
 import pytest
 
-from app import loaders
+from app.ingest import loaders
 from app.errors import UnreadableDocumentError
 
 pytestmark = pytest.mark.unit

@@ -1,7 +1,7 @@
 import pytest
 
 from app.errors import BadInputError
-from app.metadata import find_delivery_date, find_speaker, load_manifest, parse_years
+from app.ingest.metadata import find_delivery_date, find_speaker, load_manifest, parse_years
 
 pytestmark = pytest.mark.unit
 

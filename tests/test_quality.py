@@ -1,6 +1,6 @@
 import pytest
 
-from app.quality import common_characters, drop_near_duplicates, missing_character_notes, similarity
+from app.ingest.quality import common_characters, drop_near_duplicates, missing_character_notes, similarity
 from app.schema import Document
 
 pytestmark = pytest.mark.unit

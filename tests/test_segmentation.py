@@ -1,6 +1,6 @@
 import pytest
 
-from app.segmentation import split_page
+from app.ingest.segmentation import split_page
 
 pytestmark = pytest.mark.unit
 

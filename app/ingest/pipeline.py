@@ -6,10 +6,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app import loaders
-from app.cleaning import clean_text
+from app.ingest import loaders
+from app.ingest.cleaning import clean_text
 from app.errors import BadInputError
-from app.metadata import (
+from app.ingest.metadata import (
     ManifestEntry,
     find_delivery_date,
     find_speaker,
@@ -17,14 +17,14 @@ from app.metadata import (
     infer_title,
     load_manifest,
 )
-from app.quality import (
+from app.ingest.quality import (
     common_characters,
     drop_near_duplicates,
     missing_character_notes,
     raw_layout_notes,
 )
 from app.schema import Document, QualityNote
-from app.segmentation import split_page
+from app.ingest.segmentation import split_page
 
 log = logging.getLogger(__name__)
 
