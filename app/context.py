@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from app.models.embedder import Embedder
-from app.schema import Passage
+from app.domain import Passage
 from app.years import YearQuery
 
 _SENTENCE = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]?")

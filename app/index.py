@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.chunking import chunk_document
+from app.chunk import chunk_document
 from app.models.embedder import Embedder
 from app.errors import IndexMissingError
 from app.ingest.pipeline import IngestResult, ingest
-from app.schema import Chunk, Document, QualityNote
+from app.domain import Chunk, Document, QualityNote
 from app.settings import Settings
 
 log = logging.getLogger(__name__)

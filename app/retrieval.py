@@ -17,7 +17,7 @@ import numpy as np
 from app.models.embedder import Embedder, embed_one
 from app.errors import BadInputError
 from app.index import HybridIndex
-from app.schema import Passage
+from app.domain import Passage
 from app.settings import Settings
 from app.years import YearQuery, parse_question_years
 

@@ -13,7 +13,7 @@ from app.errors import BadInputError
 from app.index import HybridIndex, build_index, load_index
 from app.models.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
 from app.retrieval import Retriever, SearchResult
-from app.schema import Document
+from app.domain import Document
 from app.settings import Settings
 
 

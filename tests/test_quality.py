@@ -1,7 +1,7 @@
 import pytest
 
 from app.ingest.quality import common_characters, drop_near_duplicates, missing_character_notes, similarity
-from app.schema import Document
+from app.domain import Document
 
 pytestmark = pytest.mark.unit
 

@@ -1,7 +1,7 @@
 import pytest
 
 from app.context import ContextPassage, Sentence
-from app.schema import Chunk, Passage
+from app.domain import Chunk, Passage
 from app.verification import citation_numbers, contains_number, is_refusal, numbers_in, verify
 from app.years import YearQuery
 

@@ -23,7 +23,7 @@ from app.ingest.quality import (
     missing_character_notes,
     raw_layout_notes,
 )
-from app.schema import Document, QualityNote
+from app.domain import Document, QualityNote
 from app.ingest.segmentation import split_page
 
 log = logging.getLogger(__name__)

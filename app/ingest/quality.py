@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from app.schema import Document, QualityNote
+from app.domain import Document, QualityNote
 
 SHINGLE = 6
 DUPLICATE_JACCARD = 0.5

@@ -1,4 +1,4 @@
-"""The domain objects that flow through the pipeline: documents, chunks, passages."""
+"""The domain objects that flow through the pipeline: documents, chunks, passages, answers."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from app.ingest.cleaning import is_heading_line
-from app.schema import Chunk, Document
+from app.domain import Chunk, Document
 from app.years import chinese_numeral_years, mentioned_years, plan_period
 
 _PART = re.compile(

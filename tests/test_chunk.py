@@ -1,7 +1,7 @@
 import pytest
 
-from app.chunking import chunk_document, split_sections
-from app.schema import Document
+from app.chunk import chunk_document, split_sections
+from app.domain import Document
 from tests.conftest import SAMPLE_REPORT
 
 pytestmark = pytest.mark.unit
