@@ -1,0 +1,132 @@
+"""Index build: corpus folder → ingest → chunk → embed what is new → a saved `HybridIndex`."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from app.chunk import chunk_document
+from app.domain import Chunk, Document
+from app.index.cache import EmbeddingCache, content_hash, embed_texts
+from app.index.hybrid import HybridIndex
+from app.index.store import FORMAT_VERSION, IndexManifest, save_index
+from app.ingest.pipeline import IngestResult, ingest
+from app.models.embedder import Embedder
+from app.settings import Settings
+
+MIN_SENTENCE_CHARS = 6
+
+
+def corpus_hash(documents: list[Document]) -> str:
+    digest = hashlib.sha256()
+    for doc in documents:
+        digest.update(doc.doc_id.encode())
+        digest.update(doc.text.encode())
+    return digest.hexdigest()[:16]
+
+
+def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
+    """(chunk index, start, end) of every sentence worth embedding on its own."""
+    from app.context import split_sentences
+
+    spans = []
+    for i, chunk in enumerate(chunks):
+        for sentence in split_sentences(chunk.text):
+            if len(sentence.text.strip()) >= MIN_SENTENCE_CHARS:
+                spans.append((i, sentence.start, sentence.end))
+    return spans
+
+
+def flat_ip_index(vectors: np.ndarray):
+    """An exact inner-product FAISS index (cosine, as the vectors are normalised)."""
+    import faiss
+
+    dense = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return dense
+
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    ingested: IngestResult | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> HybridIndex:
+    """Ingest the corpus, chunk, embed what is new, and swap the new index into service.
+
+    `progress(fraction, message)` is told how far the build is (for the web UI).
+    """
+    from tqdm import tqdm
+
+    report = progress or (lambda fraction, message: None)
+    started = time.perf_counter()
+    report(0.02, "reading documents")
+    result = ingested or ingest(settings.corpus_dir, settings.subject_terms)
+    report(0.1, f"{len(result.documents)} documents read; chunking")
+    chunks: list[Chunk] = []
+    for doc in result.documents:
+        chunks.extend(chunk_document(doc, settings.chunk_size, settings.chunk_overlap))
+    cache = EmbeddingCache(settings.index_dir / "cache" / f"{embedder.model_id}.npz")
+    spans = sentence_spans(chunks)
+    texts = [c.embedding_text() for c in chunks]
+    sentences = [chunks[i].text[a:b] for i, a, b in spans]
+    todo = len({content_hash(t) for t in texts + sentences} - set(cache.vectors))
+    done = 0
+
+    def embedded(n: int) -> None:
+        nonlocal done
+        done += n
+        bar.update(n)
+        report(0.1 + 0.8 * done / max(todo, 1), f"embedding: {done}/{todo} new texts")
+
+    with tqdm(
+        total=todo,
+        desc="embedding passages and sentences",
+        unit="text",
+        disable=not settings.show_progress or not todo,
+    ) as bar:
+        batch = settings.embed_batch_size
+        vectors, n_chunks = embed_texts(texts, embedder, cache, batch_size=batch, progress=embedded)
+        sentence_vectors, n_sentences = embed_texts(
+            sentences, embedder, cache, batch_size=batch, progress=embedded
+        )
+    cache.save()
+    report(0.92, "building the lexical index")
+    tokens = [tokenize(c.embedding_text()) for c in chunks]
+    manifest = IndexManifest(
+        format_version=FORMAT_VERSION,
+        model_id=embedder.model_id,
+        dim=int(vectors.shape[1]),
+        corpus_hash=corpus_hash(result.documents),
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        n_documents=len(result.documents),
+        n_chunks=len(chunks),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        build_seconds=round(time.perf_counter() - started, 2),
+        embedded_now=n_chunks + n_sentences,
+        dropped_duplicates=result.dropped_duplicates,
+        dropped_boilerplate_blocks=len(result.dropped_boilerplate),
+        errors=result.errors,
+    )
+    index = HybridIndex(
+        chunks,
+        {d.doc_id: d for d in result.documents},
+        flat_ip_index(vectors),
+        tokens,
+        manifest,
+        sentence_dense=flat_ip_index(sentence_vectors),
+        sentence_spans=spans,
+        sentence_weight=settings.sentence_weight,
+    )
+    save_index(index, settings.index_dir)
+    report(1.0, f"indexed {len(result.documents)} documents as {len(chunks)} chunks")
+    return index
+
+
