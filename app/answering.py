@@ -18,7 +18,7 @@ from app.context import ContextPassage, key_terms, select_context, term_weights
 from app.extractive import extractive_answer
 from app.models.llm import LLM, Message
 from app.prompts import load_examples, render
-from app.retrieval import Retriever, chinese_share
+from app.retrieve.retriever import Retriever, chinese_share
 from app.settings import Settings
 from app.verification import (
     citation_numbers,
@@ -28,7 +28,7 @@ from app.verification import (
     recite,
     verify,
 )
-from app.years import YearQuery
+from app.text.years import YearQuery
 
 Mode = Literal["llm", "extractive"]
 MIN_COVERAGE = 0.1  # a Chinese question whose key terms are (nearly) absent is not answered

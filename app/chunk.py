@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from app.ingest.cleaning import is_heading_line
 from app.domain import Chunk, Document
-from app.years import chinese_numeral_years, mentioned_years, plan_period
+from app.text.years import chinese_numeral_years, mentioned_years, plan_period
 
 _PART = re.compile(
     r"^(#{1,6}\s*|[一二三四五六七八九十]{1,3}、|【[一二三四五六七八九十]{1,3}】|第[一二三四五六七八九十]{1,3}部分|■|"

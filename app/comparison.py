@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from app.context import ContextPassage
 from app.verification import _COMPARISON, coverage, is_about, normalise_digits
-from app.years import YearQuery
+from app.text.years import YearQuery
 
 _FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|％|[^\d\s，,。；、]{0,3})")
 

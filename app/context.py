@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from app.models.embedder import Embedder
 from app.domain import Passage
-from app.years import YearQuery
+from app.text.years import YearQuery
 
 _SENTENCE = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]?")
 _DIGIT = re.compile(r"\d")

@@ -12,7 +12,7 @@ from app.models.embedder import Embedder, embedder_from_settings
 from app.errors import BadInputError
 from app.index import HybridIndex, build_index, load_index
 from app.models.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
-from app.retrieval import Retriever, SearchResult
+from app.retrieve.retriever import Retriever, SearchResult
 from app.domain import Document
 from app.settings import Settings
 

@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from app.context import ContextPassage, key_terms, term_weights
-from app.years import YearQuery
+from app.text.years import YearQuery
 
 _MARKER = re.compile(r"\[(\s*\d+(?:\s*[,，、]\s*\d+)*\s*)\]")
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")

@@ -88,6 +88,6 @@ def real_index(real_settings, real_embedder):
 
 @pytest.fixture(scope="session")
 def retriever(real_index, real_embedder, real_settings):
-    from app.retrieval import Retriever
+    from app.retrieve.retriever import Retriever
 
     return Retriever(real_index, real_embedder, real_settings)

@@ -1,7 +1,7 @@
 import pytest
 
 from app.comparison import compare, is_comparison
-from app.years import YearQuery
+from app.text.years import YearQuery
 from tests.test_verification import context_passage
 
 pytestmark = pytest.mark.unit

@@ -3,7 +3,7 @@ import pytest
 from app.context import ContextPassage, Sentence
 from app.domain import Chunk, Passage
 from app.verification import citation_numbers, contains_number, is_refusal, numbers_in, verify
-from app.years import YearQuery
+from app.text.years import YearQuery
 
 pytestmark = pytest.mark.unit
 

@@ -1,6 +1,6 @@
 import pytest
 
-from app.years import mentioned_years, parse_question_years, plan_period
+from app.text.years import mentioned_years, parse_question_years, plan_period
 
 pytestmark = pytest.mark.unit
 

@@ -19,7 +19,7 @@ from app.errors import BadInputError
 from app.index import HybridIndex
 from app.domain import Passage
 from app.settings import Settings
-from app.years import YearQuery, parse_question_years
+from app.text.years import YearQuery, parse_question_years
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")

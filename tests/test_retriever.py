@@ -2,7 +2,7 @@ import pytest
 
 from app.errors import BadInputError
 from app.index import build_index
-from app.retrieval import Retriever, chinese_share
+from app.retrieve.retriever import Retriever, chinese_share
 
 pytestmark = pytest.mark.unit
 
