@@ -18,7 +18,7 @@ from app.evaluation import (
     refusal_accuracy,
 )
 from app.service import QAService
-from app.verification import contains_number, derived, numbers_in, strip_markers
+from app.answer.checks import contains_number, derived, numbers_in, strip_markers
 
 RECALL_KS = (1, 3, 5, 10)
 

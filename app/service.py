@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app.models import assets
-from app.answering import Answer, Answerer, Mode
+from app.answer.answerer import Answer, Answerer, Mode
 from app.models.embedder import Embedder, embedder_from_settings
 from app.errors import BadInputError
 from app.index import HybridIndex, build_index, load_index

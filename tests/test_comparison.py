@@ -1,6 +1,6 @@
 import pytest
 
-from app.comparison import compare, is_comparison
+from app.answer.comparison import compare, is_comparison
 from app.text.years import YearQuery
 from tests.test_verification import context_passage
 

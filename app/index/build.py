@@ -30,7 +30,7 @@ def corpus_hash(documents: list[Document]) -> str:
 
 def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     """(chunk index, start, end) of every sentence worth embedding on its own."""
-    from app.context import split_sentences
+    from app.answer.context import split_sentences
 
     spans = []
     for i, chunk in enumerate(chunks):

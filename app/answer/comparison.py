@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.context import ContextPassage
-from app.verification import _COMPARISON, coverage, is_about, normalise_digits
+from app.answer.context import ContextPassage
+from app.answer.checks import _COMPARISON, coverage, is_about, normalise_digits
 from app.text.years import YearQuery
 
 _FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|％|[^\d\s，,。；、]{0,3})")

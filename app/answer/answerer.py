@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.comparison import compare
-from app.context import ContextPassage, key_terms, select_context, term_weights
-from app.extractive import extractive_answer
+from app.answer.comparison import compare
+from app.answer.context import ContextPassage, key_terms, select_context, term_weights
+from app.answer.extractive import extractive_answer
 from app.models.llm import LLM, Message
-from app.prompts import load_examples, render
+from app.answer.prompt import load_examples, render
 from app.retrieve.retriever import Retriever, chinese_share
 from app.settings import Settings
-from app.verification import (
+from app.answer.checks import (
     citation_numbers,
     contains_number,
     fix_units,

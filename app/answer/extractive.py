@@ -6,7 +6,7 @@ English question gets the Chinese sentences as the reports give them.
 
 from __future__ import annotations
 
-from app.context import ContextPassage
+from app.answer.context import ContextPassage
 
 MIN_SCORE = 0.55  # below this the best sentence shares too little with the question
 

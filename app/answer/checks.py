@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from app.context import ContextPassage, key_terms, term_weights
+from app.answer.context import ContextPassage, key_terms, term_weights
 from app.text.years import YearQuery
 
 _MARKER = re.compile(r"\[(\s*\d+(?:\s*[,，、]\s*\d+)*\s*)\]")

@@ -1,8 +1,8 @@
 import pytest
 
-from app.context import ContextPassage, Sentence
+from app.answer.context import ContextPassage, Sentence
 from app.domain import Chunk, Passage
-from app.verification import citation_numbers, contains_number, is_refusal, numbers_in, verify
+from app.answer.checks import citation_numbers, contains_number, is_refusal, numbers_in, verify
 from app.text.years import YearQuery
 
 pytestmark = pytest.mark.unit
@@ -119,7 +119,7 @@ def test_a_target_does_not_answer_what_happened():
 
 
 def test_recite_adds_the_passage_that_holds_the_number():
-    from app.verification import recite
+    from app.answer.checks import recite
 
     assert recite("新增跨国公司地区总部11家。", CONTEXT) == "新增跨国公司地区总部11家[1]。"
     assert recite("地区生产总值增长5.5%左右[1]。", CONTEXT) == "地区生产总值增长5.5%左右[1][2]。"
@@ -127,7 +127,7 @@ def test_recite_adds_the_passage_that_holds_the_number():
 
 
 def test_a_misread_chinese_unit_is_given_back_its_report_figure():
-    from app.verification import fix_units
+    from app.answer.checks import fix_units
 
     context = [context_passage(1, "总投资规模超300亿元。合计合同外资规模达到4.8亿美元。", [2022])]
     assert fix_units("The total investment exceeds 300 billion yuan [1].", context) == (
