@@ -189,7 +189,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from app.eval_run import run_eval
+    from app.eval.runner import run_eval
 
     return run_eval(
         _service(args),
@@ -204,7 +204,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.web import create_app
+    from app.web.app import create_app
 
     settings = _settings(args)
     host, port = args.host or settings.host, args.port or settings.port

@@ -30,7 +30,7 @@ def server(tmp_path_factory):
     import uvicorn
 
     from app.settings import Settings
-    from app.web import create_app
+    from app.web.app import create_app
     from tests.conftest import write_sample_corpus
     from tests.fakes import HashEmbedder
 

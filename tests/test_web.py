@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.index import build_index
 from app.service import QAService
-from app.web import create_app
+from app.web.app import create_app
 from tests.fakes import ScriptedLLM
 
 pytestmark = pytest.mark.unit

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from app.evaluation import (
+from app.eval.metrics import (
     answer_accuracy,
     by_type,
     citation_accuracy,

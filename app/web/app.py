@@ -24,13 +24,13 @@ from pydantic import BaseModel, Field
 from app import __version__
 from app.models.embedder import Embedder
 from app.errors import BadInputError, IndexMissingError, ModelMissingError, XuhuiQAError
-from app.gate import BusyError, GenerationGate
-from app.i18n import STRINGS, choose_language
-from app.jobs import JobRunner
+from app.web.gate import BusyError, GenerationGate
+from app.web.i18n import STRINGS, choose_language
+from app.web.jobs import JobRunner
 from app.models.llm import LLM, LLMError
 from app.service import QAService, build_service
 from app.settings import Settings
-from app.uploads import corpus_path, store_upload
+from app.web.uploads import corpus_path, store_upload
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent

@@ -1,6 +1,6 @@
 import pytest
 
-from app.evaluation import by_type, covers, latency_summary, recall_at_k
+from app.eval.metrics import by_type, covers, latency_summary, recall_at_k
 
 pytestmark = pytest.mark.unit
 

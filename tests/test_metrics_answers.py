@@ -1,6 +1,6 @@
 import pytest
 
-from app.evaluation import (
+from app.eval.metrics import (
     answer_accuracy,
     answer_correct,
     citation_accuracy,
