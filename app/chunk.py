@@ -13,8 +13,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from app.ingest.cleaning import is_heading_line
 from app.domain import Chunk, Document
+from app.ingest.cleaning import is_heading_line
 from app.text.years import chinese_numeral_years, mentioned_years, plan_period
 
 _PART = re.compile(

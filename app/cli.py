@@ -54,9 +54,9 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from app.models.embedder import embedder_from_settings
     from app.index import build_index
     from app.ingest.pipeline import corpus_files
+    from app.models.embedder import embedder_from_settings
 
     settings = _settings(args)
     corpus_files(settings.corpus_dir)  # a missing corpus folder fails before models load
@@ -103,15 +103,15 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         out = {
             "question": question,
-            "years": result.years.years,
-            "report_year": result.years.report_year,
+            "years": result.query.years,
+            "report_year": result.query.report_year,
             "passages": [p.to_dict() for p in result.passages],
             "latency_ms": round(elapsed, 1),
         }
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
-        if result.years.years or result.years.report_year:
-            print(f"(years asked about: {result.years.years}; report: {result.years.report_year})")
+        if result.query.years or result.query.report_year:
+            print(f"(years asked about: {result.query.years}; report: {result.query.report_year})")
         _print_passages(result.passages)
         print(f"({elapsed:.0f} ms)")
     return 0

@@ -96,3 +96,78 @@ class Passage:
             "delivered": self.delivered,
             "score": round(float(self.score), 6),
         }
+
+
+@dataclass
+class Query:
+    """A question analysed once (`app.retrieve.query.analyse_question`); later stages read it."""
+
+    text: str = ""
+    years: list[int] = field(default_factory=list)  # the years asked about
+    report_year: int | None = None  # a report named by its delivery year
+    relative: str | None = None  # "last_year" | "this_year"
+    wants_plan: bool = False  # asks for a target or plan, not for what happened
+    language: Literal["zh", "en"] = "zh"
+    chinese_share: float = 1.0  # 1.0 all Chinese, about 0 English (weights BM25)
+    asks_figure: bool = False  # the answer must state a figure
+    mentions_measure: bool = False  # about a measure: sentences with numbers are preferred
+    comparison_cue: bool = False  # words of comparison ("比", "more than")
+    terms: list[str] = field(default_factory=list)  # key terms, in question order
+    term_weights: dict[str, float] = field(default_factory=dict)  # key term → IDF weight
+
+    @property
+    def english(self) -> bool:
+        return self.language == "en"
+
+    @property
+    def compares_years(self) -> bool:
+        """A comparison of two named years: the only kind that may state a computed difference."""
+        return self.comparison_cue and len(self.years) == 2
+
+    @property
+    def empty(self) -> bool:
+        return not self.years and self.report_year is None
+
+
+@dataclass
+class Answer:
+    """What a user is shown: the verified answer (or refusal) with its citations."""
+
+    question: str
+    answer: str
+    refused: bool
+    mode: str
+    citations: list[dict] = field(default_factory=list)
+    retrieved: list[dict] = field(default_factory=list)
+    source_note: str = ""
+    years: list[int] = field(default_factory=list)
+    report_year: int | None = None
+    verification: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "mode": self.mode,
+            "source_note": self.source_note,
+            "citations": self.citations,
+            "retrieved": self.retrieved,
+            "years": self.years,
+            "report_year": self.report_year,
+            "verification": self.verification,
+            "timings": self.timings,
+        }
+
+
+@dataclass
+class SearchResult:
+    """The analysed question and its passages, best first."""
+
+    query: Query
+    passages: list[Passage] = field(default_factory=list)
+
+    @property
+    def question(self) -> str:
+        return self.query.text

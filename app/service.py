@@ -6,14 +6,14 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from app.models import assets
-from app.answer.answerer import Answer, Answerer, Mode
-from app.models.embedder import Embedder, embedder_from_settings
+from app.answer.answerer import Answerer, Mode
+from app.domain import Answer, Document, SearchResult
 from app.errors import BadInputError
 from app.index import HybridIndex, build_index, load_index
+from app.models import assets
+from app.models.embedder import Embedder, embedder_from_settings
 from app.models.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
-from app.retrieve.retriever import Retriever, SearchResult
-from app.domain import Document
+from app.retrieve.retriever import Retriever
 from app.settings import Settings
 
 

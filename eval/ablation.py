@@ -19,9 +19,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.models.embedder import embed_one  # noqa: E402
 from app.eval.metrics import load_questions, recall_at_k  # noqa: E402
 from app.index import load_index  # noqa: E402
+from app.models.embedder import embed_one  # noqa: E402
 from app.retrieve.retriever import Retriever  # noqa: E402
 from app.service import build_service  # noqa: E402
 from app.settings import Settings  # noqa: E402

@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.models.embedder import embedder_from_settings  # noqa: E402
 from app.index import build_index  # noqa: E402
+from app.models.embedder import embedder_from_settings  # noqa: E402
 from app.service import build_service  # noqa: E402
 from app.settings import Settings  # noqa: E402
 

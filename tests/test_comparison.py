@@ -1,8 +1,7 @@
 import pytest
 
 from app.answer.comparison import compare, is_comparison
-from app.text.years import YearQuery
-from tests.test_verification import context_passage
+from tests.test_checks import context_passage, q
 
 pytestmark = pytest.mark.unit
 
@@ -11,16 +10,17 @@ CONTEXT = [
     context_passage(2, "环境空气质量AQI优良率89.3%,排名全市第一。", [2025]),
 ]
 TERMS = {"空气质量": 2.0, "优良率": 3.0, "提高": 0.5}
-YEARS = YearQuery(years=[2023, 2025])
+YEARS = [2023, 2025]
 
 
 def test_each_years_figure_and_the_computed_difference():
-    text, figures = compare("2025年空气质量优良率比2023年提高了多少个百分点", CONTEXT, YEARS, TERMS)
+    query = q("2025年空气质量优良率比2023年提高了多少个百分点", YEARS)
+    text, figures = compare(query, CONTEXT, TERMS)
     assert figures == ["87.7", "89.3", "1.6"]
     assert text.startswith("2023年：") and "87.7%[1]" in text and "排名全市第一[2]" in text
     assert text.endswith("2025年较高，相差1.6个百分点。")
 
 
 def test_no_comparison_without_two_years_or_a_figure_for_each():
-    assert not is_comparison("2025年空气质量优良率是多少", YearQuery(years=[2025]))
-    assert compare("2025年空气质量优良率比2023年提高了多少", CONTEXT[1:], YEARS, TERMS) is None
+    assert not is_comparison(q("2025年空气质量优良率是多少", [2025]))
+    assert compare(q("2025年空气质量优良率比2023年提高了多少", YEARS), CONTEXT[1:], TERMS) is None

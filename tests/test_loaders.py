@@ -1,7 +1,7 @@
 import pytest
 
-from app.ingest import loaders
 from app.errors import UnreadableDocumentError
+from app.ingest import loaders
 
 pytestmark = pytest.mark.unit
 

@@ -1,7 +1,12 @@
 import pytest
 
-from app.ingest.quality import common_characters, drop_near_duplicates, missing_character_notes, similarity
 from app.domain import Document
+from app.ingest.quality import (
+    common_characters,
+    drop_near_duplicates,
+    missing_character_notes,
+    similarity,
+)
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,8 @@ import pytest
 
 from app.errors import BadInputError
 from app.index import build_index
-from app.retrieve.retriever import Retriever, chinese_share
+from app.retrieve.retriever import Retriever
+from app.text.cjk import chinese_share
 
 pytestmark = pytest.mark.unit
 

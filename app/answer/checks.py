@@ -14,22 +14,22 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from app.answer.context import ContextPassage, key_terms, term_weights
-from app.text.years import YearQuery
+from app.answer.context import ContextPassage
+from app.domain import Query
+from app.retrieve.query import key_terms, term_weights
+from app.text.cjk import has_han
+from app.text.markers import citation_numbers, strip_markers
+from app.text.numbers import contains_number, derived, numbers_in, plain
+from app.text.sentences import split_sentences
 
-_MARKER = re.compile(r"\[(\s*\d+(?:\s*[,，、]\s*\d+)*\s*)\]")
-_NUMBER = re.compile(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
 _REFUSAL = re.compile(
     r"未提及|没有提及|未提到|没有提到|未给出|没有给出|无法回答|"
     r"do(?:es)? not (?:say|mention|give|state)|not mentioned|no information",
     re.I,
 )
 _CLAUSE = re.compile(r"[^。；，,;：:！？!?\n]+")
-_SENTENCE = re.compile(r"[^。；！？!?;\n]+")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 UNITS = frozenset(
     [
         "亿元",
@@ -75,17 +75,9 @@ UNITS = frozenset(
         "个百分点",
     ]
 )
-_ASKS_FIGURE = re.compile(
-    r"多少|几[个家台项所座条套幅亩人年]|多大|多高|比例|比重|how many|how much|what percentage", re.I
-)
-_COMPARISON = re.compile(
-    r"比|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|更高|更低|更多|更少|哪一年|哪年|"
-    r"difference|more than|less than|compared|higher|lower|which year",
-    re.I,
-)
 ENGLISH_CLOSENESS = 0.6  # normalised question similarity of the sentence holding a number
-NEAR_COVERAGE = 0.5
-QUESTION_COVERAGE = 0.25  # share of the question's terms the figure's sentence must hold  # share of the claimed terms' weight the number's sentence must hold
+NEAR_COVERAGE = 0.5  # share of the claimed (or asked) terms' weight the number's sentence must hold
+QUESTION_COVERAGE = 0.25  # share of the question's terms the figure's sentence must hold
 QUOTE_COVERAGE = 0.75  # share of the question's key terms a quoted answer must hold
 
 
@@ -96,62 +88,21 @@ class Verification:
     cited: list[int] = field(default_factory=list)
 
 
-def normalise_digits(text: str) -> str:
-    """Full-width digits and punctuation to ASCII (NFKC) for number comparison."""
-    return unicodedata.normalize("NFKC", text)
-
-
-def citation_numbers(answer: str) -> list[int]:
-    """The passage numbers cited by [n] / [n, m] markers, in order of first use."""
-    found: list[int] = []
-    for group in _MARKER.findall(answer):
-        for part in re.split(r"[,，、]", group):
-            n = int(part.strip())
-            if n not in found:
-                found.append(n)
-    return found
-
-
-def strip_markers(answer: str) -> str:
-    return _MARKER.sub("", answer)
-
-
-def _plain(text: str) -> str:
-    """NFKC text with thousands separators removed ("1,500" → "1500"), other commas kept."""
-    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", normalise_digits(text))
-
-
-def numbers_in(text: str) -> list[str]:
-    """Numbers as written, thousands separators removed: '1,500' → '1500'."""
-    return [n.replace(",", "") for n in _NUMBER.findall(normalise_digits(text))]
-
-
-def _number_pattern(number: str) -> str:
-    return rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)"
-
-
-def contains_number(text: str, number: str) -> bool:
-    """Whether `number` occurs in text as a whole number (not inside 2011 or 11.5)."""
-    return re.search(_number_pattern(number), _plain(text)) is not None
-
-
 def is_refusal(answer: str) -> bool:
     return bool(_REFUSAL.search(answer))
 
 
 def sentences_with(text: str, number: str) -> list[str]:
     """The sentences of a passage that hold the number."""
-    return [
-        m.group(0) for m in _SENTENCE.finditer(_plain(text)) if contains_number(m.group(0), number)
-    ]
+    return [s.text for s in split_sentences(plain(text)) if contains_number(s.text, number)]
 
 
 def claimed_terms(answer: str, number: str, idf: dict[str, float] | None) -> dict[str, float]:
     """The key terms of the answer's clause around the number: what it says the number is."""
-    for clause in _CLAUSE.findall(_plain(strip_markers(answer))):
+    for clause in _CLAUSE.findall(plain(strip_markers(answer))):
         if contains_number(clause, number):
             # Chinese words only: an English clause's words cannot be found in the reports.
-            terms = [t for t in key_terms(clause) if t not in UNITS and _CJK.search(t)]
+            terms = [t for t in key_terms(clause) if t not in UNITS and has_han(t)]
             return term_weights(terms, idf)
     return {}
 
@@ -162,20 +113,6 @@ def coverage(text: str, terms: dict[str, float]) -> float:
         return 1.0
     lowered = text.lower()
     return sum(w for t, w in terms.items() if t in lowered) / total
-
-
-def derived(number: str, texts: list[str]) -> bool:
-    """Whether the number is the difference or sum of two numbers in the texts."""
-    values = {float(n) for t in texts for n in numbers_in(t)}
-    decimals = len(number.split(".")[1]) if "." in number else 0
-    target = float(number)
-    for a in values:
-        for b in values:
-            if a == b:
-                continue
-            if round(abs(a - b), decimals) == target or round(a + b, decimals) == target:
-                return True
-    return False
 
 
 def _supports(sentence: str, claimed: dict[str, float], question_terms: dict[str, float]) -> bool:
@@ -212,9 +149,8 @@ def is_about(c: ContextPassage, asked: set[int], wants_plan: bool) -> bool:
 
 def verify(
     answer: str,
-    question: str,
+    query: Query,
     context: list[ContextPassage],
-    years: YearQuery,
     question_terms: dict[str, float],
     *,
     idf: dict[str, float] | None = None,
@@ -237,8 +173,8 @@ def verify(
         problems.append("cites no passage")
     shown = [c.text for c in cited_passages]
     # Only a question comparing two named years may state a computed difference.
-    comparison = bool(_COMPARISON.search(question)) and len(years.years) == 2
-    exempt = set(numbers_in(question))
+    comparison = query.compares_years
+    exempt = set(numbers_in(query.text))
     for c in cited_passages:
         exempt.update(str(y) for y in c.passage.chunk.years + c.passage.chunk.mentioned_years)
     if quoted:
@@ -251,11 +187,11 @@ def verify(
             if number in exempt:
                 continue
             holders = [c for c in cited_passages if contains_number(c.text, number)]
-            if holders and years.years and not refusal:
+            if holders and query.years and not refusal:
                 # The figure itself must come from a passage about the asked year, not
                 # from another cited passage ("五年新增…27家" is no answer for 2023).
-                asked = set(years.years)
-                if not any(is_about(c, asked, years.wants_plan) for c in holders):
+                asked = set(query.years)
+                if not any(is_about(c, asked, query.wants_plan) for c in holders):
                     problems.append(
                         f"the number {number} comes from a passage about another period"
                     )
@@ -265,7 +201,7 @@ def verify(
                 if not (comparison and derived(number, [c.text for c in context])):
                     problems.append(f"the number {number} is in no cited passage")
                 continue
-            claimed = claimed_terms(answer, number, idf) if _CJK.search(answer) else {}
+            claimed = claimed_terms(answer, number, idf) if has_han(answer) else {}
             if not claimed and not question_terms:
                 # English on both sides: no words to look up, so the sentence holding the
                 # number must be among those most similar to the question.
@@ -288,67 +224,13 @@ def verify(
             sentences = [x for c in holders for x in sentences_with(c.text, number)]
             if not any(_supports(x, claimed, question_terms) for x in sentences):
                 problems.append(f"the number {number} is not about what the answer says it is")
-    if not refusal and not quoted and _ASKS_FIGURE.search(question):
+    if not refusal and not quoted and query.asks_figure:
         figures = [n for n in numbers_in(strip_markers(answer)) if n not in exempt]
         if not figures:
             problems.append("the question asks for a figure and the answer gives none")
-    if years.years and cited_passages and not refusal:
-        asked = set(years.years)
-        if not any(is_about(c, asked, years.wants_plan) for c in cited_passages):
-            kind = "targets for" if years.wants_plan else "what happened in"
+    if query.years and cited_passages and not refusal:
+        asked = set(query.years)
+        if not any(is_about(c, asked, query.wants_plan) for c in cited_passages):
+            kind = "targets for" if query.wants_plan else "what happened in"
             problems.append(f"no cited passage is about {kind} {sorted(asked)}")
     return Verification(ok=not problems, problems=problems, cited=[n for n in cited if n in by_n])
-
-
-_ENGLISH_AMOUNT = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<scale>billion|million)\s*(?P<unit>yuan|RMB|US dollars|dollars|USD)?",
-    re.I,
-)
-
-
-def fix_units(answer: str, context: list[ContextPassage]) -> str:
-    """Undo a mistranslated unit: "300 billion yuan" where the report says 300亿元 (3×10^10).
-
-    The number was copied but 亿 (10^8) was read as billion (10^9); the answer gets the
-    report's own figure back.
-    """
-    shown = " ".join(c.text for c in context)
-
-    def repair(match: re.Match) -> str:
-        number, unit = match["n"], (match["unit"] or "").lower()
-        chinese_scale = "亿" if match["scale"].lower() == "billion" else "万"
-        currency = "美元" if "dollar" in unit or unit == "usd" else ("元" if unit else "")
-        if re.search(rf"(?<![\d.]){re.escape(number)}\s*{chinese_scale}", shown):
-            return f"{number}{chinese_scale}{currency}"
-        return match.group(0)
-
-    return _ENGLISH_AMOUNT.sub(repair, answer)
-
-
-def recite(answer: str, context: list[ContextPassage]) -> str:
-    """Repair missing citations: cite the shown passages that hold the answer's numbers,
-    or, for an answer without numbers, the passage it shares the most text with."""
-    cited = set(citation_numbers(answer))
-    wanted: list[int] = []
-    for number in numbers_in(strip_markers(answer)):
-        if any(contains_number(c.text, number) for c in context if c.n in cited):
-            continue
-        for c in context:
-            if contains_number(c.text, number) and c.n not in wanted:
-                wanted.append(c.n)
-                break
-    if not cited and not wanted and context:
-
-        def overlap(c: ContextPassage) -> int:
-            grams = {c.text[i : i + 2] for i in range(len(c.text) - 1)}
-            return sum(answer[i : i + 2] in grams for i in range(len(answer) - 1))
-
-        best = max(context, key=overlap)
-        if overlap(best) >= 4:
-            wanted.append(best.n)
-    if not wanted:
-        return answer
-    body = answer.rstrip()
-    end = body[-1] if body and body[-1] in "。.!！" else ""
-    body = body[: len(body) - len(end)] if end else body
-    return body + "".join(f"[{n}]" for n in wanted) + end

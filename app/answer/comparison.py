@@ -8,14 +8,12 @@ after the heaviest key term; then the difference, computed, not generated.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from app.answer.checks import coverage, is_about
 from app.answer.context import ContextPassage
-from app.answer.checks import _COMPARISON, coverage, is_about, normalise_digits
-from app.text.years import YearQuery
-
-_FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|％|[^\d\s，,。；、]{0,3})")
+from app.domain import Query
+from app.text.numbers import FIGURE_WITH_UNIT, normalise_digits
 
 
 @dataclass
@@ -28,8 +26,8 @@ class Figure:
     n: int  # the passage's citation number
 
 
-def is_comparison(question: str, years: YearQuery) -> bool:
-    return len(years.years) == 2 and bool(_COMPARISON.search(question))
+def is_comparison(query: Query) -> bool:
+    return query.compares_years
 
 
 def _figure_after_term(sentence: str, terms: dict[str, float]) -> tuple[str, str] | None:
@@ -38,19 +36,19 @@ def _figure_after_term(sentence: str, terms: dict[str, float]) -> tuple[str, str
     present = sorted((t for t in terms if t in plain.lower()), key=lambda t: -terms[t])
     for term in present:
         start = plain.lower().find(term) + len(term)
-        match = _FIGURE.search(plain, start)
+        match = FIGURE_WITH_UNIT.search(plain, start)
         if match and match.start() - start <= 12:
             return match.group(1), match.group(2).replace("％", "%")
     return None
 
 
 def year_figure(
-    year: int, context: list[ContextPassage], years: YearQuery, terms: dict[str, float]
+    year: int, context: list[ContextPassage], query: Query, terms: dict[str, float]
 ) -> Figure | None:
     """The figure the passages give for one year: best-covered sentence about that year."""
     best: tuple[float, Figure] | None = None
     for c in context:
-        if not is_about(c, {year}, years.wants_plan):
+        if not is_about(c, {year}, query.wants_plan):
             continue
         for sentence in c.sentences:
             found = _figure_after_term(sentence.text, terms)
@@ -64,13 +62,13 @@ def year_figure(
 
 
 def compare(
-    question: str, context: list[ContextPassage], years: YearQuery, terms: dict[str, float]
+    query: Query, context: list[ContextPassage], terms: dict[str, float]
 ) -> tuple[str, list[str]] | None:
     """A Chinese answer stating both years' figures, cited, and their difference, with those
     figures as written; None when either year's figure cannot be found with confidence."""
-    if not is_comparison(question, years) or not terms:
+    if not is_comparison(query) or not terms:
         return None
-    figures = [year_figure(y, context, years, terms) for y in years.years]
+    figures = [year_figure(y, context, query, terms) for y in query.years]
     if any(f is None for f in figures):
         return None
     first, second = figures

@@ -14,84 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from app.domain import Passage, Query
 from app.models.embedder import Embedder
-from app.domain import Passage
-from app.text.years import YearQuery
+from app.text.sentences import Sentence, split_sentences
 
-_SENTENCE = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]?")
 _DIGIT = re.compile(r"\d")
-_NUMERIC_ASK = re.compile(
-    r"多少|几|多大|多高|比例|比重|增速|增长|排名|how many|how much|what (?:was|is) the|rate|rank|percent",
-    re.I,
-)
-# Abbreviations readers use for the reports' own terms.
-SYNONYMS = {"gdp": "地区生产总值"}
-STOP_TERMS = frozenset(
-    [
-        "徐汇",
-        "徐汇区",
-        "上海",
-        "上海市",
-        "全区",
-        "区",
-        "多少",
-        "几",
-        "几个",
-        "几家",
-        "是",
-        "的",
-        "了",
-        "和",
-        "与",
-        "及",
-        "在",
-        "有",
-        "哪",
-        "哪些",
-        "哪个",
-        "哪家",
-        "哪部",
-        "什么",
-        "怎么",
-        "如何",
-        "年",
-        "分别",
-        "一共",
-        "共",
-        "是否",
-        "吗",
-        "呢",
-        "提出",
-        "报告",
-        "政府",
-        "工作",
-        "政府工作报告",
-        "达到",
-        "多",
-        "大概",
-        "大约",
-        "其中",
-        "这",
-        "那",
-        "为",
-        "被",
-        "把",
-        "给",
-        "到",
-        "个",
-        "项",
-        "家",
-    ]
-)
-
-
-@dataclass
-class Sentence:
-    text: str
-    start: int  # offsets within the chunk text
-    end: int
-    score: float = 0.0
-    coverage: float = 0.0  # share of the question's key terms (or similarity) it holds
 
 
 @dataclass
@@ -109,6 +36,27 @@ class ContextPassage:
     @property
     def label(self) -> str:
         return year_label(self.passage)
+
+    def to_citation(self) -> dict:
+        """The citation returned to users: the passage and the quoted sentences' offsets."""
+        chunk = self.passage.chunk
+        return {
+            "n": self.n,
+            "doc_id": chunk.doc_id,
+            "title": self.passage.doc_title,
+            "section": chunk.section,
+            "label": self.label,
+            "delivered": self.passage.delivered,
+            "years": chunk.years,
+            "text": chunk.text,
+            "quote": self.text,
+            "start": chunk.start,
+            "end": chunk.end,
+            "highlights": [
+                [chunk.start + s.start, chunk.start + s.end]
+                for s in sorted(self.sentences, key=lambda s: s.start)
+            ],
+        }
 
     def prompt_fields(self) -> dict:
         return {
@@ -132,53 +80,13 @@ def year_label(passage: Passage) -> str:
     return f"涉及{span}年"
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    return [
-        Sentence(m.group(0), m.start(), m.end())
-        for m in _SENTENCE.finditer(text)
-        if m.group(0).strip()
-    ]
-
-
-def key_terms(question: str) -> list[str]:
-    """The question's content words (jieba), without question words, years and the district's name."""
-    import jieba
-
-    terms = []
-    for token in jieba.lcut_for_search(question):
-        token = token.strip().lower()
-        if (
-            len(token) < 2
-            or token in STOP_TERMS
-            or re.search(r"\d", token)
-            or re.fullmatch(r"[^\w]+", token)
-        ):
-            continue
-        for term in (token, SYNONYMS.get(token)):
-            if term and term not in terms:
-                terms.append(term)
-    return terms
-
-
-def term_weights(terms: list[str], idf: dict[str, float] | None) -> dict[str, float]:
-    """Weight of each key term: its corpus IDF (the median IDF for a word the corpus lacks)."""
-    if not idf:
-        return {t: 1.0 for t in terms}
-    values = sorted(idf.values())
-    median = values[len(values) // 2]
-    return {t: max(idf.get(t, median), 0.1) for t in terms}
-
-
 def select_context(
-    question: str,
+    query: Query,
     passages: list[Passage],
-    years: YearQuery,
     *,
     max_chars: int,
     max_passages: int,
-    idf: dict[str, float] | None = None,
     embedder: Embedder | None = None,
-    english: bool = False,
 ) -> list[ContextPassage]:
     """Pick the sentences that bear on the question, under the budget, numbered [1]…[n]."""
     if not passages:
@@ -187,17 +95,16 @@ def select_context(
     for rank, passage in enumerate(passages):
         for sentence in split_sentences(passage.chunk.text):
             candidates.append((rank, sentence))
-    terms = key_terms(question)
-    weights = term_weights(terms, idf)
+    weights = query.term_weights
     total = sum(weights.values()) or 1.0
-    numeric = bool(_NUMERIC_ASK.search(question))
+    numeric = query.mentions_measure
     similarity = None
-    if english and embedder is not None:
+    if query.english and embedder is not None:
         from app.models.embedder import embed_one
 
-        query = embed_one(embedder, question, kind="query")
+        asked = embed_one(embedder, query.text, kind="query")
         vectors = embedder.embed_batch([s.text for _, s in candidates], kind="passage")
-        sims = vectors @ query
+        sims = vectors @ asked
         span = float(sims.max() - sims.min()) or 1.0
         similarity = (sims - sims.min()) / span
     n = len(passages)
@@ -229,8 +136,8 @@ def select_context(
 
     ordered = sorted(candidates, key=lambda c: -c[1].score)
     # Several years asked (a comparison): the best sentence about each year first.
-    if len(years.years) > 1:
-        for year in years.years:
+    if len(query.years) > 1:
+        for year in query.years:
             for rank, sentence in ordered:
                 chunk = passages[rank].chunk
                 if year in chunk.years or year in chunk.mentioned_years:

@@ -19,6 +19,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from app.errors import BadInputError
+from app.text.markers import strip_markers
+from app.text.numbers import is_number, plain, whole_number
 
 _WS = re.compile(r"\s+")
 
@@ -65,22 +67,16 @@ def recall_at_k(items: list[dict], retrieved: list[list[str]], k: int) -> dict:
     return {"individual_scores": scores, "score": sum(counted) / len(counted) if counted else 0.0}
 
 
-_MARKERS = re.compile(r"\[\s*\d+(?:\s*[,，、]\s*\d+)*\s*\]")
-
-
 def normalise_answer(text: str) -> str:
     """NFKC (full-width → ASCII), citation markers and thousands separators removed."""
-    import unicodedata
-
-    text = _MARKERS.sub("", unicodedata.normalize("NFKC", text))
-    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    return plain(strip_markers(text))
 
 
 def includes(answer: str, expected: str) -> bool:
     """Whether the answer contains the expected string; a bare number only as a whole number."""
     answer_n, expected_n = normalise_answer(answer), normalise_answer(expected)
-    if re.fullmatch(r"\d+(?:\.\d+)?", expected_n):
-        return re.search(rf"(?<![\d.]){re.escape(expected_n)}(?![\d]|\.\d)", answer_n) is not None
+    if is_number(expected_n):
+        return whole_number(expected_n).search(answer_n) is not None
     return expected_n.lower() in answer_n.lower()
 
 

@@ -18,7 +18,8 @@ from app.eval.metrics import (
     refusal_accuracy,
 )
 from app.service import QAService
-from app.answer.checks import contains_number, derived, numbers_in, strip_markers
+from app.text.markers import strip_markers
+from app.text.numbers import contains_number, derived, numbers_in
 
 RECALL_KS = (1, 3, 5, 10)
 

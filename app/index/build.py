@@ -11,11 +11,12 @@ import numpy as np
 from app.chunk import chunk_document
 from app.domain import Chunk, Document
 from app.index.cache import EmbeddingCache, content_hash, embed_texts
-from app.index.hybrid import HybridIndex
+from app.index.hybrid import HybridIndex, tokenize
 from app.index.store import FORMAT_VERSION, IndexManifest, save_index
 from app.ingest.pipeline import IngestResult, ingest
 from app.models.embedder import Embedder
 from app.settings import Settings
+from app.text.sentences import split_sentences
 
 MIN_SENTENCE_CHARS = 6
 
@@ -30,8 +31,6 @@ def corpus_hash(documents: list[Document]) -> str:
 
 def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     """(chunk index, start, end) of every sentence worth embedding on its own."""
-    from app.answer.context import split_sentences
-
     spans = []
     for i, chunk in enumerate(chunks):
         for sentence in split_sentences(chunk.text):

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.domain import Chunk, Document
+from app.text.cjk import HAN
 
 if TYPE_CHECKING:
     from app.index.store import IndexManifest
 
-_TOKEN_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
+_TOKEN_KEEP = re.compile(f"[\\w{HAN}]")
 
 
 def tokenize(text: str) -> list[str]:
@@ -58,6 +59,11 @@ class HybridIndex:
         self.sentence_spans = sentence_spans or []
         self.sentence_weight = sentence_weight
         self._sentence_owner = np.array([i for i, _, _ in self.sentence_spans], dtype=np.int64)
+
+    @property
+    def idf(self) -> dict[str, float] | None:
+        """BM25 inverse document frequency of each token (weights a question's key terms)."""
+        return getattr(self.bm25, "idf", None)
 
     @cached_property
     def latest_report_year(self) -> int | None:

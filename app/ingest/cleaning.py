@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 import statistics
 
-CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef\u2014\u2026\u201c\u201d\u2018\u2019\u00b7"
-_WIDE = f"[{CJK}{CJK_PUNCT}]"
+from app.text.cjk import CJK_PUNCT, HAN_EXTENDED
+
+_WIDE = f"[{HAN_EXTENDED}{CJK_PUNCT}]"
 
 _SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u3000\u200b]+")
 _SPACE_NEAR_WIDE = re.compile(rf"(?<={_WIDE})[ ]+|[ ]+(?={_WIDE})")

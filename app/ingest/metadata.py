@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import BadInputError
+from app.text.cjk import HAN
 
 MANIFEST_NAME = "manifest.toml"
 
 _DELIVERY = re.compile(
     r"(?P<y>(19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日在[^。]{0,30}?人民代表"
 )
-_SPEAKER = re.compile(r"(代理)?区长[;；:：]?(?P<name>[\u4e00-\u9fff]{2,3}?)(?=各位代表|\n|$|（|\()")
+_SPEAKER = re.compile(rf"(代理)?区长[;；:：]?(?P<name>[{HAN}]{{2,3}}?)(?=各位代表|\n|$|（|\()")
 _REPORT_WORDS = ("政府工作报告",)
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*$")
 

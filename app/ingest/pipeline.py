@@ -6,9 +6,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.domain import Document, QualityNote
+from app.errors import BadInputError
 from app.ingest import loaders
 from app.ingest.cleaning import clean_text
-from app.errors import BadInputError
 from app.ingest.metadata import (
     ManifestEntry,
     find_delivery_date,
@@ -23,7 +24,6 @@ from app.ingest.quality import (
     missing_character_notes,
     raw_layout_notes,
 )
-from app.domain import Document, QualityNote
 from app.ingest.segmentation import split_page
 
 log = logging.getLogger(__name__)

@@ -6,18 +6,18 @@ import re
 from collections import Counter
 
 from app.domain import Document, QualityNote
+from app.text.cjk import HAN, HAN_CHAR
 
 SHINGLE = 6
 DUPLICATE_JACCARD = 0.5
-_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
-_SPACED_CJK = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff\d]|\d +[\u4e00-\u9fff]")
+_SPACED_CJK = re.compile(f"[{HAN}] +[{HAN}\\d]|\\d +[{HAN}]")
 
 
 def common_characters(documents: list[Document], top: int = 40) -> dict[str, float]:
     """The corpus's most frequent Chinese characters with their relative frequency."""
     counts: Counter[str] = Counter()
     for doc in documents:
-        counts.update(_CJK_CHAR.findall(doc.text))
+        counts.update(HAN_CHAR.findall(doc.text))
     total = sum(counts.values()) or 1
     return {char: n / total for char, n in counts.most_common(top)}
 
@@ -26,7 +26,7 @@ def missing_character_notes(
     doc: Document, reference: dict[str, float], min_expected: float = 25.0
 ) -> list[QualityNote]:
     """Flag frequent characters that never occur although the document is long enough."""
-    n_cjk = len(_CJK_CHAR.findall(doc.text))
+    n_cjk = len(HAN_CHAR.findall(doc.text))
     notes = []
     for char, freq in reference.items():
         expected = freq * n_cjk

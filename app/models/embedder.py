@@ -9,8 +9,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from app.models import assets
 from app.errors import ModelMissingError
+from app.models import assets
 from app.settings import Settings
 
 Kind = Literal["query", "passage"]

@@ -9,34 +9,14 @@ boosted, so "2023年…" prefers the 2024 report's review of 2023.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from app.models.embedder import Embedder, embed_one
+from app.domain import Passage, Query, SearchResult
 from app.errors import BadInputError
 from app.index import HybridIndex
-from app.domain import Passage
+from app.models.embedder import Embedder, embed_one
+from app.retrieve.query import analyse_question
 from app.settings import Settings
-from app.text.years import YearQuery, parse_question_years
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-
-
-@dataclass
-class SearchResult:
-    question: str
-    years: YearQuery
-    passages: list[Passage] = field(default_factory=list)
-
-
-def chinese_share(text: str) -> float:
-    """Share of the question written in Chinese: 1.0 for Chinese, about 0 for English."""
-    cjk = len(_CJK.findall(text))
-    latin = len(_LATIN_WORD.findall(text))
-    return cjk / (cjk + 2 * latin) if cjk + latin else 0.0
 
 
 def ranks(scores: np.ndarray) -> np.ndarray:
@@ -55,11 +35,11 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
 
-    def year_factors(self, years: YearQuery, year_filter: int | None = None) -> np.ndarray:
+    def year_factors(self, query: Query, year_filter: int | None = None) -> np.ndarray:
         """A multiplier per chunk: above 1 for chunks about the question's year or report."""
         boost = self.settings.year_boost
         factors = np.ones(len(self.index.chunks), dtype=np.float32)
-        wanted = set(years.years)
+        wanted = set(query.years)
         if year_filter is not None:
             wanted = {year_filter}
         for i, chunk in enumerate(self.index.chunks):
@@ -72,12 +52,12 @@ class Retriever:
                     factor += boost * (1.0 if len(chunk.years) <= 2 else 0.5)
                     if (
                         chunk.phase in ("review", "plan")
-                        and (chunk.phase == "plan") != years.wants_plan
+                        and (chunk.phase == "plan") != query.wants_plan
                     ):
                         factor -= boost * 0.5
                 elif wanted & set(chunk.mentioned_years):
                     factor += boost * 0.3
-            if years.report_year and doc.delivered_year == years.report_year:
+            if query.report_year and doc.delivered_year == query.report_year:
                 factor += boost
             factors[i] = factor
         if year_filter is not None:
@@ -103,18 +83,18 @@ class Retriever:
         if not question:
             raise BadInputError("the question is empty")
         k = k or self.settings.top_k
-        years = parse_question_years(question, self.index.latest_report_year)
-        result = SearchResult(question=question, years=years)
+        query = analyse_question(question, self.index.latest_report_year, self.index.idf)
+        result = SearchResult(query=query)
         if not self.index.chunks:
             return result
         dense = self.index.dense_scores(embed_one(self.embedder, question, kind="query"))
         lexical = self.index.bm25_scores(question)
         rrf_k = self.settings.rrf_k
-        w_lexical = self.settings.lexical_weight * chinese_share(question)
+        w_lexical = self.settings.lexical_weight * query.chinese_share
         # A chunk that shares no word with the question gets no lexical credit at all.
         lexical_part = np.where(lexical > 0, w_lexical / (rrf_k + ranks(lexical)), 0.0)
         fused = 1.0 / (rrf_k + ranks(dense)) + lexical_part
-        fused = fused * self.year_factors(years, year)
+        fused = fused * self.year_factors(query, year)
         if doc_id is not None:
             fused = fused * np.array(
                 [c.doc_id == doc_id for c in self.index.chunks], dtype=np.float32

@@ -1,14 +1,12 @@
-"""Years in text and in questions: explicit years, Chinese numerals, five-year plans, "去年".
+"""Years in text: explicit years, Chinese numerals, five-year plans, "去年".
 
-A question's years are resolved against the documents: "去年" is the year before the
-latest report (or before the report the question names), "2024年政府工作报告" names a
-report by its delivery year, "十四五期间" is 2021-2025.
+Resolving a question's years (which report "去年" counts from, a report named by its
+delivery year) is question analysis: `app.retrieve.query`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 _DIGITS = {
     "〇": 0,
@@ -25,16 +23,9 @@ _DIGITS = {
     "九": 9,
 }
 _CN_YEAR = re.compile(r"[二一][〇○零一二三四五六七八九]{3}(?=年)")
-_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%])")
-_YEAR_ZH = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年(?!度)")
-_YEAR_RANGE = re.compile(
+YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%])")
+YEAR_RANGE = re.compile(
     r"((?:19|20)\d{2})\s*(?:年)?\s*(?:-|—|–|到|至|~|～|to|and)\s*((?:19|20)\d{2})"
-)
-_REPORT_YEAR = re.compile(
-    r"((?:19|20)\d{2})\s*年?\s*(?:的)?\s*(?:徐汇区?)?(?:区)?(?:人民)?政府工作报告|"
-    r"((?:19|20)\d{2})\s*(?:government\s+)?work\s+report|"
-    r"((?:19|20)\d{2})\s+report",
-    re.IGNORECASE,
 )
 FIVE_YEAR_PLANS = {
     "十二五": (2011, 2015),
@@ -52,12 +43,6 @@ _ENGLISH_PLANS = {
     "14th five-year": (2021, 2025),
     "15th five-year": (2026, 2030),
 }
-_PLAN_WORDS = re.compile(
-    r"目标|计划|预期|任务|力争|规划|打算|将要|提出|target|plan|goal|aim|expected to|will",
-    re.IGNORECASE,
-)
-_LAST_YEAR = re.compile(r"去年|上一年|last year|previous year", re.IGNORECASE)
-_THIS_YEAR = re.compile(r"今年|this year", re.IGNORECASE)
 
 
 def chinese_numeral_years(text: str) -> str:
@@ -95,51 +80,3 @@ def plan_period(text: str) -> tuple[int, int] | None:
         if name in lowered:
             return span
     return None
-
-
-@dataclass
-class YearQuery:
-    """The years a question asks about, and the report it names, if any."""
-
-    years: list[int] = field(default_factory=list)
-    report_year: int | None = None
-    relative: str | None = None  # "last_year" | "this_year"
-    wants_plan: bool = False  # asks for a target or plan, not for what happened
-
-    @property
-    def empty(self) -> bool:
-        return not self.years and self.report_year is None
-
-
-def parse_question_years(question: str, latest_report_year: int | None) -> YearQuery:
-    """Resolve the years a question is about."""
-    text = chinese_numeral_years(question)
-    result = YearQuery(wants_plan=bool(_PLAN_WORDS.search(text)))
-    report = _REPORT_YEAR.search(text)
-    if report:
-        result.report_year = int(next(g for g in report.groups() if g))
-    years: set[int] = set()
-    for first, last in _YEAR_RANGE.findall(text):
-        a, b = int(first), int(last)
-        if a <= b and b - a <= 10:
-            years.update(range(a, b + 1))
-    period = plan_period(text)
-    if period:
-        years.update(range(period[0], period[1] + 1))
-    years.update(int(y) for y in _YEAR.findall(text))
-    # "2022年度…奖" names an award edition, not the year the question is about.
-    award_years = {int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年度", text)}
-    if award_years and award_years == years:
-        years = set()
-    anchor = result.report_year or latest_report_year
-    named = years - ({result.report_year} if result.report_year else set())
-    if anchor and _LAST_YEAR.search(text) and not named:
-        # "去年" is the year before the named report, or before the latest one.
-        result.relative = "last_year"
-        years.discard(anchor)
-        years.add(anchor - 1)
-    elif anchor and _THIS_YEAR.search(text) and not years - {anchor}:
-        result.relative = "this_year"
-        years.add(anchor)
-    result.years = sorted(years)
-    return result

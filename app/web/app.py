@@ -22,14 +22,14 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from app import __version__
-from app.models.embedder import Embedder
 from app.errors import BadInputError, IndexMissingError, ModelMissingError, XuhuiQAError
-from app.web.gate import BusyError, GenerationGate
-from app.web.i18n import STRINGS, choose_language
-from app.web.jobs import JobRunner
+from app.models.embedder import Embedder
 from app.models.llm import LLM, LLMError
 from app.service import QAService, build_service
 from app.settings import Settings
+from app.web.gate import BusyError, GenerationGate
+from app.web.i18n import STRINGS, choose_language
+from app.web.jobs import JobRunner
 from app.web.uploads import corpus_path, store_upload
 
 log = logging.getLogger(__name__)
@@ -301,7 +301,7 @@ def create_app(
         result = await run_in_threadpool(service.search, question, k=k, year=year, doc_id=doc_id)
         return {
             "question": question,
-            "years": result.years.years,
+            "years": result.query.years,
             "passages": [p.to_dict() for p in result.passages],
         }
 

@@ -9,10 +9,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from app.ingest import loaders
 from app.errors import BadInputError, UnreadableDocumentError
+from app.ingest import loaders
+from app.text.cjk import HAN
 
-_SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+_SAFE_NAME = re.compile(f"[^\\w.\\-{HAN}]+")
 PROTECTED = {"manifest.toml"}
 
 

@@ -1,0 +1,203 @@
+"""Question analysis: a question → a `Query`, made once and read by every later stage.
+
+Every cue word lives in the one table below (`CUES`), with the stop terms and synonyms
+used to pick a question's key terms. Later stages read the `Query`'s fields (asked
+years, the report named, review or plan, what is asked, language, weighted key
+terms) instead of matching the question text again.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.domain import Query
+from app.text.cjk import chinese_share
+from app.text.years import YEAR, YEAR_RANGE, chinese_numeral_years, plan_period
+
+ENGLISH_BELOW = 0.5  # a question less Chinese than this is answered in English
+
+CUES: dict[str, re.Pattern[str]] = {
+    # asks for a target or plan, not for what happened
+    "plan": re.compile(
+        r"目标|计划|预期|任务|力争|规划|打算|将要|提出|target|plan|goal|aim|expected to|will",
+        re.I,
+    ),
+    # the year before the named (or latest) report
+    "last_year": re.compile(r"去年|上一年|last year|previous year", re.I),
+    # the year of the named (or latest) report
+    "this_year": re.compile(r"今年|this year", re.I),
+    # the answer must state a figure
+    "asks_figure": re.compile(
+        r"多少|几[个家台项所座条套幅亩人年]|多大|多高|比例|比重|how many|how much|what percentage",
+        re.I,
+    ),
+    # the question is about a measure: sentences holding a number are preferred as
+    # context (broader than asks_figure: "增速", "rate" ask about a figure without
+    # requiring the answer to be one)
+    "measure": re.compile(
+        r"多少|几|多大|多高|比例|比重|增速|增长|排名|how many|how much|what (?:was|is) the|rate|rank|percent",
+        re.I,
+    ),
+    # compares two things (two years, more or less, which year)
+    "comparison": re.compile(
+        r"比|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|更高|更低|更多|更少|哪一年|哪年|"
+        r"difference|more than|less than|compared|higher|lower|which year",
+        re.I,
+    ),
+}
+# A report named by its delivery year: "2024年政府工作报告", "the 2024 work report".
+_REPORT_YEAR = re.compile(
+    r"((?:19|20)\d{2})\s*年?\s*(?:的)?\s*(?:徐汇区?)?(?:区)?(?:人民)?政府工作报告|"
+    r"((?:19|20)\d{2})\s*(?:government\s+)?work\s+report|"
+    r"((?:19|20)\d{2})\s+report",
+    re.IGNORECASE,
+)
+
+# Abbreviations readers use for the reports' own terms.
+SYNONYMS = {"gdp": "地区生产总值"}
+STOP_TERMS = frozenset(
+    [
+        "徐汇",
+        "徐汇区",
+        "上海",
+        "上海市",
+        "全区",
+        "区",
+        "多少",
+        "几",
+        "几个",
+        "几家",
+        "是",
+        "的",
+        "了",
+        "和",
+        "与",
+        "及",
+        "在",
+        "有",
+        "哪",
+        "哪些",
+        "哪个",
+        "哪家",
+        "哪部",
+        "什么",
+        "怎么",
+        "如何",
+        "年",
+        "分别",
+        "一共",
+        "共",
+        "是否",
+        "吗",
+        "呢",
+        "提出",
+        "报告",
+        "政府",
+        "工作",
+        "政府工作报告",
+        "达到",
+        "多",
+        "大概",
+        "大约",
+        "其中",
+        "这",
+        "那",
+        "为",
+        "被",
+        "把",
+        "给",
+        "到",
+        "个",
+        "项",
+        "家",
+    ]
+)
+
+
+def key_terms(question: str) -> list[str]:
+    """The question's content words (jieba), without question words, years and the district's name."""
+    import jieba
+
+    terms = []
+    for token in jieba.lcut_for_search(question):
+        token = token.strip().lower()
+        if (
+            len(token) < 2
+            or token in STOP_TERMS
+            or re.search(r"\d", token)
+            or re.fullmatch(r"[^\w]+", token)
+        ):
+            continue
+        for term in (token, SYNONYMS.get(token)):
+            if term and term not in terms:
+                terms.append(term)
+    return terms
+
+
+def term_weights(terms: list[str], idf: dict[str, float] | None) -> dict[str, float]:
+    """Weight of each key term: its corpus IDF (the median IDF for a word the corpus lacks)."""
+    if not idf:
+        return {t: 1.0 for t in terms}
+    values = sorted(idf.values())
+    median = values[len(values) // 2]
+    return {t: max(idf.get(t, median), 0.1) for t in terms}
+
+
+def analyse_question(
+    question: str,
+    latest_report_year: int | None = None,
+    idf: dict[str, float] | None = None,
+) -> Query:
+    """Analyse a question once: years, report named, what is asked, language, key terms.
+
+    `latest_report_year` anchors "去年"/"今年" when no report is named; `idf` weights the
+    key terms (the corpus BM25 IDF; a word the corpus lacks gets the median).
+    """
+    text = question.strip()
+    share = chinese_share(text)
+    terms = key_terms(text)
+    query = Query(
+        text=text,
+        language="zh" if share >= ENGLISH_BELOW else "en",
+        chinese_share=share,
+        asks_figure=bool(CUES["asks_figure"].search(text)),
+        mentions_measure=bool(CUES["measure"].search(text)),
+        comparison_cue=bool(CUES["comparison"].search(text)),
+        terms=terms,
+        term_weights=term_weights(terms, idf),
+    )
+    _resolve_years(query, latest_report_year)
+    return query
+
+
+def _resolve_years(result: Query, latest_report_year: int | None) -> None:
+    """The years a question is about, the report it names, and whether it asks for a plan."""
+    text = chinese_numeral_years(result.text)
+    result.wants_plan = bool(CUES["plan"].search(text))
+    report = _REPORT_YEAR.search(text)
+    if report:
+        result.report_year = int(next(g for g in report.groups() if g))
+    years: set[int] = set()
+    for first, last in YEAR_RANGE.findall(text):
+        a, b = int(first), int(last)
+        if a <= b and b - a <= 10:
+            years.update(range(a, b + 1))
+    period = plan_period(text)
+    if period:
+        years.update(range(period[0], period[1] + 1))
+    years.update(int(y) for y in YEAR.findall(text))
+    # "2022年度…奖" names an award edition, not the year the question is about.
+    award_years = {int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年度", text)}
+    if award_years and award_years == years:
+        years = set()
+    anchor = result.report_year or latest_report_year
+    named = years - ({result.report_year} if result.report_year else set())
+    if anchor and CUES["last_year"].search(text) and not named:
+        # "去年" is the year before the named report, or before the latest one.
+        result.relative = "last_year"
+        years.discard(anchor)
+        years.add(anchor - 1)
+    elif anchor and CUES["this_year"].search(text) and not years - {anchor}:
+        result.relative = "this_year"
+        years.add(anchor)
+    result.years = sorted(years)
