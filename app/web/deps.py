@@ -1,0 +1,85 @@
+"""What the routes share, as FastAPI dependencies: the app state, the service, a valid
+question, the admin token check."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Literal
+
+from fastapi import Depends, Header, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from app.errors import XuhuiQAError
+from app.service import QAService
+from app.settings import Settings
+from app.web.gate import GenerationGate
+from app.web.jobs import JobRunner
+
+
+class AskRequest(BaseModel):
+    question: str = Field(description="The question, in Chinese or English.")
+    mode: Literal["llm", "extractive"] | None = Field(None, description="Answer mode.")
+    year: int | None = Field(None, ge=1990, le=2100, description="Only passages about this year.")
+    doc_id: str | None = Field(None, description="Only passages of this document.")
+
+
+class Timeout(XuhuiQAError):
+    """A generation ran past its time limit."""
+
+
+class AppState:
+    """What the routes share: the service (swappable), the model gate, the jobs."""
+
+    def __init__(self, settings: Settings, service: QAService | None) -> None:
+        self.settings = settings
+        self.service = service
+        self.gate = GenerationGate(settings.max_queue)
+        self.jobs = JobRunner()
+        self.load_error: str | None = None
+
+    def require_service(self) -> QAService:
+        if self.service is None:
+            raise HTTPException(
+                503,
+                detail=self.load_error or "the service is starting",
+                headers={"Retry-After": "5"},
+            )
+        return self.service
+
+    def uses_model(self, mode: str | None) -> bool:
+        """Whether an answer in this mode needs the (one-at-a-time) model."""
+        service = self.require_service()
+        return (mode or self.settings.answer_mode) == "llm" and service.llm is not None
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.qa
+
+
+def get_settings(state: AppState = Depends(get_state)) -> Settings:
+    return state.settings
+
+
+def valid_question(text: str, settings: Settings) -> str:
+    """The question stripped; 422 when it is empty or too long."""
+    text = (text or "").strip()
+    if not text:
+        raise HTTPException(422, detail="the question is empty")
+    if len(text) > settings.max_question_chars:
+        raise HTTPException(
+            422, detail=f"the question is longer than {settings.max_question_chars} characters"
+        )
+    return text
+
+
+def require_admin(
+    settings: Settings = Depends(get_settings),
+    authorization: str | None = Header(None),
+    x_admin_token: str | None = Header(None),
+) -> None:
+    """The admin token, as `X-Admin-Token` or `Authorization: Bearer`; 403 when admin is off."""
+    if settings.admin_token is None:
+        raise HTTPException(403, detail="admin endpoints are off (no XUHUI_ADMIN_TOKEN set)")
+    given = x_admin_token or (authorization or "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
+        raise HTTPException(401, detail="wrong or missing admin token")

@@ -1,0 +1,63 @@
+"""Admin (token): upload a document, re-index, delete; background jobs and their progress."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from app.web.deps import AppState, get_state, require_admin
+from app.web.jobs import Job
+from app.web.uploads import corpus_path, store_upload
+
+router = APIRouter(tags=["admin"])
+admin_only = [Depends(require_admin)]
+
+
+def start_reindex(state: AppState, kind: str) -> Job:
+    """Rebuild the index in the background; the old one serves until the new one is in."""
+    service = state.require_service()
+
+    def work(progress) -> str:
+        index = service.reindex(progress=progress)
+        return f"indexed {index.manifest.n_documents} documents as {index.manifest.n_chunks} chunks"
+
+    return state.jobs.submit(kind, work)
+
+
+@router.post("/api/admin/documents", status_code=202, dependencies=admin_only)
+async def upload(file: UploadFile = File(...), state: AppState = Depends(get_state)) -> dict:
+    """Add a document (.txt .md .html .pdf .docx) and re-index in the background."""
+    settings = state.settings
+    limit = int(settings.max_upload_mb * 1e6)
+    data = await file.read(limit + 1)
+    path = await run_in_threadpool(
+        store_upload, settings.corpus_dir, file.filename or "upload", data, max_bytes=limit
+    )
+    job = start_reindex(state, f"upload {path.name}")
+    return {"file": path.name, "job": job.to_dict()}
+
+
+@router.post("/api/admin/reindex", status_code=202, dependencies=admin_only)
+def reindex(state: AppState = Depends(get_state)) -> dict:
+    """Rebuild the index from the corpus folder in the background."""
+    return {"job": start_reindex(state, "reindex").to_dict()}
+
+
+@router.delete("/api/admin/documents/{name}", status_code=202, dependencies=admin_only)
+def delete(name: str, state: AppState = Depends(get_state)) -> dict:
+    """Remove a document file (by file name or document id) and re-index in the background."""
+    service = state.require_service()
+    if name in service.index.documents:
+        name = service.index.documents[name].source_file
+    path = corpus_path(state.settings.corpus_dir, name)
+    path.unlink()
+    return {"file": name, "job": start_reindex(state, f"delete {name}").to_dict()}
+
+
+@router.get("/api/jobs/{job_id}")
+def job(job_id: str, state: AppState = Depends(get_state)) -> dict:
+    """Progress of a background indexing job."""
+    found = state.jobs.get(job_id)
+    if found is None:
+        raise HTTPException(404, detail="no such job")
+    return found.to_dict()

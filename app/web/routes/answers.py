@@ -1,0 +1,80 @@
+"""Questions: a whole answer, a streamed answer, and search without an answer."""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from app.web.deps import AppState, AskRequest, get_state, valid_question
+from app.web.streaming import answer_events, sse_answer
+
+router = APIRouter(tags=["answers"])
+
+
+def checked(body: AskRequest, state: AppState = Depends(get_state)) -> AskRequest:
+    """The request with its question stripped and checked (422 when empty or too long)."""
+    body.question = valid_question(body.question, state.settings)
+    return body
+
+
+@router.post("/api/ask")
+async def ask(body: AskRequest = Depends(checked), state: AppState = Depends(get_state)) -> dict:
+    """A verified answer with citations, retrieved passages and timings (as `xuhui-qa ask --json`)."""
+    cancel = threading.Event()
+
+    def run() -> dict:
+        answer = None
+        for kind, payload in answer_events(state, body, cancel):
+            if kind == "answer":
+                answer = payload
+        return answer.to_dict()
+
+    try:
+        return await run_in_threadpool(run)
+    finally:
+        cancel.set()
+
+
+@router.get("/api/ask/stream")
+async def ask_stream_get(
+    request: Request,
+    question: str = Query(..., description="The question."),
+    mode: Literal["llm", "extractive"] | None = None,
+    year: int | None = Query(None, ge=1990, le=2100),
+    doc_id: str | None = None,
+    state: AppState = Depends(get_state),
+) -> StreamingResponse:
+    """Server-Sent Events: `token` pieces as the model writes, then `answer` (the verified answer)."""
+    body = AskRequest(question=question, mode=mode, year=year, doc_id=doc_id)
+    return sse_answer(state, request, checked(body, state))
+
+
+@router.post("/api/ask/stream")
+async def ask_stream_post(
+    request: Request, body: AskRequest = Depends(checked), state: AppState = Depends(get_state)
+) -> StreamingResponse:
+    """As GET /api/ask/stream, with a JSON body."""
+    return sse_answer(state, request, body)
+
+
+@router.get("/api/search")
+async def search(
+    q: str = Query(..., description="The question or words to search."),
+    k: int = Query(5, ge=1, le=20),
+    year: int | None = Query(None, ge=1990, le=2100),
+    doc_id: str | None = None,
+    state: AppState = Depends(get_state),
+) -> dict:
+    """Top passages, without an answer."""
+    question = valid_question(q, state.settings)
+    service = state.require_service()
+    result = await run_in_threadpool(service.search, question, k=k, year=year, doc_id=doc_id)
+    return {
+        "question": question,
+        "years": result.query.years,
+        "passages": [p.to_dict() for p in result.passages],
+    }

@@ -1,0 +1,101 @@
+"""An answer's events under the model gate and the time limit, and as Server-Sent Events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from app.errors import XuhuiQAError
+from app.web.deps import AppState, AskRequest, Timeout
+from app.web.gate import BusyError
+
+log = logging.getLogger(__name__)
+
+
+def answer_events(
+    state: AppState, request: AskRequest, cancel: threading.Event
+) -> Iterator[tuple[str, object]]:
+    """Run ask_stream under the gate and the time limit; yield its events."""
+    service = state.require_service()
+    uses_model = state.uses_model(request.mode)
+    limit = state.settings.generation_timeout_s
+    deadline = time.monotonic() + limit
+
+    def events():
+        stream = service.ask_stream(
+            request.question, mode=request.mode, year=request.year, doc_id=request.doc_id
+        )
+        try:
+            for event in stream:
+                if cancel.is_set():
+                    return
+                if time.monotonic() > deadline:
+                    raise Timeout(f"the answer took longer than {limit:.0f} s")
+                yield event
+        finally:
+            stream.close()  # stops the model's generation when the client is gone
+
+    if not uses_model:
+        yield from events()
+        return
+    ticket = state.gate.admit()  # raises BusyError when the queue is full
+    with ticket:
+        yield from events()
+
+
+def sse_answer(state: AppState, request: Request, body: AskRequest) -> StreamingResponse:
+    """The answer as Server-Sent Events: `token` pieces, then `answer` (or `busy`/`error`).
+
+    The answer runs in a worker thread; a client that goes away cancels it.
+    """
+    if state.uses_model(body.mode) and state.gate.full():
+        raise BusyError(state.gate.retry_after)
+    queue: asyncio.Queue = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+    cancel = threading.Event()
+
+    def worker() -> None:
+        def put(kind: str, data: object) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, (kind, data))
+
+        try:
+            for kind, payload in answer_events(state, body, cancel):
+                put(kind, payload.to_dict() if kind == "answer" else payload)
+        except BusyError as exc:
+            put("busy", {"detail": str(exc), "retry_after": exc.retry_after})
+        except XuhuiQAError as exc:
+            put("error", {"detail": str(exc)})
+        except Exception as exc:  # reported to the client, never a silent hang
+            log.exception("answer failed")
+            put("error", {"detail": f"internal error: {type(exc).__name__}"})
+        finally:
+            put("end", None)
+
+    threading.Thread(target=worker, daemon=True).start()
+
+    async def events():
+        try:
+            while True:
+                try:
+                    kind, data = await asyncio.wait_for(queue.get(), timeout=1.0)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        return
+                    yield ": keep-alive\n\n"
+                    continue
+                if kind == "end":
+                    return
+                yield f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+        finally:
+            cancel.set()
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
