@@ -147,6 +147,49 @@ def is_about(c: ContextPassage, asked: set[int], wants_plan: bool) -> bool:
     return not (chunk.phase == "plan" and not wants_plan)
 
 
+def _number_problem(
+    number: str,
+    answer: str,
+    query: Query,
+    context: list[ContextPassage],
+    cited_passages: list[ContextPassage],
+    question_terms: dict[str, float],
+    idf: dict[str, float] | None,
+    refusal: bool,
+) -> str | None:
+    """What is wrong with one figure of the answer, or None when its citation backs it."""
+    holders = [c for c in cited_passages if contains_number(c.text, number)]
+    if holders and query.years and not refusal:
+        # The figure itself must come from a passage about the asked year, not
+        # from another cited passage ("五年新增…27家" is no answer for 2023).
+        asked = set(query.years)
+        if not any(is_about(c, asked, query.wants_plan) for c in holders):
+            return f"the number {number} comes from a passage about another period"
+    if not holders:
+        # Only a question comparing two named years may state the difference of two
+        # figures it was shown.
+        if query.compares_years and derived(number, [c.text for c in context]):
+            return None
+        return f"the number {number} is in no cited passage"
+    claimed = claimed_terms(answer, number, idf) if has_han(answer) else {}
+    if not claimed and not question_terms:
+        # English on both sides: no words to look up, so the sentence holding the
+        # number must be among those most similar to the question.
+        closeness = max(
+            (x.coverage for c in holders for x in c.sentences if contains_number(x.text, number)),
+            default=0.0,
+        )
+        if closeness < ENGLISH_CLOSENESS:
+            return f"the number {number} comes from a sentence far from the question"
+        return None
+    # The number's sentence holds what the answer's clause says it is, or what the
+    # question asks about.
+    sentences = [x for c in holders for x in sentences_with(c.text, number)]
+    if not any(_supports(x, claimed, question_terms) for x in sentences):
+        return f"the number {number} is not about what the answer says it is"
+    return None
+
+
 def verify(
     answer: str,
     query: Query,
@@ -172,8 +215,6 @@ def verify(
     if not cited_passages and not refusal:
         problems.append("cites no passage")
     shown = [c.text for c in cited_passages]
-    # Only a question comparing two named years may state a computed difference.
-    comparison = query.compares_years
     exempt = set(numbers_in(query.text))
     for c in cited_passages:
         exempt.update(str(y) for y in c.passage.chunk.years + c.passage.chunk.mentioned_years)
@@ -186,44 +227,11 @@ def verify(
         for number in numbers_in(strip_markers(answer)):
             if number in exempt:
                 continue
-            holders = [c for c in cited_passages if contains_number(c.text, number)]
-            if holders and query.years and not refusal:
-                # The figure itself must come from a passage about the asked year, not
-                # from another cited passage ("五年新增…27家" is no answer for 2023).
-                asked = set(query.years)
-                if not any(is_about(c, asked, query.wants_plan) for c in holders):
-                    problems.append(
-                        f"the number {number} comes from a passage about another period"
-                    )
-                    continue
-            if not holders:
-                # A comparison may state the difference of two figures it was shown.
-                if not (comparison and derived(number, [c.text for c in context])):
-                    problems.append(f"the number {number} is in no cited passage")
-                continue
-            claimed = claimed_terms(answer, number, idf) if has_han(answer) else {}
-            if not claimed and not question_terms:
-                # English on both sides: no words to look up, so the sentence holding the
-                # number must be among those most similar to the question.
-                closeness = max(
-                    (
-                        x.coverage
-                        for c in holders
-                        for x in c.sentences
-                        if contains_number(x.text, number)
-                    ),
-                    default=0.0,
-                )
-                if closeness < ENGLISH_CLOSENESS:
-                    problems.append(
-                        f"the number {number} comes from a sentence far from the question"
-                    )
-                continue
-            # The number's sentence holds what the answer's clause says it is, or what
-            # the question asks about.
-            sentences = [x for c in holders for x in sentences_with(c.text, number)]
-            if not any(_supports(x, claimed, question_terms) for x in sentences):
-                problems.append(f"the number {number} is not about what the answer says it is")
+            problem = _number_problem(
+                number, answer, query, context, cited_passages, question_terms, idf, refusal
+            )
+            if problem:
+                problems.append(problem)
     if not refusal and not quoted and query.asks_figure:
         figures = [n for n in numbers_in(strip_markers(answer)) if n not in exempt]
         if not figures:

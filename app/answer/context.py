@@ -80,26 +80,18 @@ def year_label(passage: Passage) -> str:
     return f"涉及{span}年"
 
 
-def select_context(
-    query: Query,
-    passages: list[Passage],
-    *,
-    max_chars: int,
-    max_passages: int,
-    embedder: Embedder | None = None,
-) -> list[ContextPassage]:
-    """Pick the sentences that bear on the question, under the budget, numbered [1]…[n]."""
-    if not passages:
-        return []
+def score_sentences(
+    query: Query, passages: list[Passage], embedder: Embedder | None = None
+) -> list[tuple[int, Sentence]]:
+    """Every sentence of the passages as (passage rank, sentence), with its coverage and score."""
     candidates: list[tuple[int, Sentence]] = []
     for rank, passage in enumerate(passages):
         for sentence in split_sentences(passage.chunk.text):
             candidates.append((rank, sentence))
     weights = query.term_weights
     total = sum(weights.values()) or 1.0
-    numeric = query.mentions_measure
     similarity = None
-    if query.english and embedder is not None:
+    if query.english and embedder is not None and candidates:
         from app.models.embedder import embed_one
 
         asked = embed_one(embedder, query.text, kind="query")
@@ -115,10 +107,24 @@ def select_context(
             coverage = max(coverage, float(similarity[i]))
         sentence.coverage = coverage
         score = coverage + 0.3 * (1 - rank / n)
-        if numeric and _DIGIT.search(sentence.text):
+        if query.mentions_measure and _DIGIT.search(sentence.text):
             score += 0.15
         sentence.score = score
+    return candidates
 
+
+def select_context(
+    query: Query,
+    passages: list[Passage],
+    *,
+    max_chars: int,
+    max_passages: int,
+    embedder: Embedder | None = None,
+) -> list[ContextPassage]:
+    """Pick the sentences that bear on the question, under the budget, numbered [1]…[n]."""
+    if not passages:
+        return []
+    ordered = sorted(score_sentences(query, passages, embedder), key=lambda c: -c[1].score)
     chosen: dict[int, list[Sentence]] = {}
     used = 0
 
@@ -134,7 +140,6 @@ def select_context(
         used += len(sentence.text)
         return True
 
-    ordered = sorted(candidates, key=lambda c: -c[1].score)
     # Several years asked (a comparison): the best sentence about each year first.
     if len(query.years) > 1:
         for year in query.years:
@@ -147,7 +152,7 @@ def select_context(
         take(rank, sentence)
         if used >= max_chars:
             break
-    context = []
-    for n_, rank in enumerate(sorted(chosen), start=1):
-        context.append(ContextPassage(n=n_, passage=passages[rank], sentences=chosen[rank]))
-    return context
+    return [
+        ContextPassage(n=n, passage=passages[rank], sentences=chosen[rank])
+        for n, rank in enumerate(sorted(chosen), start=1)
+    ]

@@ -50,31 +50,17 @@ def flat_ip_index(vectors: np.ndarray):
 
 
 
-def build_index(
-    settings: Settings,
+def embed_new(
+    texts: list[str],
+    sentences: list[str],
     embedder: Embedder,
-    *,
-    ingested: IngestResult | None = None,
-    progress: Callable[[float, str], None] | None = None,
-) -> HybridIndex:
-    """Ingest the corpus, chunk, embed what is new, and swap the new index into service.
-
-    `progress(fraction, message)` is told how far the build is (for the web UI).
-    """
+    cache: EmbeddingCache,
+    settings: Settings,
+    report: Callable[[float, str], None],
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Chunk and sentence vectors, embedding only what the cache lacks, with a progress bar."""
     from tqdm import tqdm
 
-    report = progress or (lambda fraction, message: None)
-    started = time.perf_counter()
-    report(0.02, "reading documents")
-    result = ingested or ingest(settings.corpus_dir, settings.subject_terms)
-    report(0.1, f"{len(result.documents)} documents read; chunking")
-    chunks: list[Chunk] = []
-    for doc in result.documents:
-        chunks.extend(chunk_document(doc, settings.chunk_size, settings.chunk_overlap))
-    cache = EmbeddingCache(settings.index_dir / "cache" / f"{embedder.model_id}.npz")
-    spans = sentence_spans(chunks)
-    texts = [c.embedding_text() for c in chunks]
-    sentences = [chunks[i].text[a:b] for i, a, b in spans]
     todo = len({content_hash(t) for t in texts + sentences} - set(cache.vectors))
     done = 0
 
@@ -95,6 +81,35 @@ def build_index(
         sentence_vectors, n_sentences = embed_texts(
             sentences, embedder, cache, batch_size=batch, progress=embedded
         )
+    return vectors, sentence_vectors, n_chunks + n_sentences
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    ingested: IngestResult | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> HybridIndex:
+    """Ingest the corpus, chunk, embed what is new, and swap the new index into service.
+
+    `progress(fraction, message)` is told how far the build is (for the web UI).
+    """
+    report = progress or (lambda fraction, message: None)
+    started = time.perf_counter()
+    report(0.02, "reading documents")
+    result = ingested or ingest(settings.corpus_dir, settings.subject_terms)
+    report(0.1, f"{len(result.documents)} documents read; chunking")
+    chunks: list[Chunk] = []
+    for doc in result.documents:
+        chunks.extend(chunk_document(doc, settings.chunk_size, settings.chunk_overlap))
+    cache = EmbeddingCache(settings.index_dir / "cache" / f"{embedder.model_id}.npz")
+    spans = sentence_spans(chunks)
+    texts = [c.embedding_text() for c in chunks]
+    sentences = [chunks[i].text[a:b] for i, a, b in spans]
+    vectors, sentence_vectors, embedded_now = embed_new(
+        texts, sentences, embedder, cache, settings, report
+    )
     cache.save()
     report(0.92, "building the lexical index")
     tokens = [tokenize(c.embedding_text()) for c in chunks]
@@ -109,7 +124,7 @@ def build_index(
         n_chunks=len(chunks),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         build_seconds=round(time.perf_counter() - started, 2),
-        embedded_now=n_chunks + n_sentences,
+        embedded_now=embedded_now,
         dropped_duplicates=result.dropped_duplicates,
         dropped_boilerplate_blocks=len(result.dropped_boilerplate),
         errors=result.errors,
