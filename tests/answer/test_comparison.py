@@ -1,7 +1,7 @@
 import pytest
 
 from app.answer.comparison import compare, is_comparison
-from tests.test_checks import context_passage, q
+from tests.answer.test_checks import context_passage, q
 
 pytestmark = pytest.mark.unit
 

@@ -1,7 +1,6 @@
 import pytest
 
 from app.retrieve.query import analyse_question
-from app.text.years import mentioned_years, plan_period
 
 pytestmark = pytest.mark.unit
 
@@ -33,25 +32,50 @@ def test_five_year_plan_and_ranges():
         2025,
     ]
     assert analyse_question("2017到2021这五年", 2026).years == [2017, 2018, 2019, 2020, 2021]
-    assert plan_period("14th Five-Year Plan") == (2021, 2025)
 
 
 def test_award_edition_is_not_the_year_asked_about():
     assert analyse_question("获得2022年度上海市科学技术奖的共有多少项", 2026).years == []
 
 
-def test_mentioned_years_reads_chinese_numerals():
-    assert mentioned_years("二〇二四年主要任务;2023年完成") == [2023, 2024]
-
-
-def test_relative_years_in_a_passage_follow_its_delivery():
-    assert mentioned_years("去年开工501台，今年再开工100台", "2022-01") == [2021, 2022]
-    assert mentioned_years("去年开工501台") == []
-    assert mentioned_years("截至1月10日24时,累计报告本地确诊病例28例", "2021-01-13") == [2021]
-    assert mentioned_years("12月举办论坛", "2021-01-13") == []
-
-
 def test_plan_questions_are_told_from_outcome_questions():
     assert analyse_question("2021年加装电梯的目标是多少台", 2026).wants_plan
     assert analyse_question("What growth target was set for 2024?", 2026).wants_plan
     assert not analyse_question("2020年商品销售总额比上一年增长了吗", 2026).wants_plan
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "2023年新增多少跨国公司地区总部",
+        "2023年引进的跨国公司地区总部有几家",
+        "How many regional headquarters of multinationals were added in 2023?",
+    ],
+)
+def test_a_figure_is_asked_however_it_is_worded(question):
+    query = analyse_question(question, 2026)
+    assert query.asks_figure and query.years == [2023] and not query.wants_plan
+
+
+def test_language_and_key_terms():
+    zh = analyse_question("2023年新增多少跨国公司地区总部", 2026)
+    assert zh.language == "zh" and not zh.english
+    assert "跨国公司" in zh.terms and "多少" not in zh.terms and "徐汇" not in zh.terms
+    assert set(zh.term_weights) == set(zh.terms)
+    en = analyse_question("How many talent apartments were added in 2023?", 2026)
+    assert en.english and en.chinese_share == 0.0
+
+
+def test_idf_weights_rare_terms_above_common_ones():
+    query = analyse_question("跨国公司地区总部新增多少", 2026, idf={"跨国公司": 4.0, "新增": 0.5})
+    assert query.term_weights["跨国公司"] > query.term_weights["新增"]
+
+
+def test_comparisons_need_two_named_years():
+    assert analyse_question("2025年优良率比2023年提高了多少", 2026).compares_years
+    one_year = analyse_question("2025年优良率比上一年提高了多少", 2026)
+    assert one_year.comparison_cue and not one_year.compares_years
+
+
+def test_gdp_abbreviation_brings_the_reports_term():
+    assert "地区生产总值" in analyse_question("2024年GDP增长目标", 2026).terms

@@ -3,7 +3,6 @@ import pytest
 from app.errors import BadInputError
 from app.index import build_index
 from app.retrieve.retriever import Retriever
-from app.text.cjk import chinese_share
 
 pytestmark = pytest.mark.unit
 
@@ -35,8 +34,3 @@ def test_year_filter_keeps_only_that_year(settings, fake_embedder):
 def test_empty_question_is_rejected(settings, fake_embedder):
     with pytest.raises(BadInputError):
         retriever(settings, fake_embedder).search("   ")
-
-
-def test_chinese_share():
-    assert chinese_share("2023年新增多少跨国公司地区总部") == 1.0
-    assert chinese_share("How many talent apartments were added in 2023?") == 0.0

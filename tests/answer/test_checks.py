@@ -6,8 +6,6 @@ from app.answer.checks import is_refusal, verify
 from app.answer.context import ContextPassage
 from app.domain import Chunk, Passage, Query
 from app.retrieve.query import analyse_question
-from app.text.markers import citation_numbers
-from app.text.numbers import contains_number, numbers_in
 from app.text.sentences import Sentence
 
 pytestmark = pytest.mark.unit
@@ -48,13 +46,6 @@ def q(question: str, years: list[int] | dict | None = None, wants_plan: bool = F
 
 
 TERMS = {"跨国公司": 3.0, "地区总部": 3.0, "新增": 1.0}
-
-
-def test_markers_and_numbers():
-    assert citation_numbers("11家[1]，另见[2, 1]。") == [1, 2]
-    assert numbers_in("共1,500余家，增长５.５%") == ["1500", "5.5"]
-    assert contains_number("增长11.5%", "11") is False
-    assert contains_number("总部11家", "11") is True
 
 
 def test_a_supported_answer_passes():
