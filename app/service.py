@@ -91,7 +91,10 @@ def llm_from_settings(settings: Settings) -> LLM:
     """The configured answering model (loaded lazily, on the first question)."""
     if settings.llm_backend == "openai":
         return OpenAICompatibleLLM(
-            settings.openai_base_url, settings.openai_model, api_key=settings.openai_api_key
+            settings.openai_base_url,
+            settings.openai_model,
+            api_key=settings.openai_api_key,
+            grammar=settings.llm_grammar,
         )
     if settings.llm_model in assets.LLM_SPECS:
         path = assets.gguf_path(settings.models_dir, settings.llm_model)

@@ -100,12 +100,26 @@ class Settings(BaseSettings):
     retrieve_for_answer: int = Field(
         8, ge=1, le=50, description="Passages retrieved before selecting the answer's context."
     )
-    context_passages: int = Field(4, ge=1, le=10, description="Most passages shown to the model.")
+    candidate_count: int = Field(
+        6, ge=1, le=9, description="Most candidate sentences shown to the model, numbered 1-9."
+    )
     context_chars: int = Field(
-        320,
+        360,
         ge=60,
-        description="Characters of selected sentences shown to the model (prompt tokens are the "
-        "cost on a CPU).",
+        description="Characters of candidate sentences shown to the model (prompt tokens are "
+        "the cost on a CPU).",
+    )
+    min_confidence: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Least probability of the model's chosen sentence (from its token "
+        "log-probabilities) for an answer; below it the service says it found no sure answer.",
+    )
+    llm_grammar: bool = Field(
+        True,
+        description="Constrain the reply's leading [n] with a grammar (llama.cpp and its server); "
+        "turn off for a serving engine that rejects the `grammar` field.",
     )
     answer_max_tokens: int = Field(120, ge=16, description="Longest answer, in tokens.")
     host: str = Field("127.0.0.1", description="Address the web service listens on.")

@@ -1,44 +1,68 @@
-"""Answer stage: retrieve → select sentences → ask the model → verify → repair or refuse.
+"""Answer stage: retrieve → candidate sentences → the model commits to one → ground → answer.
 
 The service API for answers. `ask_stream` yields ("token", text) while the model writes
-and finally ("answer", Answer): the verified answer, which is what a user is shown.
-An answer that fails verification is replaced by the extractive answer if that one
-passes, otherwise by a refusal that says what the reports do contain nearby.
+and finally ("answer", Answer): the grounded answer, which is what a user is shown.
+
+One lookup is one model call: the model sees numbered candidate sentences with their
+provenance and opens its reply with the number of the sentence that answers ([0] for
+none). Its probability of that choice is the confidence; below `min_confidence` the
+service says it found no sure answer. The answer's figures must stand in the chosen
+sentence, else the sentence itself is quoted. Composite questions are decomposed:
+a comparison of two years is two lookups and a difference computed in code; a yes/no
+question about a rise or fall is decided from the chosen sentence's own direction.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from app.answer.checks import Verification, is_refusal, verify
-from app.answer.comparison import compare
-from app.answer.context import ContextPassage, select_context
-from app.answer.extractive import extractive_answer
+from app.answer.candidates import Candidate, select_candidates
+from app.answer.grounding import (
+    Commitment,
+    Figure,
+    direction,
+    figure_in,
+    fix_units,
+    ground,
+    is_refusal,
+    parse_reply,
+)
 from app.answer.prompt import build_messages, load_examples
-from app.answer.repair import fix_units, recite
-from app.answer.texts import no_document_text, refusal_text, source_note, year_hint
+from app.answer.texts import (
+    cite,
+    comparison_text,
+    no_document_text,
+    no_report_text,
+    quote_text,
+    refusal_text,
+    source_note,
+    verdict_text,
+    year_hint,
+)
 from app.domain import Answer, Query, SearchResult
-from app.models.llm import LLM
+from app.models.llm import LLM, Lead
 from app.retrieve.retriever import Retriever
 from app.settings import Settings
-from app.text.markers import citation_numbers
-from app.text.numbers import contains_number
 
 Mode = Literal["llm", "extractive"]
 MIN_COVERAGE = 0.1  # a Chinese question whose key terms are (nearly) absent is not answered
+MIN_QUOTE_SCORE = 0.55  # an extractive answer's sentence must score at least this
+Events = Generator[tuple[str, object], None, "Draft"]
 
 
 @dataclass
 class Draft:
-    """An answer being decided: its text, whether it refuses, and what was done to it."""
+    """An answer being decided: its text, what it cites, and how it was decided."""
 
     text: str
     refused: bool
-    check: Verification | None = None
-    repaired: str | None = None
+    cited: list[Candidate] = field(default_factory=list)
+    outcome: str = "answered"  # answered | quoted | compared | verdict | refused reasons
+    problems: list[str] = field(default_factory=list)
+    commitments: list[dict] = field(default_factory=list)
     model_answer: str = ""
 
 
@@ -59,7 +83,7 @@ class Answerer:
         year: int | None = None,
         doc_id: str | None = None,
     ) -> Answer:
-        """The verified answer, all at once."""
+        """The grounded answer, all at once."""
         answer = None
         for kind, payload in self.ask_stream(question, mode=mode, year=year, doc_id=doc_id):
             if kind == "answer":
@@ -82,123 +106,204 @@ class Answerer:
             question, k=self.settings.retrieve_for_answer, year=year, doc_id=doc_id
         )
         query = result.query
-        context = select_context(
-            query,
-            result.passages,
-            max_chars=self.settings.context_chars,
-            max_passages=self.settings.context_passages,
-            embedder=self.retriever.embedder,
-        )
+        candidates = self._candidates(query, result)
         retrieved_at = time.perf_counter()
-        draft = self._refuse_early(query, context)
+        draft = self._refuse_early(query, candidates)
         if draft is None and mode == "extractive":
-            draft = self._extractive(query, context)
+            draft = self._extractive(query, candidates)
+        elif draft is None and query.compares_years:
+            draft = yield from self._compare(query, year, doc_id)
         elif draft is None:
-            draft = yield from self._generate(query, context)
+            draft = yield from self._single(query, candidates)
         finished = time.perf_counter()
         timings = {
             "retrieval_ms": round((retrieved_at - started) * 1000, 1),
             "generation_ms": round((finished - retrieved_at) * 1000, 1),
             "total_ms": round((finished - started) * 1000, 1),
         }
-        yield "answer", self._answer(result, context, draft, mode, timings)
+        yield "answer", self._answer(result, draft, mode, timings)
 
     # ------------------------------------------------------------------ steps
 
-    def _terms(self, query: Query) -> dict[str, float]:
-        """Key terms the checks look for: none for English (its words are not in the reports)."""
-        return {} if query.english else query.term_weights
+    def _candidates(self, query: Query, result: SearchResult) -> list[Candidate]:
+        kinds = {d.doc_id: d.kind for d in self.retriever.index.documents.values()}
+        return select_candidates(
+            query,
+            result.passages,
+            kinds,
+            max_chars=self.settings.context_chars,
+            max_count=self.settings.candidate_count,
+            embedder=self.retriever.embedder,
+        )
 
-    def _verify(self, text: str, query: Query, context, *, quoted: bool = False) -> Verification:
-        idf = self.retriever.index.idf
-        return verify(text, query, context, self._terms(query), idf=idf, quoted=quoted)
-
-    def _refuse_early(self, query: Query, context: list[ContextPassage]) -> Draft | None:
-        """A refusal before any answer is written: no document covers the year, or nothing
-        retrieved bears on the question."""
+    def _refuse_early(self, query: Query, candidates: list[Candidate]) -> Draft | None:
+        """A refusal before any model call: no document covers the year, the named report
+        is not in the library, or nothing retrieved bears on the question."""
         index = self.retriever.index
+        english = query.english
         if query.years and not set(query.years) & index.covered_years:
-            text = no_document_text(query.years, index.covered_years, query.english)
-            return Draft(text, True, repaired="no document covers the year")
-        best_coverage = max((s.coverage for c in context for s in c.sentences), default=0.0)
-        if not context or not (query.english or best_coverage >= MIN_COVERAGE):
-            text = refusal_text(query.text, context, query.english)
-            return Draft(text, True, repaired="nothing relevant retrieved")
+            text = no_document_text(query.years, index.covered_years, english)
+            return Draft(text, True, outcome="refused: no document covers the year")
+        reports = sorted(
+            {d.delivered_year for d in index.documents.values() if d.kind == "work_report"} - {None}
+        )
+        if query.report_year and query.report_year not in reports:
+            text = no_report_text(query.report_year, reports, english)
+            return Draft(text, True, outcome="refused: no such report")
+        best = max((c.sentence.coverage for c in candidates), default=0.0)
+        if not candidates or not (english or best >= MIN_COVERAGE):
+            nearest = candidates[0] if candidates else None
+            return Draft(
+                refusal_text(nearest, english),
+                True,
+                cited=[nearest] if nearest else [],
+                outcome="refused: nothing relevant retrieved",
+            )
         return None
 
-    def _extractive(self, query: Query, context: list[ContextPassage]) -> Draft:
-        """Quote the best sentences, if they pass the checks for quotes."""
-        text = extractive_answer(context) or ""
-        check = self._verify(text, query, context, quoted=True) if text else None
-        if not text or not check.ok:
-            return Draft(refusal_text(query.text, context, query.english), True, check)
-        return Draft(text, False, check)
+    def _extractive(self, query: Query, candidates: list[Candidate]) -> Draft:
+        """Quote the best candidate sentence if it bears on the question enough."""
+        best = max(candidates, key=lambda c: c.sentence.score)
+        # An English question's words are not in the reports: its quote cannot be checked.
+        if best.sentence.score < MIN_QUOTE_SCORE or query.english:
+            return Draft(refusal_text(best, query.english, unsure=True), True, [best], "refused")
+        return Draft(cite(best.text, 1, english=False), False, [best], outcome="quoted")
 
-    def _generate(
-        self, query: Query, context: list[ContextPassage]
-    ) -> Generator[tuple[str, object], None, Draft]:
-        """Stream the model's answer, then check it and repair or refuse it."""
+    def _lookup(
+        self, query: Query, candidates: list[Candidate], *, stream: bool = True, hint: str = ""
+    ) -> Generator[tuple[str, object], None, tuple[Commitment, str, str]]:
+        """One model call: the candidates numbered, the reply opening with its choice.
+
+        Returns the commitment, the answer text after the choice, and the raw reply.
+        """
         messages = build_messages(
             self.settings.prompts_dir,
             self._examples,
             question=query.text,
-            passages=[c.prompt_fields() for c in context],
-            year_hint=year_hint(query),
+            candidates=[c.prompt_line() for c in candidates],
+            year_hint=hint or year_hint(query),
         )
-        pieces = []
+        lead = Lead(options=[str(i) for i in range(len(candidates) + 1)])
+        pieces: list[str] = []
+        opened = False
         for piece in self.llm.complete(
-            messages, stream=True, max_tokens=self.settings.answer_max_tokens
+            messages,
+            stream=True,
+            max_tokens=self.settings.answer_max_tokens,
+            lead=lead,
         ):
             pieces.append(piece)
-            yield "token", piece
+            if not stream:
+                continue
+            if opened:
+                yield "token", piece
+            elif "]" in "".join(pieces):  # the choice is made: stream what follows it
+                opened = True
+                rest = "".join(pieces).split("]", 1)[1].lstrip()
+                if rest:
+                    yield "token", rest
         raw = "".join(pieces).strip()
-        text = fix_units(raw, context)
-        draft = Draft(text, is_refusal(raw), model_answer=raw)
-        draft.repaired = "units" if text != raw else None
-        draft.check = self._verify(text, query, context)
-        if not draft.refused and not draft.check.ok:
-            draft.text, draft.refused, draft.repaired = self._repair(text, query, context)
-        compared = compare(query, context, self._terms(query))
-        # An answer lacking a year's figure or the difference: state them, computed.
-        if (
-            compared
-            and not all(contains_number(draft.text, n) for n in compared[1])
-            and self._verify(compared[0], query, context).ok
-        ):
-            draft.text, draft.refused, draft.repaired = compared[0], False, "comparison"
+        choice, text = parse_reply(raw)
+        probs = {int(o): p for o, p in lead.probs.items()}
+        return Commitment(choice, probs), text, raw
+
+    def _decide(
+        self, query: Query, candidates: list[Candidate], commitment: Commitment, text: str
+    ) -> Draft:
+        """Accept the model's answer, quote its chosen sentence, or refuse."""
+        english = query.english
+        by_n = {c.n: c for c in candidates}
+        chosen = by_n.get(commitment.choice or 0)
+        nearest = max(candidates, key=lambda c: c.sentence.score) if candidates else None
+        record = [commitment.to_dict()]
+        if chosen is None or is_refusal(text):
+            draft = Draft(refusal_text(nearest, english), True, [nearest] if nearest else [])
+            draft.outcome, draft.commitments = "refused: no sentence answers", record
+            return draft
+        confidence = commitment.confidence
+        if confidence is not None and confidence < self.settings.min_confidence:
+            draft = Draft(refusal_text(nearest, english, unsure=True), True, [nearest])
+            draft.outcome, draft.commitments = "refused: unsure", record
+            return draft
+        text = fix_units(text, chosen.text)
+        problems = ground(text, query, chosen)
+        if problems:
+            draft = Draft(quote_text(chosen, 1, english), False, [chosen], "quoted", problems)
+        else:
+            draft = Draft(cite(text, 1, english), False, [chosen])
+        draft.commitments = record
+        return self._yes_no(query, draft)
+
+    def _yes_no(self, query: Query, draft: Draft) -> Draft:
+        """A yes/no question about a rise or fall: decided by the chosen sentence's direction."""
+        asked = direction(query.text) if query.yes_no else 0
+        if draft.refused or not asked or not draft.cited:
+            return draft
+        chosen = draft.cited[0]
+        said = direction(chosen.text)
+        if not said:
+            return draft
+        text = verdict_text(said == asked, chosen, 1, query.english)
+        return replace(draft, text=text, outcome="verdict")
+
+    def _single(self, query: Query, candidates: list[Candidate]) -> Events:
+        commitment, text, raw = yield from self._lookup(query, candidates)
+        draft = self._decide(query, candidates, commitment, text)
+        draft.model_answer = raw
         return draft
 
-    def _repair(self, text: str, query: Query, context) -> tuple[str, bool, str]:
-        """A failed answer: re-cite it, else quote the best sentences, else refuse."""
-        recited = recite(text, context)
-        if recited != text and self._verify(recited, query, context).ok:
-            return recited, False, "recited"
-        fallback = extractive_answer(context)
-        if fallback and self._verify(fallback, query, context, quoted=True).ok:
-            return fallback, False, "extractive"
-        return refusal_text(query.text, context, query.english), True, "refusal"
+    def _compare(self, query: Query, year: int | None, doc_id: str | None) -> Events:
+        """Two years compared: one grounded lookup per year, the difference computed."""
+        found: list[tuple[int, Figure]] = []
+        commitments, raws = [], []
+        for asked in query.years:
+            sub = replace(query, years=[asked], comparison_cue=False)
+            result = self.retriever.search(
+                query.text, k=self.settings.retrieve_for_answer, year=asked, doc_id=doc_id
+            )
+            candidates = self._candidates(sub, SearchResult(sub, result.passages))
+            if not candidates:
+                break
+            hint = f"{year_hint(sub)}；这里只回答{asked}年的数字"
+            commitment, text, raw = yield from self._lookup(
+                sub, candidates, stream=False, hint=hint
+            )
+            commitments.append(commitment.to_dict())
+            raws.append(raw)
+            draft = self._decide(sub, candidates, commitment, text)
+            figure = None if draft.refused else figure_in(text, sub, draft.cited[0])
+            if figure is None:
+                break
+            found.append((asked, figure))
+        if len(found) < 2:
+            draft = Draft(refusal_text(None, query.english, unsure=True), True)
+            draft.outcome = "refused: a year's figure not found"
+        else:
+            first, second = sorted(found, key=lambda item: item[0])
+            text = comparison_text(first, second, query.english)
+            cited = [first[1].candidate, second[1].candidate]
+            draft = Draft(text, False, cited, outcome="compared")
+        draft.commitments, draft.model_answer = commitments, "\n".join(raws)
+        return draft
 
-    def _answer(
-        self, result: SearchResult, context, draft: Draft, mode: str, timings: dict
-    ) -> Answer:
+    def _answer(self, result: SearchResult, draft: Draft, mode: str, timings: dict) -> Answer:
         query = result.query
-        by_n = {c.n: c for c in context}
-        cited = [by_n[n] for n in citation_numbers(draft.text) if n in by_n]
-        check = draft.check
+        cited = list(enumerate(draft.cited, start=1))
         return Answer(
             question=query.text,
             answer=draft.text,
             refused=draft.refused,
             mode=mode,
-            citations=[c.to_citation() for c in cited],
+            citations=[c.to_citation(n) for n, c in cited],
             retrieved=[p.to_dict() for p in result.passages],
-            source_note=source_note(cited, query.english),
+            source_note="" if draft.refused else source_note(cited, query.english),
             years=query.years,
             report_year=query.report_year,
             verification={
-                "ok": check.ok if check else None,
-                "problems": check.problems if check else [],
-                "repaired": draft.repaired,
+                "ok": not draft.refused and not draft.problems,
+                "outcome": draft.outcome,
+                "problems": draft.problems,
+                "commitments": draft.commitments,
                 "model_answer": draft.model_answer,
             },
             timings=timings,

@@ -47,20 +47,23 @@ def load_examples(prompts_dir: Path) -> list[dict]:
 
 
 def build_messages(
-    prompts_dir: Path, examples: list[dict], *, question: str, passages: list[dict], year_hint: str
+    prompts_dir: Path, examples: list[dict], *, question: str, candidates: list[str], year_hint: str
 ) -> list[dict]:
-    """System turn and worked examples (a fixed, cacheable prefix), then the question."""
+    """System turn and worked examples (a fixed, cacheable prefix), then the question with
+    its numbered candidate sentences."""
     messages = [{"role": "system", "content": render(prompts_dir, "system")}]
     for example in examples:
         user = render(
             prompts_dir,
             "user",
-            passages=example["passages"],
+            candidates=example["candidates"],
             question=example["question"],
             year_hint=example.get("year_hint", ""),
         )
         messages.append({"role": "user", "content": user})
         messages.append({"role": "assistant", "content": example["answer"]})
-    user = render(prompts_dir, "user", passages=passages, question=question, year_hint=year_hint)
+    user = render(
+        prompts_dir, "user", candidates=candidates, question=question, year_hint=year_hint
+    )
     messages.append({"role": "user", "content": user})
     return messages

@@ -1,18 +1,27 @@
-"""What the answer stage says to users, in Chinese and English: hints, notes, refusals.
+"""What the answer stage says to users, in Chinese and English: hints, notes, refusals,
+verdicts. The prompt templates live in `prompts/`; these are the strings built in code.
 
-The prompt templates live in `prompts/`; these are the strings built in code.
+A refusal never quotes a sentence: it says the reports do not answer and points to
+the closest passage by its provenance and citation chip, so it cannot contradict itself
+by quoting the very sentence that answers.
 """
 
 from __future__ import annotations
 
-from app.answer.context import ContextPassage
+from collections.abc import Iterable
+
+from app.answer.candidates import Candidate
+from app.answer.grounding import Figure
 from app.domain import Query
 
 
 def year_hint(query: Query) -> str:
     """The line that tells the model which year (and review or plan) the question is about."""
-    if query.report_year and query.years == [query.report_year]:
-        return f"问题问的是{query.report_year}年政府工作报告，即{query.report_year}年的目标任务或该报告回顾的{query.report_year - 1}年"
+    if query.report_year and set(query.years) <= {query.report_year}:
+        report = query.report_year
+        return (
+            f"问题问的是{report}年政府工作报告，即{report}年的目标任务或该报告回顾的{report - 1}年"
+        )
     if query.years:
         listed = "、".join(f"{y}年" for y in query.years)
         kind = "的目标任务" if query.wants_plan else "实际完成的情况（不是目标）"
@@ -20,18 +29,18 @@ def year_hint(query: Query) -> str:
     return ""
 
 
-def source_note(cited: list[ContextPassage], english: bool) -> str:
-    """Which report and year the answer's figures come from."""
+def source_note(cited: list[tuple[int, Candidate]], english: bool) -> str:
+    """Which document and period each cited sentence comes from."""
     if not cited:
         return ""
     parts = []
-    for c in cited:
+    for n, c in cited:
         delivered = c.passage.delivered or ("undated" if english else "日期不详")
-        parts.append(f"[{c.n}]《{c.passage.doc_title}》（{delivered}，{c.label}）")
+        parts.append(f"[{n}]《{c.passage.doc_title}》（{delivered}，{c.label}）")
     return ("Sources: " if english else "来源：") + "；".join(parts)
 
 
-def no_document_text(uncovered: list[int], covered_years, english: bool) -> str:
+def no_document_text(uncovered: list[int], covered_years: Iterable[int], english: bool) -> str:
     """The refusal for a question about years no document covers."""
     covered = sorted(covered_years)
     span = f"{covered[0]}–{covered[-1]}" if covered else "—"
@@ -41,19 +50,72 @@ def no_document_text(uncovered: list[int], covered_years, english: bool) -> str:
     return f"报告中未提及：现有文件不涉及{asked}年（覆盖{span}年）。"
 
 
-def refusal_text(question: str, context: list[ContextPassage], english: bool) -> str:
-    """Say the reports do not answer, and what they do contain nearby."""
-    best = max(
-        ((s, c) for c in context for s in c.sentences), key=lambda item: item[0].score, default=None
-    )
+def no_report_text(report_year: int, available: list[int], english: bool) -> str:
+    """The refusal for a question about a report the library does not hold."""
+    listed = "、".join(str(y) for y in available) or "—"
     if english:
-        text = "The reports do not say."
-        if best:
-            sentence, c = best
-            text += f" The closest passage ({c.label}) says: {sentence.text.strip()}[{c.n}]"
+        return f"The library holds no {report_year} work report (it holds those of {listed})."
+    return f"报告中未提及：文件库中没有{report_year}年的政府工作报告（现有{listed}年）。"
+
+
+def refusal_text(nearest: Candidate | None, english: bool, *, unsure: bool = False) -> str:
+    """Say the reports do not answer (or that no sentence answers for sure), and point to
+    the closest passage as citation [1] without quoting it."""
+    if english:
+        text = "The reports give no clear answer to this." if unsure else "The reports do not say."
+        if nearest:
+            text += f" The closest passage is in the {nearest.source} ({nearest.label}) [1]."
         return text
-    text = "报告中未提及。"
-    if best:
-        sentence, c = best
-        text = f"报告中未提及。相关内容（{c.label}）：{sentence.text.strip()}[{c.n}]"
+    text = "报告中没有找到能确切回答这个问题的内容。" if unsure else "报告中未提及。"
+    if nearest:
+        text += f"相关段落见{nearest.source}（{nearest.label}）[1]。"
     return text
+
+
+def cite(text: str, n: int, english: bool) -> str:
+    """The text with its citation marker before the closing stop: "…11家[1]。"."""
+    body = text.rstrip()
+    end = body[-1] if body and body[-1] in "。.!！；;" else ""
+    body = body[: len(body) - len(end)] if end else body
+    stop = "." if english else "。"
+    return f"{body}[{n}]{stop if end in ('', '；', ';') else end}"
+
+
+def quote_text(candidate: Candidate, n: int, english: bool) -> str:
+    """The chosen sentence itself, as the answer."""
+    if english:
+        return "The report says: " + cite(candidate.text, n, english=False)
+    return "报告原文：" + cite(candidate.text, n, english=False)
+
+
+def verdict_text(agrees: bool, candidate: Candidate, n: int, english: bool) -> str:
+    """A yes/no answer decided from the sentence's own direction, with the sentence."""
+    if english:
+        return ("Yes. " if agrees else "No. ") + quote_text(candidate, n, english)
+    return ("是。" if agrees else "没有。") + quote_text(candidate, n, english)
+
+
+def comparison_text(first: tuple[int, Figure], second: tuple[int, Figure], english: bool) -> str:
+    """Both years' figures, cited [1] and [2], and the difference computed from them."""
+    (y1, f1), (y2, f2) = sorted([first, second], key=lambda item: item[0])
+    parts_zh = f"{y1}年为{f1.written}[1]，{y2}年为{f2.written}[2]"
+    parts_en = f"{y1}: {f1.written}[1]; {y2}: {f2.written}[2]"
+    if f1.unit != f2.unit:
+        return parts_en + "." if english else parts_zh + "。"
+    decimals = max(len(f.text.split(".")[1]) if "." in f.text else 0 for f in (f1, f2))
+    diff = round(abs(f2.value - f1.value), decimals)
+    amount = f"{diff:.{decimals}f}"
+    if english:
+        if diff == 0:
+            return f"{parts_en}. The two years are the same."
+        unit = " percentage points" if f1.unit == "%" else f1.unit
+        word = "higher" if f2.value > f1.value else "lower"
+        return f"{parts_en}. {y2} was {amount}{unit} {word} than {y1}."
+    if diff == 0:
+        return f"{parts_zh}；两年相同。"
+    higher = y2 if f2.value > f1.value else y1
+    if f1.unit == "%":
+        change = f"{'提高' if f2.value > f1.value else '下降'}{amount}个百分点"
+    else:
+        change = f"{'多' if f2.value > f1.value else '少'}{amount}{f1.unit}"
+    return f"{parts_zh}；{higher}年较高，{y2}年比{y1}年{change}。"

@@ -10,6 +10,7 @@ Definitions (the dev set's README):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import statistics
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from app.errors import BadInputError
 from app.text.markers import strip_markers
-from app.text.numbers import is_number, plain, whole_number
+from app.text.numbers import contains_number, derived, is_number, numbers_in, plain, whole_number
 
 _WS = re.compile(r"\s+")
 
@@ -170,3 +171,39 @@ def latency_summary(latencies_ms: list[float]) -> dict:
     ordered = sorted(latencies_ms)
     p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
     return {"median_ms": round(statistics.median(ordered), 1), "p90_ms": round(p90, 1)}
+
+
+def half(item_id: str) -> str:
+    """The dev-set half an item belongs to ("A" or "B"), fixed by a hash of its id: settings
+    are chosen on one half and reported on the other."""
+    return "AB"[hashlib.sha256(item_id.encode()).digest()[0] % 2]
+
+
+def refusals_quoting_evidence(items: list[dict], rows: list[dict]) -> dict:
+    """Answerable questions refused with a text that quotes their evidence (should be none):
+    a refusal must never contradict itself by quoting the sentence that answers."""
+    scores: list[float | None] = []
+    for item, row in zip(items, rows, strict=True):
+        spans = evidence_spans(item)
+        if spans is None or not row["refused"]:
+            scores.append(None)
+            continue
+        text = compact(strip_markers(row["answer"]))
+        scores.append(float(any(compact(s) in text for s in spans if len(compact(s)) >= 6)))
+    counted = [s for s in scores if s is not None]
+    return {"individual_scores": scores, "score": sum(counted)}
+
+
+def figures_outside_citations(row: dict, question: str) -> tuple[list[str], list[str]]:
+    """Numbers of an answer that no cited sentence holds (should be none), and those that
+    are the difference or sum of two cited figures (a comparison's computed result).
+    Years and the question's own numbers are not figures."""
+    cited = [c.get("quote") or c["text"] for c in row["citations"]]
+    exempt = set(numbers_in(question)) | {str(y) for c in row["citations"] for y in c["years"]}
+    missing = [
+        n
+        for n in numbers_in(strip_markers(row["answer"]))
+        if n not in exempt and not any(contains_number(t, n) for t in cited)
+    ]
+    computed = [n for n in missing if derived(n, cited)]
+    return [n for n in missing if n not in computed], computed

@@ -9,28 +9,15 @@ from app.eval.metrics import (
     by_type,
     citation_accuracy,
     false_refusal_rate,
+    figures_outside_citations,
+    half,
     latency_summary,
     recall_at_k,
     refusal_accuracy,
+    refusals_quoting_evidence,
 )
-from app.text.markers import strip_markers
-from app.text.numbers import contains_number, derived, numbers_in
 
 RECALL_KS = (1, 3, 5, 10)
-
-
-def unsupported_numbers(row: dict, question: str) -> tuple[list[str], list[str]]:
-    """Numbers in an answer that no cited passage contains (should be none), and those
-    that are the difference or sum of two cited figures (a comparison's computed result)."""
-    cited = [c["text"] for c in row["citations"]]
-    exempt = set(numbers_in(question)) | {str(y) for c in row["citations"] for y in c["years"]}
-    missing = [
-        n
-        for n in numbers_in(strip_markers(row["answer"]))
-        if n not in exempt and not any(contains_number(t, n) for t in cited)
-    ]
-    computed = [n for n in missing if derived(n, cited)]
-    return [n for n in missing if n not in computed], computed
 
 
 def _table(items: list[dict], metrics: dict[str, dict]) -> list[str]:
@@ -44,6 +31,20 @@ def _table(items: list[dict], metrics: dict[str, dict]) -> list[str]:
             f"{per_type[name][qtype]:.3f}" if qtype in per_type[name] else "–" for name in metrics
         ]
         lines.append(f"| {qtype} | {n} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _halves(items: list[dict], metrics: dict[str, dict]) -> list[str]:
+    """The metrics on each fixed half of the question set (choose on one, report the other)."""
+    lines = ["| half | n | " + " | ".join(metrics) + " |", "|---|---|" + "---|" * len(metrics)]
+    for name in "AB":
+        keep = [half(i["id"]) == name for i in items]
+        cells = []
+        for m in metrics.values():
+            scores = [s for s, k in zip(m["individual_scores"], keep, strict=True) if k]
+            counted = [s for s in scores if s is not None]
+            cells.append(f"{sum(counted) / len(counted):.3f}" if counted else "–")
+        lines.append(f"| {name} | {sum(keep)} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -63,8 +64,13 @@ def render_report(
             "false_refusal": false_refusal_rate(items, rows),
         }
         lines += ["## Answers", ""] + _table(items, answers) + [""]
-        repairs = Counter(str(r["verification"].get("repaired")) for r in rows)
-        checked = {r["id"]: unsupported_numbers(r, r["question"]) for r in rows}
+        lines += _halves(items, answers) + [""]
+        outcomes = Counter(str(r["verification"].get("outcome")) for r in rows)
+        checked = {r["id"]: figures_outside_citations(r, r["question"]) for r in rows}
+        quoting = refusals_quoting_evidence(items, rows)
+        quoted_ids = [
+            i["id"] for i, s in zip(items, quoting["individual_scores"], strict=True) if s
+        ]
         unsupported = {k: v[0] for k, v in checked.items() if v[0]}
         computed = {k: v[1] for k, v in checked.items() if v[1]}
         wrong = [
@@ -73,9 +79,11 @@ def render_report(
             if s == 0.0
         ]
         lines += [
-            f"Verification outcomes: {dict(repairs)} (None = the model's answer passed as is).",
-            f"Answers with a number no cited passage contains: {unsupported or 'none'}"
+            f"Outcomes: {dict(outcomes)}.",
+            f"Answers with a figure not in the sentence they cite: {unsupported or 'none'}"
             f" (differences computed from two cited figures: {computed or 'none'}).",
+            f"Refusals that quote their own evidence: {len(quoted_ids)} {quoted_ids or ''}".rstrip()
+            + ".",
             f"Wrong or refused answerable questions: {', '.join(wrong) or 'none'}.",
             "",
         ]

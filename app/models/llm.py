@@ -4,16 +4,19 @@
   the KV cache of the previous prompt, so a fixed prefix (system turn and worked
   examples) is evaluated once and reused by every later question.
 - `OpenAICompatibleLLM`: any OpenAI-compatible chat endpoint (llama.cpp's server, vLLM),
-  for deployments that put the model on a serving engine.
+  through the `openai` client, for deployments that put the model on a serving engine.
+
+A reply may be asked to open with a bracketed choice (`Lead`): "[2] …". The backend
+constrains the reply to that shape (a llama.cpp grammar) and reports the probability
+of each option at that point, read from the model's own token log-probabilities.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -26,24 +29,85 @@ class LLMError(XuhuiQAError):
     """The model failed or could not be reached."""
 
 
+@dataclass
+class Lead:
+    """The reply must open with one of `options` in brackets ("[2] …").
+
+    After the reply, `probs` holds each option's probability at that point, renormalised
+    over the options (empty when the backend could not read log-probabilities), and
+    `mass` the share of the model's whole distribution the options had.
+    """
+
+    options: list[str]
+    probs: dict[str, float] = field(default_factory=dict)
+    mass: float | None = None
+
+    def grammar(self) -> str:
+        """The GBNF grammar of the reply: a bracketed option, then one line of text."""
+        choices = " | ".join(f'"{o}"' for o in self.options)
+        return f'root ::= "[" ( {choices} ) "]" [^\\n]*'
+
+    def record(self, logprobs: dict[str, float]) -> None:
+        """Keep the options' probabilities from a token's log-probabilities."""
+        found = {o: math.exp(logprobs[o]) for o in self.options if o in logprobs}
+        total = sum(found.values())
+        if total > 0:
+            self.probs = {o: found.get(o, 0.0) / total for o in self.options}
+            self.mass = total
+
+
 @runtime_checkable
 class LLM(Protocol):
     """A chat model. `complete` yields the reply's text pieces as they are generated.
 
     With stream=False the whole reply comes as one piece. Generation is greedy
-    (temperature 0) unless the backend is configured otherwise; `max_tokens` bounds it.
+    (temperature 0); `max_tokens` bounds it. With a `lead`, the reply opens with one of
+    its options in brackets and the backend fills `lead.probs`.
     """
 
     model_id: str
 
     def complete(
-        self, messages: list[Message], *, stream: bool = False, max_tokens: int = 160
+        self,
+        messages: list[Message],
+        *,
+        stream: bool = False,
+        max_tokens: int = 160,
+        lead: Lead | None = None,
     ) -> Iterator[str]: ...
 
 
-def complete_text(llm: LLM, messages: list[Message], *, max_tokens: int = 160) -> str:
+def complete_text(
+    llm: LLM, messages: list[Message], *, max_tokens: int = 160, lead: Lead | None = None
+) -> str:
     """The whole reply as one string, built on `complete`."""
-    return "".join(llm.complete(messages, stream=False, max_tokens=max_tokens))
+    return "".join(llm.complete(messages, stream=False, max_tokens=max_tokens, lead=lead))
+
+
+class _LeadRecorder:
+    """A llama.cpp logits processor that reads the options' probabilities right after
+    the opening "[" of the reply; it never changes the logits."""
+
+    def __init__(self, lead: Lead, open_id: int, option_ids: dict[str, int]) -> None:
+        self.lead = lead
+        self.open_id = open_id
+        self.option_ids = option_ids
+        self.prompt_len: int | None = None
+
+    def __call__(self, input_ids, scores):
+        import numpy as np
+
+        if self.prompt_len is None:
+            self.prompt_len = len(input_ids)
+        elif (
+            self.lead.mass is None
+            and len(input_ids) > self.prompt_len
+            and input_ids[-1] == self.open_id
+        ):
+            shifted = scores - np.max(scores)
+            log_total = math.log(float(np.exp(shifted).sum()))
+            self.lead.record({o: float(shifted[i]) - log_total for o, i in self.option_ids.items()})
+        return scores
 
 
 class LlamaCppLLM:
@@ -55,6 +119,7 @@ class LlamaCppLLM:
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self._llama = None
+        self._grammars: dict[str, object] = {}
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
@@ -77,14 +142,44 @@ class LlamaCppLLM:
             verbose=False,
         )
 
+    def _single_token(self, text: str) -> int:
+        ids = self._llama.tokenize(text.encode(), add_bos=False, special=False)
+        if len(ids) != 1:
+            raise LLMError(f"the model does not spell {text!r} as one token")
+        return ids[0]
+
+    def _lead_arguments(self, lead: Lead) -> dict:
+        """The grammar and the recorder that make and read a leading "[option]"."""
+        from llama_cpp import LlamaGrammar, LogitsProcessorList
+
+        source = lead.grammar()
+        if source not in self._grammars:
+            self._grammars[source] = LlamaGrammar.from_string(source, verbose=False)
+        option_ids = {o: self._single_token(o) for o in lead.options}
+        recorder = _LeadRecorder(lead, self._single_token("["), option_ids)
+        return {
+            "grammar": self._grammars[source],
+            "logits_processor": LogitsProcessorList([recorder]),
+        }
+
     def complete(
-        self, messages: list[Message], *, stream: bool = False, max_tokens: int = 160
+        self,
+        messages: list[Message],
+        *,
+        stream: bool = False,
+        max_tokens: int = 160,
+        lead: Lead | None = None,
     ) -> Iterator[str]:
         with self._lock:
             self.warm_up()
+            extra = self._lead_arguments(lead) if lead else {}
             try:
                 result = self._llama.create_chat_completion(
-                    messages=messages, temperature=0.0, max_tokens=max_tokens, stream=stream
+                    messages=messages,
+                    temperature=0.0,
+                    max_tokens=max_tokens,
+                    stream=stream,
+                    **extra,
                 )
                 if not stream:
                     yield result["choices"][0]["message"]["content"] or ""
@@ -98,60 +193,88 @@ class LlamaCppLLM:
 
 
 class OpenAICompatibleLLM:
-    """A chat model behind an OpenAI-compatible HTTP endpoint (POST {base_url}/chat/completions)."""
+    """A chat model behind an OpenAI-compatible endpoint (llama.cpp server, vLLM).
+
+    A lead asks for token log-probabilities (`logprobs`, `top_logprobs`) and, when
+    `grammar` is on, sends the reply's grammar as llama.cpp's server accepts it; a server
+    that ignores it still gets the format from the prompt's worked examples.
+    """
 
     def __init__(
-        self, base_url: str, model: str, *, api_key: str | None = None, timeout: float = 120.0
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        grammar: bool = True,
     ) -> None:
+        from openai import OpenAI
+
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.model_id = f"openai:{model}"
-        self.api_key = api_key
-        self.timeout = timeout
-
-    def _request(
-        self, messages: list[Message], stream: bool, max_tokens: int
-    ) -> urllib.request.Request:
-        body = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": 0.0,
-            "max_tokens": max_tokens,
-            "stream": stream,
-        }
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        return urllib.request.Request(
-            f"{self.base_url}/chat/completions",
-            data=json.dumps(body).encode(),
-            headers=headers,
-            method="POST",
+        self.grammar = grammar
+        self._client = OpenAI(
+            base_url=self.base_url, api_key=api_key or "none", timeout=timeout, max_retries=0
         )
 
+    def _arguments(self, lead: Lead | None) -> dict:
+        if lead is None:
+            return {}
+        arguments: dict = {"logprobs": True, "top_logprobs": 20}
+        if self.grammar:
+            arguments["extra_body"] = {"grammar": lead.grammar()}
+        return arguments
+
     def complete(
-        self, messages: list[Message], *, stream: bool = False, max_tokens: int = 160
+        self,
+        messages: list[Message],
+        *,
+        stream: bool = False,
+        max_tokens: int = 160,
+        lead: Lead | None = None,
     ) -> Iterator[str]:
-        request = self._request(messages, stream, max_tokens)
+        import openai
+
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                if not stream:
-                    payload = json.loads(response.read())
-                    yield payload["choices"][0]["message"]["content"] or ""
-                    return
-                for raw in response:
-                    line = raw.decode("utf-8").strip()
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        return
-                    piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                    if piece:
-                        yield piece
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            response = self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                temperature=0.0,
+                max_tokens=max_tokens,
+                stream=True,
+                **self._arguments(lead),
+            )
+            text = ""
+            pieces = []
+            for chunk in response:
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                if lead is not None and lead.mass is None and choice.logprobs:
+                    text = _read_lead(lead, text, choice.logprobs.content or [])
+                piece = choice.delta.content if choice.delta else None
+                if not piece:
+                    continue
+                if stream:
+                    yield piece
+                else:
+                    pieces.append(piece)
+            if not stream:
+                yield "".join(pieces)
+        except openai.APIConnectionError as exc:
             raise LLMError(f"the model server at {self.base_url} failed: {exc}") from exc
-        except (KeyError, IndexError, json.JSONDecodeError) as exc:
-            raise LLMError(
-                f"the model server at {self.base_url} sent an unexpected reply: {exc}"
-            ) from exc
+        except openai.OpenAIError as exc:
+            raise LLMError(f"the model server at {self.base_url} sent an error: {exc}") from exc
+
+
+def _read_lead(lead: Lead, text: str, tokens) -> str:
+    """Record the options' probabilities at the token after the reply's opening "["."""
+    for token in tokens:
+        if text.strip() == "[":
+            lead.record({alt.token.strip(): alt.logprob for alt in token.top_logprobs or []})
+            if lead.mass is not None:
+                return text + token.token
+        text += token.token
+    return text

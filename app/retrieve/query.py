@@ -38,6 +38,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"多少|几|多大|多高|比例|比重|增速|增长|排名|how many|how much|what (?:was|is) the|rate|rank|percent",
         re.I,
     ),
+    # a yes/no question
+    "yes_no": re.compile(r"吗|是否|有没有|^(?:did|does|do|was|were|is|are|has|have)\b", re.I),
     # compares two things (two years, more or less, which year)
     "comparison": re.compile(
         r"比|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|更高|更低|更多|更少|哪一年|哪年|"
@@ -163,6 +165,7 @@ def analyse_question(
         asks_figure=bool(CUES["asks_figure"].search(text)),
         mentions_measure=bool(CUES["measure"].search(text)),
         comparison_cue=bool(CUES["comparison"].search(text)),
+        yes_no=bool(CUES["yes_no"].search(text)),
         terms=terms,
         term_weights=term_weights(terms, idf),
     )

@@ -2,90 +2,126 @@ import pytest
 
 from app.index import build_index
 from app.service import QAService
-from tests.fakes import ScriptedLLM
+from tests.fakes import ChoosingLLM, ScriptedLLM
 
 pytestmark = pytest.mark.unit
+
+QUESTION = "2023年新增多少跨国公司地区总部"
 
 
 @pytest.fixture
 def service_with(settings, fake_embedder):
     index = build_index(settings, fake_embedder)
 
-    def make(*replies: str) -> tuple[QAService, ScriptedLLM]:
-        llm = ScriptedLLM(*replies)
-        return QAService(settings, index, fake_embedder, llm), llm
+    def make(llm: ScriptedLLM) -> QAService:
+        return QAService(settings, index, fake_embedder, llm)
 
     return make
 
 
-def test_a_supported_answer_is_returned_with_its_citation_and_source(service_with):
-    service, llm = service_with("2023年新增跨国公司地区总部11家[1]。")
-    answer = service.ask("2023年新增多少跨国公司地区总部")
+def test_a_grounded_answer_is_returned_with_its_citation_and_source(service_with):
+    service = service_with(ChoosingLLM(("11家", "2023年新增跨国公司地区总部11家。", 0.9)))
+    answer = service.ask(QUESTION)
     assert answer.answer == "2023年新增跨国公司地区总部11家[1]。"
-    assert not answer.refused and answer.verification["ok"]
+    assert not answer.refused and answer.verification["outcome"] == "answered"
     (citation,) = answer.citations
-    assert "11家" in citation["text"] and citation["years"] == [2023]
-    assert "2024年徐汇区政府工作报告" in answer.source_note and "回顾2023年" in answer.source_note
+    assert citation["n"] == 1 and "11家" in citation["quote"] and citation["years"] == [2023]
     start, end = citation["highlights"][0]
-    assert end > start
+    assert "新增跨国公司地区总部11家" in service.document(citation["doc_id"]).text[start:end]
+    assert "回顾2023年" in answer.source_note
+    (commitment,) = answer.verification["commitments"]
+    assert commitment["confidence"] == pytest.approx(0.9)
 
 
-def test_an_invented_number_is_never_returned(service_with):
-    service, _ = service_with("2023年新增跨国公司地区总部15家[1]。")
-    answer = service.ask("2023年新增多少跨国公司地区总部")
-    assert "15" not in answer.answer
-    assert answer.verification["repaired"] in ("extractive", "refusal")
-    assert "the number 15 is in no cited passage" in answer.verification["problems"]
+def test_a_figure_not_in_the_chosen_sentence_is_never_returned(service_with):
+    service = service_with(ChoosingLLM(("11家", "2023年新增跨国公司地区总部15家。", 0.9)))
+    answer = service.ask(QUESTION)
+    assert "15" not in answer.answer and "11家" in answer.answer
+    assert answer.verification["outcome"] == "quoted"
+    assert "the number 15 is not in the chosen sentence [" in answer.verification["problems"][0]
 
 
-def test_the_models_refusal_stays_a_refusal(service_with):
-    service, _ = service_with("报告中未提及2023年新增绿地的面积。")
-    answer = service.ask("2023年新增多少跨国公司地区总部")
+def test_a_choice_of_none_is_a_refusal_that_quotes_nothing(service_with):
+    service = service_with(ScriptedLLM("[0] 报告中未提及。"))
+    answer = service.ask(QUESTION)
     assert answer.refused and answer.answer.startswith("报告中未提及")
+    assert "11家" not in answer.answer  # points to the passage, never quotes it
+    assert answer.verification["outcome"] == "refused: no sentence answers"
+
+
+def test_an_unsure_choice_is_refused_at_the_threshold(service_with, settings):
+    service = service_with(ChoosingLLM(("11家", "新增跨国公司地区总部11家。", 0.4)))
+    answer = service.ask(QUESTION)
+    assert answer.refused and answer.verification["outcome"] == "refused: unsure"
+    assert "11家" not in answer.answer
+    settings.min_confidence = 0.3
+    service = service_with(ChoosingLLM(("11家", "新增跨国公司地区总部11家。", 0.4)))
+    assert not service.ask(QUESTION).refused
+
+
+def test_the_models_own_refusal_stays_a_refusal(service_with):
+    service = service_with(ChoosingLLM(("11家", "报告中未提及2023年新增绿地的面积。", 0.9)))
+    assert service.ask(QUESTION).refused
 
 
 def test_a_question_sharing_nothing_with_the_reports_is_refused_without_the_model(service_with):
-    service, llm = service_with("不该被调用")
-    answer = service.ask("居民人均可支配收入是多少")
+    llm = ScriptedLLM("[1] 不该被调用")
+    answer = service_with(llm).ask("居民人均可支配收入是多少")
     assert answer.refused and llm.prompts == []
 
 
-def test_a_figure_from_another_year_is_refused(service_with):
-    service, _ = service_with("新增跨国公司地区总部11家[1]。")
-    answer = service.ask("2026年新增多少跨国公司地区总部")
-    assert answer.refused
+def test_a_year_no_document_covers_is_answered_as_such(service_with):
+    llm = ScriptedLLM()
+    service = service_with(llm)
+    answer = service.ask("2015年新增多少跨国公司地区总部")
+    assert answer.refused and "2015" in answer.answer and "现有文件不涉及" in answer.answer
+    english = service.ask("How many headquarters were added in 2015?")
+    assert english.refused and english.answer.startswith("The reports do not say")
+    assert llm.prompts == []
 
 
-def test_streaming_yields_tokens_then_the_verified_answer(service_with):
-    service, _ = service_with("2023年新增跨国公司地区总部11家[1]。")
-    events = list(service.ask_stream("2023年新增多少跨国公司地区总部"))
-    tokens = [p for kind, p in events if kind == "token"]
-    assert "".join(tokens) == "2023年新增跨国公司地区总部11家[1]。"
-    assert events[-1][0] == "answer" and events[-1][1].answer == "".join(tokens)
+def test_a_report_the_library_lacks_is_answered_as_such(service_with):
+    llm = ScriptedLLM()
+    answer = service_with(llm).ask("2023年政府工作报告提出的固定资产投资目标是多少")
+    assert answer.refused and "没有2023年的政府工作报告" in answer.answer and llm.prompts == []
+
+
+def test_a_target_question_is_shown_plans_and_an_outcome_question_reviews(service_with):
+    llm = ScriptedLLM("[0] 报告中未提及。", "[0] 报告中未提及。")
+    service = service_with(llm)
+    service.ask("2024年固定资产投资总额增长目标是多少")
+    service.ask(QUESTION)
+    target, outcome = (prompt[-1]["content"] for prompt in llm.prompts)
+    lines = lambda content: [x for x in content.splitlines() if x.startswith("[")]  # noqa: E731
+    assert lines(target) and all("2024年目标任务" in x for x in lines(target))
+    assert lines(outcome) and all("回顾2023年" in x for x in lines(outcome))
+
+
+def test_streaming_yields_the_answer_without_its_leading_choice(service_with):
+    service = service_with(ChoosingLLM(("11家", "2023年新增跨国公司地区总部11家。", 0.9)))
+    events = list(service.ask_stream(QUESTION))
+    tokens = "".join(p for kind, p in events if kind == "token")
+    assert tokens == "2023年新增跨国公司地区总部11家。"
+    assert events[-1][0] == "answer" and events[-1][1].answer.startswith(tokens[:-1])
 
 
 def test_extractive_mode_quotes_the_best_sentence_without_the_model(service_with):
-    service, llm = service_with()
-    answer = service.ask("2023年新增多少跨国公司地区总部", mode="extractive")
-    assert "新增跨国公司地区总部11家" in answer.answer and answer.answer.endswith("[1]")
+    llm = ScriptedLLM()
+    answer = service_with(llm).ask(QUESTION, mode="extractive")
+    assert "新增跨国公司地区总部11家" in answer.answer and answer.answer.endswith("[1]。")
     assert llm.prompts == [] and answer.mode == "extractive"
 
 
 def test_the_prompt_prefix_is_fixed_and_the_question_carries_its_year(service_with):
-    service, llm = service_with("11家[1]。", "10%[1]。")
-    service.ask("2023年新增多少跨国公司地区总部")
+    llm = ScriptedLLM("[0] 报告中未提及。", "[0] 报告中未提及。")
+    service = service_with(llm)
+    service.ask(QUESTION)
     service.ask("2024年固定资产投资总额增长目标是多少")
     first, second = llm.prompts
     assert first[:-1] == second[:-1]  # system turn and worked examples: cacheable
     assert first[0]["role"] == "system" and len(first) >= 3
-    assert "问题问的是2023年" in first[-1]["content"] and "回顾2023年" in first[-1]["content"]
+    assert (
+        "问题问的是2023年" in first[-1]["content"]
+        and "2024年报告·回顾2023年" in first[-1]["content"]
+    )
     assert "问题问的是2024年" in second[-1]["content"]
-
-
-def test_a_year_no_document_covers_is_answered_as_such(service_with):
-    service, llm = service_with("不该被调用")
-    answer = service.ask("2015年新增多少跨国公司地区总部")
-    assert answer.refused and "2015" in answer.answer and "现有文件不涉及" in answer.answer
-    assert llm.prompts == []
-    english = service.ask("How many headquarters were added in 2015?")
-    assert english.refused and english.answer.startswith("The reports do not say")

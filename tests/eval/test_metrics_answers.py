@@ -43,3 +43,48 @@ def test_answer_metrics():
     assert citation_accuracy(items, rows)["score"] == 1.0
     assert refusal_accuracy(items, rows)["score"] == 1.0
     assert false_refusal_rate(items, rows)["score"] == 0.5
+
+
+def test_halves_are_fixed_by_id_and_both_used():
+    from app.eval.metrics import half
+
+    ids = [f"q{i}" for i in range(40)]
+    assert [half(i) for i in ids] == [half(i) for i in ids]
+    assert {half(i) for i in ids} == {"A", "B"}
+
+
+def test_a_refusal_quoting_its_evidence_is_counted():
+    from app.eval.metrics import refusals_quoting_evidence
+
+    items = [
+        {"id": "a", "evidence": "新增跨国公司地区总部11家", "must_include": [["11"]]},
+        {"id": "b", "evidence": "新增跨国公司地区总部11家", "must_include": [["11"]]},
+        {"id": "c", "evidence": None},
+    ]
+    rows = [
+        {"answer": "报告中未提及。相关内容：新增跨国公司地区总部 11家[1]", "refused": True},
+        {"answer": "报告中未提及。相关段落见2024年报告[1]。", "refused": True},
+        {"answer": "报告中未提及。", "refused": True},
+    ]
+    result = refusals_quoting_evidence(items, rows)
+    assert result["individual_scores"] == [1.0, 0.0, None] and result["score"] == 1.0
+
+
+def test_figures_must_stand_in_the_cited_sentence_not_just_its_passage():
+    from app.eval.metrics import figures_outside_citations
+
+    citation = {
+        "quote": "新增跨国公司地区总部11家。",
+        "text": "新增跨国公司地区总部11家。实到外资17.1亿美元。",
+        "years": [2023],
+    }
+    row = {"answer": "2023年新增11家，实到外资17.1亿美元[1]。", "citations": [citation]}
+    assert figures_outside_citations(row, "2023年新增多少") == (["17.1"], [])
+    compared = {
+        "answer": "87.7%[1]，89.3%[2]，提高1.6个百分点。",
+        "citations": [
+            {"quote": "优良率达到87.7%。", "years": [2023]},
+            {"quote": "优良率89.3%。", "years": [2025]},
+        ],
+    }
+    assert figures_outside_citations(compared, "q") == ([], ["1.6"])

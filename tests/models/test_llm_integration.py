@@ -9,12 +9,23 @@ import sys
 import pytest
 
 from app.models import assets
-from app.models.llm import LlamaCppLLM, OpenAICompatibleLLM, complete_text
+from app.models.llm import Lead, LlamaCppLLM, OpenAICompatibleLLM, complete_text
 from app.service import QAService
 from tests.servers import free_port, stop, wait_until_up
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
+CHOICE = [
+    {
+        "role": "system",
+        "content": "先写出能回答问题的候选句编号，如[1]；都不能回答写[0]。然后回答。",
+    },
+    {
+        "role": "user",
+        "content": "候选句：\n[1]新增绿地23.37公顷。\n[2]新增跨国公司地区总部11家、外资研发中心1家。\n"
+        "问题：新增多少跨国公司地区总部？",
+    },
+]
 MESSAGES = [
     {"role": "system", "content": "只根据资料回答，数字照抄。"},
     {
@@ -39,6 +50,16 @@ def test_local_backend_generates_and_streams(small_model):
     assert len(pieces) > 1 and "11" in "".join(pieces)
 
 
+def test_local_backend_commits_to_a_choice_with_its_probability(small_model):
+    llm = LlamaCppLLM(small_model, n_ctx=1024, n_threads=2)
+    lead = Lead(["0", "1", "2"])
+    reply = complete_text(llm, CHOICE, max_tokens=30, lead=lead)
+    assert reply.startswith("[") and reply[1] in "012" and reply[2] == "]"
+    assert set(lead.probs) == {"0", "1", "2"} and sum(lead.probs.values()) == pytest.approx(1)
+    assert max(lead.probs, key=lead.probs.get) == reply[1]  # greedy: the likeliest option
+    assert 0 < lead.mass <= 1
+
+
 def test_pipeline_with_the_small_model_returns_a_verified_answer(
     small_model, real_settings, real_index, real_embedder
 ):
@@ -46,10 +67,12 @@ def test_pipeline_with_the_small_model_returns_a_verified_answer(
         real_settings, real_index, real_embedder, LlamaCppLLM(small_model, n_threads=2)
     )
     answer = service.ask("2023年新增多少跨国公司地区总部")
-    # Whatever the small model wrote, what is returned is verified: the figure from the
-    # 2024 report's review of 2023, cited.
-    assert "11" in answer.answer and not answer.refused
-    assert any("新增跨国公司地区总部11家" in c["text"] for c in answer.citations)
+    # Whatever the small model wrote, what is returned is grounded: either the figure from
+    # the 2024 report's review of 2023, cited, or a refusal; never another number.
+    assert answer.verification["commitments"][0]["probs"]
+    if not answer.refused:
+        assert "11" in answer.answer
+        assert any("新增跨国公司地区总部11家" in c["quote"] for c in answer.citations)
     unanswerable = service.ask("2025年徐汇区居民人均可支配收入是多少")
     assert unanswerable.refused
 
@@ -89,6 +112,15 @@ def test_openai_compatible_backend_against_a_real_server(llama_server):
     assert "11" in complete_text(llm, MESSAGES, max_tokens=40)
     pieces = list(llm.complete(MESSAGES, stream=True, max_tokens=40))
     assert len(pieces) > 1 and "11" in "".join(pieces)
+
+
+def test_openai_compatible_backend_reads_the_choice_probabilities(llama_server):
+    llm = OpenAICompatibleLLM(llama_server, "qwen2.5-coder-0.5b")
+    lead = Lead(["0", "1", "2"])
+    reply = complete_text(llm, CHOICE, max_tokens=30, lead=lead)
+    assert reply.startswith("[") and reply[1] in "012"  # the grammar reached the server
+    assert set(lead.probs) == {"0", "1", "2"} and sum(lead.probs.values()) == pytest.approx(1)
+    assert max(lead.probs, key=lead.probs.get) == reply[1]
 
 
 def test_openai_compatible_backend_reports_an_unreachable_server():

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from app.index import build_index
 from app.service import QAService
 from app.web.app import create_app
-from tests.fakes import ScriptedLLM
+from tests.fakes import ChoosingLLM, ScriptedLLM
 
 pytestmark = pytest.mark.unit
 TOKEN = "test-admin-token-123"
@@ -25,9 +25,9 @@ class SlowLLM(ScriptedLLM):
         super().__init__(*replies)
         self.release = threading.Event()
 
-    def complete(self, messages, *, stream=False, max_tokens=160):
+    def complete(self, messages, *, stream=False, max_tokens=160, lead=None):
         self.release.wait(10)
-        yield from super().complete(messages, stream=stream, max_tokens=max_tokens)
+        yield from super().complete(messages, stream=stream, max_tokens=max_tokens, lead=lead)
 
 
 def make_client(settings, fake_embedder, llm, **overrides):
@@ -38,9 +38,8 @@ def make_client(settings, fake_embedder, llm, **overrides):
 
 @pytest.fixture
 def client(settings, fake_embedder):
-    client, _ = make_client(
-        settings, fake_embedder, ScriptedLLM("2023年新增跨国公司地区总部11家[1]。")
-    )
+    llm = ChoosingLLM(*[("11家", "2023年新增跨国公司地区总部11家。", 0.9)] * 5)
+    client, _ = make_client(settings, fake_embedder, llm)
     with client:
         yield client
 
@@ -94,7 +93,8 @@ def test_stream_sends_tokens_then_the_final_answer(client):
         json.loads(b.split("data: ", 1)[1]) for b in events if b.startswith("event: token")
     )
     final = json.loads(events[-1].split("data: ", 1)[1])
-    assert tokens == final["answer"] == "2023年新增跨国公司地区总部11家[1]。"
+    assert tokens == "2023年新增跨国公司地区总部11家。"  # the model's words, as they came
+    assert final["answer"] == "2023年新增跨国公司地区总部11家[1]。"  # grounded and cited
 
 
 def test_search_and_documents(client):
@@ -199,7 +199,7 @@ def test_a_failed_indexing_keeps_the_old_index_and_is_shown(client, settings, mo
 
 
 def test_a_full_queue_answers_503_with_retry_after(settings, fake_embedder):
-    llm = SlowLLM("11家[1]。")
+    llm = SlowLLM("[1] 11家。")
     client, _ = make_client(settings, fake_embedder, llm, max_queue=0)
     with client:
         first = threading.Thread(
@@ -230,7 +230,7 @@ def test_a_full_queue_answers_503_with_retry_after(settings, fake_embedder):
 
 
 def test_a_generation_past_its_time_limit_is_stopped(settings, fake_embedder):
-    llm = SlowLLM("11家[1]。")
+    llm = SlowLLM("[1] 11家。")
     client, _ = make_client(settings, fake_embedder, llm, generation_timeout_s=0.2)
     threading.Timer(0.5, llm.release.set).start()
     response = client.post("/api/ask", json={"question": "2023年新增多少跨国公司地区总部"})

@@ -1,0 +1,200 @@
+"""Candidate sentences: what the model may choose its evidence from.
+
+From the retrieved passages, the sentences that bear on the question, each numbered
+and labelled with its provenance (which report, and whether it reviews a year or sets
+a year's targets). Which sentences may be shown is decided structurally, by the
+chunk's period against the question's: a question about what happened in 2023 sees
+the reviews of 2023 (or sentences naming 2023), a question about a target sees plans,
+a question naming a report by its delivery year sees that report. Only when nothing
+of the right kind exists are other periods of the asked year shown, labelled as such.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.domain import Passage, Query
+from app.models.embedder import Embedder
+from app.text.sentences import Sentence, split_sentences
+from app.text.years import mentioned_years
+
+_DIGIT = re.compile(r"\d")
+KIND_WORDS = {"work_report": "报告", "news": "报道", "feature": "专题"}
+
+
+def period_label(passage: Passage) -> str:
+    """How a passage's period is named: 回顾2023年 / 2024年目标任务 / 涉及2021-2025年."""
+    years = passage.chunk.years
+    span = (f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}") if years else ""
+    if not span:
+        return "年份不详"
+    if passage.chunk.phase == "review":
+        return f"回顾{span}年"
+    if passage.chunk.phase == "plan":
+        return f"{span}年目标任务"
+    return f"涉及{span}年"
+
+
+@dataclass
+class Candidate:
+    """One sentence shown to the model as [n], with the passage it comes from."""
+
+    n: int
+    sentence: Sentence  # offsets within the passage's chunk text
+    passage: Passage
+    kind: str = "work_report"
+    tier: int = 1  # 1: the asked period; 2: names the asked year; 3: the year, other phase
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text.strip()
+
+    @property
+    def label(self) -> str:
+        return period_label(self.passage)
+
+    @property
+    def source(self) -> str:
+        """Which document: "2024年报告", "2022年专题"."""
+        word = KIND_WORDS.get(self.kind, "文件")
+        delivered = self.passage.delivered
+        return f"{delivered[:4]}年{word}" if delivered else word
+
+    def prompt_line(self) -> str:
+        return f"[{self.n}]（{self.source}·{self.label}）{self.text}"
+
+    def to_citation(self, n: int) -> dict:
+        """The citation returned to users: the passage with this sentence highlighted."""
+        chunk = self.passage.chunk
+        return {
+            "n": n,
+            "doc_id": chunk.doc_id,
+            "title": self.passage.doc_title,
+            "section": chunk.section,
+            "label": self.label,
+            "delivered": self.passage.delivered,
+            "years": chunk.years,
+            "text": chunk.text,
+            "quote": self.text,
+            "start": chunk.start,
+            "end": chunk.end,
+            "highlights": [[chunk.start + self.sentence.start, chunk.start + self.sentence.end]],
+        }
+
+
+def score_sentences(
+    query: Query, passages: list[Passage], embedder: Embedder | None = None
+) -> list[tuple[int, Sentence]]:
+    """Every sentence of the passages as (passage rank, sentence), with its coverage and score.
+
+    Coverage is the share of the question's key-term weight the sentence holds (for an
+    English question, also its normalised embedding similarity); the score adds the
+    passage's rank and a little for holding a number when a measure is asked about.
+    """
+    candidates: list[tuple[int, Sentence]] = []
+    for rank, passage in enumerate(passages):
+        for sentence in split_sentences(passage.chunk.text):
+            candidates.append((rank, sentence))
+    weights = query.term_weights
+    total = sum(weights.values()) or 1.0
+    similarity = None
+    if query.english and embedder is not None and candidates:
+        from app.models.embedder import embed_one
+
+        asked = embed_one(embedder, query.text, kind="query")
+        vectors = embedder.embed_batch([s.text for _, s in candidates], kind="passage")
+        sims = vectors @ asked
+        span = float(sims.max() - sims.min()) or 1.0
+        similarity = (sims - sims.min()) / span
+    n = len(passages)
+    for i, (rank, sentence) in enumerate(candidates):
+        lowered = sentence.text.lower()
+        coverage = sum(w for t, w in weights.items() if t in lowered) / total
+        if similarity is not None:
+            coverage = max(coverage, float(similarity[i]))
+        sentence.coverage = coverage
+        score = coverage + 0.3 * (1 - rank / n)
+        if query.mentions_measure and _DIGIT.search(sentence.text):
+            score += 0.15
+        sentence.score = score
+    return candidates
+
+
+def period_tier(query: Query, passage: Passage, sentence: str) -> int | None:
+    """How well a sentence's period fits the question: 1 best, None not at all.
+
+    A report named by its delivery year: only that report's sentences (and within it,
+    the other years asked, if any). One asked year: the sections about that year alone, in the asked phase (review for what
+    happened, plan for a target) are tier 1; a sentence naming the year is tier 2; the
+    year's section in the other phase is tier 3. Several asked years (a range): any
+    section overlapping them. No year asked: every sentence.
+    """
+    chunk = passage.chunk
+    asked = set(query.years)
+    if query.report_year:
+        delivered = passage.delivered
+        if not delivered or int(delivered[:4]) != query.report_year:
+            return None
+        asked -= {query.report_year}
+    if not asked:
+        return 1
+    if len(asked) > 1:
+        return 1 if asked & (set(chunk.years) | set(chunk.mentioned_years)) else None
+    (year,) = asked
+    own_period = year in chunk.years and len(chunk.years) <= 2
+    if own_period and chunk.phase != "other" and (chunk.phase == "plan") == query.wants_plan:
+        return 1
+    if own_period and chunk.phase == "other":
+        return 1
+    if year in mentioned_years(sentence, passage.delivered):
+        return 2
+    return 3 if own_period else None
+
+
+def select_candidates(
+    query: Query,
+    passages: list[Passage],
+    kinds: dict[str, str],
+    *,
+    max_chars: int,
+    max_count: int,
+    embedder: Embedder | None = None,
+) -> list[Candidate]:
+    """The best sentences of the best-fitting period tier, under the budget, as [1]…[n].
+
+    `kinds` maps a document id to its kind (work_report, news, feature).
+    """
+    scored = score_sentences(query, passages, embedder)
+    tiered = []
+    for rank, sentence in scored:
+        tier = period_tier(query, passages[rank], sentence.text)
+        if tier is not None and sentence.text.strip():
+            tiered.append((tier, rank, sentence))
+    if not tiered:
+        return []
+    best_tier = min(t for t, _, _ in tiered)
+    # Tiers 1 and 2 are both about the asked year; tier 3 only when nothing else is.
+    allowed = {1, 2} if best_tier <= 2 else {3}
+    ordered = sorted(
+        (item for item in tiered if item[0] in allowed), key=lambda item: -item[2].score
+    )
+    chosen: list[tuple[int, int, Sentence]] = []
+    used = 0
+    for tier, rank, sentence in ordered:
+        if len(chosen) >= max_count:
+            break
+        if chosen and used + len(sentence.text) > max_chars:
+            continue
+        chosen.append((tier, rank, sentence))
+        used += len(sentence.text)
+    return [
+        Candidate(
+            n=n,
+            sentence=sentence,
+            passage=passages[rank],
+            kind=kinds.get(passages[rank].chunk.doc_id, "work_report"),
+            tier=tier,
+        )
+        for n, (tier, rank, sentence) in enumerate(chosen, start=1)
+    ]

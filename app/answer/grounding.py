@@ -1,0 +1,154 @@
+"""Structural grounding: the model's committed choice, and what its answer may say.
+
+The model opens its reply with the number of the candidate sentence that answers
+("[2] …", "[0]" for none); its probability, read from the token log-probabilities, is
+the confidence. The answer is then checked against that one sentence: every figure it
+states must occur in the sentence as written (units included), and a question asking
+for a figure must get one. Nothing here matches the question's words against the
+passage: which sentence answers is the model's call, measured by its confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.answer.candidates import Candidate
+from app.domain import Query
+from app.text.markers import strip_markers
+from app.text.numbers import FIGURE_WITH_UNIT, contains_number, numbers_in, plain
+from app.text.years import mentioned_years
+
+_REFUSAL = re.compile(
+    r"未提及|没有提及|未提到|没有提到|未给出|没有给出|无法回答|没有相关|"
+    r"do(?:es)? not (?:say|mention|give|state)|not mentioned|no information",
+    re.I,
+)
+_LEAD = re.compile(r"^\s*\[\s*(\d)\s*\]\s*")
+_ENGLISH_AMOUNT = re.compile(
+    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<scale>billion|million)\s*(?P<unit>yuan|RMB|US dollars|dollars|USD)?",
+    re.I,
+)
+UP = re.compile(r"增长|提高|提升|增加|上升")
+DOWN = re.compile(r"下降|减少|降低|回落|下滑")
+
+
+def is_refusal(text: str) -> bool:
+    return bool(_REFUSAL.search(text))
+
+
+def parse_reply(raw: str) -> tuple[int | None, str]:
+    """The reply's leading choice ("[2] …" → 2) and the answer text after it."""
+    match = _LEAD.match(raw)
+    if not match:
+        return None, raw.strip()
+    return int(match.group(1)), raw[match.end() :].strip()
+
+
+@dataclass
+class Commitment:
+    """Which candidate the model says answers (0: none), with the probability of each."""
+
+    choice: int | None
+    probs: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def confidence(self) -> float | None:
+        """The probability of the choice, or None when the backend gave no log-probabilities."""
+        if self.choice is None or not self.probs:
+            return None
+        return self.probs.get(self.choice, 0.0)
+
+    @property
+    def p_none(self) -> float | None:
+        return self.probs.get(0) if self.probs else None
+
+    def to_dict(self) -> dict:
+        return {
+            "choice": self.choice,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "p_none": None if self.p_none is None else round(self.p_none, 4),
+            "probs": {str(k): round(v, 4) for k, v in sorted(self.probs.items())},
+        }
+
+
+def fix_units(answer: str, shown: str) -> str:
+    """Undo a mistranslated unit: "300 billion yuan" where the report says 300亿元 (3×10^10).
+
+    The number was copied but 亿 (10^8) was read as billion (10^9); the answer gets the
+    report's own figure back.
+    """
+
+    def repair(match: re.Match) -> str:
+        number, unit = match["n"], (match["unit"] or "").lower()
+        chinese_scale = "亿" if match["scale"].lower() == "billion" else "万"
+        currency = "美元" if "dollar" in unit or unit == "usd" else ("元" if unit else "")
+        if re.search(rf"(?<![\d.]){re.escape(number)}\s*{chinese_scale}", shown):
+            return f"{number}{chinese_scale}{currency}"
+        return match.group(0)
+
+    return _ENGLISH_AMOUNT.sub(repair, answer)
+
+
+def exempt_numbers(query: Query, candidate: Candidate) -> set[str]:
+    """Numbers an answer may state without the sentence holding them: the question's own,
+    and the years the candidate's section is about or names."""
+    chunk = candidate.passage.chunk
+    years = chunk.years + chunk.mentioned_years + query.years
+    years += mentioned_years(candidate.text, candidate.passage.delivered)
+    return set(numbers_in(query.text)) | {str(y) for y in years}
+
+
+def figures(text: str, query: Query, candidate: Candidate) -> list[str]:
+    """The figures an answer states, years and the question's own numbers left out."""
+    exempt = exempt_numbers(query, candidate)
+    return [n for n in numbers_in(strip_markers(text)) if n not in exempt]
+
+
+def ground(text: str, query: Query, candidate: Candidate) -> list[str]:
+    """What is wrong with an answer that cites `candidate` (empty when it is grounded)."""
+    problems = []
+    stated = figures(text, query, candidate)
+    for number in stated:
+        if not contains_number(candidate.text, number):
+            problems.append(f"the number {number} is not in the chosen sentence [{candidate.n}]")
+    if query.asks_figure and not stated and not figures(candidate.text, query, candidate):
+        problems.append("the question asks for a figure and the chosen sentence gives none")
+    elif query.asks_figure and not stated:
+        problems.append("the question asks for a figure and the answer gives none")
+    return problems
+
+
+@dataclass
+class Figure:
+    """One figure as the chosen sentence gives it: value, the number as written, unit."""
+
+    value: float
+    text: str
+    unit: str
+    candidate: Candidate
+
+    @property
+    def written(self) -> str:
+        return f"{self.text}{self.unit}"
+
+
+def figure_in(answer: str, query: Query, candidate: Candidate) -> Figure | None:
+    """The first figure of the answer that the chosen sentence holds, with its unit there."""
+    sentence = plain(candidate.text)
+    for number in figures(answer, query, candidate):
+        if not contains_number(sentence, number):
+            continue
+        for match in FIGURE_WITH_UNIT.finditer(sentence):
+            if match.group(1) == number:
+                unit = match.group(2).replace("％", "%")
+                return Figure(float(number), number, unit, candidate)
+    return None
+
+
+def direction(text: str) -> int:
+    """+1 when the text says something rose, -1 when it fell, 0 when it says neither."""
+    down, up = DOWN.search(text), UP.search(text)
+    if down and (not up or down.start() < up.start()):
+        return -1
+    return 1 if up else 0

@@ -1,0 +1,77 @@
+import pytest
+
+from app.answer.grounding import (
+    Commitment,
+    direction,
+    figure_in,
+    fix_units,
+    ground,
+    is_refusal,
+    parse_reply,
+)
+from tests.answer.helpers import candidate, q
+
+pytestmark = pytest.mark.unit
+
+HQ = candidate(1, "新增跨国公司地区总部11家、外资研发中心1家，累计总量保持中心城区第一。", [2023])
+
+
+def test_the_reply_opens_with_its_choice():
+    assert parse_reply("[2] 2023年新增11家。") == (2, "2023年新增11家。")
+    assert parse_reply("[0]报告中未提及。") == (0, "报告中未提及。")
+    assert parse_reply("2023年新增11家。") == (None, "2023年新增11家。")
+
+
+def test_confidence_is_the_probability_of_the_choice():
+    commitment = Commitment(2, {0: 0.1, 1: 0.2, 2: 0.7})
+    assert commitment.confidence == 0.7 and commitment.p_none == 0.1
+    assert Commitment(2, {}).confidence is None  # a backend without log-probabilities
+    assert Commitment(None, {0: 1.0}).confidence is None
+    assert commitment.to_dict()["probs"] == {"0": 0.1, "1": 0.2, "2": 0.7}
+
+
+def test_every_figure_must_stand_in_the_chosen_sentence():
+    query = q("2023年新增多少跨国公司地区总部", [2023])
+    assert ground("2023年新增跨国公司地区总部11家。", query, HQ) == []
+    problems = ground("2023年新增跨国公司地区总部12家。", query, HQ)
+    assert problems == ["the number 12 is not in the chosen sentence [1]"]
+    # a figure elsewhere in the same passage is no support: only the chosen sentence counts
+    two = candidate(1, "实到外资17.1亿美元。", [2023])
+    assert ground("新增总部11家。", query, two) != []
+
+
+def test_years_and_the_questions_own_numbers_are_not_figures():
+    query = q("2023年新增多少跨国公司地区总部", [2023])
+    assert ground("2023年新增跨国公司地区总部11家。", query, HQ) == []
+
+
+def test_a_figure_question_needs_a_figure():
+    query = q("2023年新增多少跨国公司地区总部", [2023])
+    assert ground("新增了一些。", query, HQ) == [
+        "the question asks for a figure and the answer gives none"
+    ]
+    no_figure = candidate(1, "西岸美术馆与蓬皮杜中心签约。", [2023])
+    assert "chosen sentence gives none" in ground("签约了。", query, no_figure)[0]
+
+
+def test_the_figure_and_its_unit_as_the_sentence_writes_them():
+    query = q("2025年环境空气质量优良率是多少", [2025])
+    aqi = candidate(1, "环境空气质量AQI优良率89.3%,排名全市第一。", [2025])
+    figure = figure_in("优良率为89.3%。", query, aqi)
+    assert (figure.value, figure.written) == (89.3, "89.3%")
+    money = candidate(1, "完成区级一般公共预算收入309.25亿元,同比增长9.71%。", [2025])
+    assert figure_in("309.25亿元", query, money).unit == "亿元"
+    assert figure_in("没有数字", query, money) is None
+
+
+def test_direction_of_a_sentence():
+    assert direction("预计完成商品销售总额7300亿元,同比下降4%") == -1
+    assert direction("同比增长14.5%") == 1
+    assert direction("西岸美术馆与蓬皮杜中心签约") == 0
+
+
+def test_refusal_words_and_unit_repair():
+    assert is_refusal("报告中未提及。") and is_refusal("The reports do not say.")
+    assert not is_refusal("新增11家。")
+    assert fix_units("about 300 billion yuan", "总投资规模超300亿元") == "about 300亿元"
+    assert fix_units("300 billion yuan", "无关") == "300 billion yuan"

@@ -1,0 +1,37 @@
+import pytest
+
+from app.answer.grounding import Figure
+from app.answer.texts import cite, comparison_text, refusal_text
+from tests.answer.helpers import candidate
+
+pytestmark = pytest.mark.unit
+
+
+def figure(value: str, unit: str) -> Figure:
+    return Figure(float(value), value, unit, candidate(1, f"{value}{unit}", [2023]))
+
+
+def test_comparison_states_both_figures_and_the_computed_difference():
+    text = comparison_text((2025, figure("89.3", "%")), (2023, figure("87.7", "%")), False)
+    assert text == "2023年为87.7%[1]，2025年为89.3%[2]；2025年较高，2025年比2023年提高1.6个百分点。"
+    fewer = comparison_text((2023, figure("31", "条")), (2025, figure("20", "条")), False)
+    assert fewer.endswith("2023年较高，2025年比2023年少11条。")
+    english = comparison_text((2023, figure("692", "个")), (2025, figure("865", "个")), True)
+    assert english == "2023: 692个[1]; 2025: 865个[2]. 2025 was 173个 higher than 2023."
+
+
+def test_figures_in_different_units_are_not_subtracted():
+    text = comparison_text((2023, figure("3.41", "亿元")), (2025, figure("3700", "万元")), False)
+    assert text == "2023年为3.41亿元[1]，2025年为3700万元[2]。"
+
+
+def test_a_refusal_points_to_the_passage_without_quoting_it():
+    nearest = candidate(4, "新增跨国公司地区总部11家。", [2023])
+    text = refusal_text(nearest, english=False)
+    assert text == "报告中未提及。相关段落见2024年报告（回顾2023年）[1]。"
+    assert "11" not in refusal_text(nearest, english=True, unsure=True)
+
+
+def test_cite_puts_the_marker_before_the_stop():
+    assert cite("新增11家。", 1, False) == "新增11家[1]。"
+    assert cite("Added 11", 2, True) == "Added 11[2]."

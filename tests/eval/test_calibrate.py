@@ -1,0 +1,42 @@
+import pytest
+
+from app.eval.calibrate import accuracy_at, choose_threshold, confidence, cross_halves
+
+pytestmark = pytest.mark.unit
+
+
+def row(answer: str, p: float | None, refused: bool = False) -> dict:
+    commitments = [] if p is None else [{"confidence": p}]
+    return {"answer": answer, "refused": refused, "verification": {"commitments": commitments}}
+
+
+ITEMS = [
+    {"id": "a1", "evidence": "x", "must_include": [["11"]]},
+    {"id": "a2", "evidence": "x", "must_include": [["12"]]},
+    {"id": "u1", "evidence": None},
+    {"id": "u2", "evidence": None},
+]
+ROWS = [row("11家", 0.9), row("12家", 0.6), row("30家", 0.4), row("7家", 0.7)]
+
+
+def test_the_least_confidence_of_a_rows_choices():
+    assert confidence(row("x", 0.8)) == 0.8
+    both = {"verification": {"commitments": [{"confidence": 0.9}, {"confidence": 0.5}]}}
+    assert confidence(both) == 0.5 and confidence(row("x", None)) is None
+
+
+def test_answers_below_the_threshold_become_refusals():
+    assert accuracy_at(ITEMS, ROWS, 0.0) == {"answer_acc": 1.0, "refusal_acc": 0.0, "overall": 0.5}
+    assert accuracy_at(ITEMS, ROWS, 0.5) == {"answer_acc": 1.0, "refusal_acc": 0.5, "overall": 0.75}
+    assert accuracy_at(ITEMS, ROWS, 0.8) == {"answer_acc": 0.5, "refusal_acc": 1.0, "overall": 0.75}
+
+
+def test_the_lowest_threshold_with_the_most_right_is_chosen():
+    assert choose_threshold(ITEMS, ROWS, [0.0, 0.5, 0.65, 0.8]) == 0.5  # ties 0.8
+
+
+def test_cross_halves_reports_the_half_it_did_not_choose_on():
+    items = [{**i, "id": f"{i['id']}-{n}"} for n in range(10) for i in ITEMS]
+    parts = cross_halves(items, ROWS * 10)
+    assert [(p["chosen_on"], p["reported_on"]) for p in parts] == [("A", "B"), ("B", "A")]
+    assert all(0 <= p["threshold"] < 1 for p in parts)
