@@ -52,7 +52,7 @@ class ScriptedLLM:
     def enqueue(self, reply: str, probs: dict[int, float] | None = None) -> None:
         self.replies.append((reply, probs))
 
-    def complete(self, messages, *, stream=False, max_tokens=160, lead=None):
+    def complete(self, messages, *, stream=False, max_tokens=160, lead=None, grammar=None):
         self.prompts.append(messages)
         reply, probs = self.replies.pop(0) if self.replies else ("[0] 报告中未提及。", None)
         if lead is not None:
@@ -95,7 +95,10 @@ class ChoosingLLM(ScriptedLLM):
         super().__init__()
         self.choices = list(replies)
 
-    def complete(self, messages, *, stream=False, max_tokens=160, lead=None):
+    def complete(self, messages, *, stream=False, max_tokens=160, lead=None, grammar=None):
+        if lead is None:  # a translation: no choice to make
+            yield from super().complete(messages, stream=stream, max_tokens=max_tokens)
+            return
         containing, answer, confidence = self.choices.pop(0)
         n = candidate_number(messages, containing)
         options = lead.options if lead else [str(n)]

@@ -30,25 +30,24 @@ from app.answer.grounding import (
     is_refusal,
     parse_reply,
 )
-from app.answer.prompt import build_messages, load_examples
+from app.answer.prompt import build_messages, build_translation, load_examples
 from app.answer.texts import (
     cite,
     comparison_text,
     no_document_text,
     no_report_text,
-    quote_text,
     refusal_text,
     source_note,
     verdict_text,
     year_hint,
 )
 from app.domain import Answer, Query, SearchResult
-from app.models.llm import LLM, Lead
+from app.models.llm import LLM, Lead, complete_text
 from app.retrieve.retriever import Retriever
 from app.settings import Settings
 
 Mode = Literal["llm", "extractive"]
-MIN_COVERAGE = 0.1  # a Chinese question whose key terms are (nearly) absent is not answered
+TRANSLATION_GRAMMAR = r"root ::= [^\[\n]+"  # one line, never a bracketed choice
 MIN_QUOTE_SCORE = 0.55  # an extractive answer's sentence must score at least this
 Events = Generator[tuple[str, object], None, "Draft"]
 
@@ -102,9 +101,7 @@ class Answerer:
         """Yield ("token", piece) while generating, then ("answer", Answer)."""
         started = time.perf_counter()
         mode = (mode or self.settings.answer_mode) if self.llm is not None else "extractive"
-        result = self.retriever.search(
-            question, k=self.settings.retrieve_for_answer, year=year, doc_id=doc_id
-        )
+        result = self._search(question, mode, year, doc_id)
         query = result.query
         candidates = self._candidates(query, result)
         retrieved_at = time.perf_counter()
@@ -125,6 +122,32 @@ class Answerer:
 
     # ------------------------------------------------------------------ steps
 
+    def _search(self, question: str, mode: str, year: int | None, doc_id: str | None):
+        """Retrieve for the question; an English one is first put into Chinese by the model
+        (the reports' words are Chinese), and keeps its English text for the answer."""
+        k = self.settings.retrieve_for_answer
+        result = self.retriever.search(question, k=k, year=year, doc_id=doc_id)
+        if mode != "llm" or not result.query.english or self._out_of_scope(result.query):
+            return result
+        chinese = self._translate(result.query.text)
+        if not chinese:
+            return result
+        translated = self.retriever.search(chinese, k=k, year=year, doc_id=doc_id)
+        query = replace(
+            translated.query,
+            text=result.query.text,
+            language="en",
+            chinese_share=result.query.chinese_share,
+            translation=chinese,
+        )
+        return SearchResult(query, translated.passages)
+
+    def _translate(self, question: str) -> str:
+        """The question in Chinese, in one short model call that reuses the cached prefix."""
+        messages = build_translation(self.settings.prompts_dir, self._examples, question=question)
+        reply = complete_text(self.llm, messages, max_tokens=60, grammar=TRANSLATION_GRAMMAR)
+        return reply.strip()
+
     def _candidates(self, query: Query, result: SearchResult) -> list[Candidate]:
         kinds = {d.doc_id: d.kind for d in self.retriever.index.documents.values()}
         return select_candidates(
@@ -136,9 +159,9 @@ class Answerer:
             embedder=self.retriever.embedder,
         )
 
-    def _refuse_early(self, query: Query, candidates: list[Candidate]) -> Draft | None:
-        """A refusal before any model call: no document covers the year, the named report
-        is not in the library, or nothing retrieved bears on the question."""
+    def _out_of_scope(self, query: Query) -> Draft | None:
+        """A refusal when no document covers the asked years or the named report is not in
+        the library."""
         index = self.retriever.index
         english = query.english
         if query.years and not set(query.years) & index.covered_years:
@@ -150,15 +173,19 @@ class Answerer:
         if query.report_year and query.report_year not in reports:
             text = no_report_text(query.report_year, reports, english)
             return Draft(text, True, outcome="refused: no such report")
-        best = max((c.sentence.coverage for c in candidates), default=0.0)
-        if not candidates or not (english or best >= MIN_COVERAGE):
-            nearest = candidates[0] if candidates else None
-            return Draft(
-                refusal_text(nearest, english),
-                True,
-                cited=[nearest] if nearest else [],
-                outcome="refused: nothing relevant retrieved",
-            )
+        return None
+
+    def _refuse_early(self, query: Query, candidates: list[Candidate]) -> Draft | None:
+        """A refusal before any model call: out of scope, or no sentence of the asked
+        period was retrieved. Whether a retrieved sentence answers is the model's call,
+        not a word-overlap rule's."""
+        english = query.english
+        out = self._out_of_scope(query)
+        if out is not None:
+            return out
+        if not candidates:
+            text = refusal_text(None, english)
+            return Draft(text, True, outcome="refused: nothing retrieved for the period")
         return None
 
     def _extractive(self, query: Query, candidates: list[Candidate]) -> Draft:
@@ -228,7 +255,10 @@ class Answerer:
         text = fix_units(text, chosen.text)
         problems = ground(text, query, chosen)
         if problems:
-            draft = Draft(quote_text(chosen, 1, english), False, [chosen], "quoted", problems)
+            # The model stated what its own choice does not say: it misread the question
+            # or the sentence, so neither its words nor its choice can be trusted.
+            draft = Draft(refusal_text(nearest, english, unsure=True), True, [nearest])
+            draft.outcome, draft.problems = "refused: figure not in the chosen sentence", problems
         else:
             draft = Draft(cite(text, 1, english), False, [chosen])
         draft.commitments = record

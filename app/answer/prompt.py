@@ -46,11 +46,8 @@ def load_examples(prompts_dir: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def build_messages(
-    prompts_dir: Path, examples: list[dict], *, question: str, candidates: list[str], year_hint: str
-) -> list[dict]:
-    """System turn and worked examples (a fixed, cacheable prefix), then the question with
-    its numbered candidate sentences."""
+def _prefix(prompts_dir: Path, examples: list[dict]) -> list[dict]:
+    """The system turn and the worked examples: the same for every call, so cached."""
     messages = [{"role": "system", "content": render(prompts_dir, "system")}]
     for example in examples:
         user = render(
@@ -62,8 +59,21 @@ def build_messages(
         )
         messages.append({"role": "user", "content": user})
         messages.append({"role": "assistant", "content": example["answer"]})
+    return messages
+
+
+def build_messages(
+    prompts_dir: Path, examples: list[dict], *, question: str, candidates: list[str], year_hint: str
+) -> list[dict]:
+    """The cached prefix, then the question with its numbered candidate sentences."""
     user = render(
         prompts_dir, "user", candidates=candidates, question=question, year_hint=year_hint
     )
-    messages.append({"role": "user", "content": user})
-    return messages
+    return _prefix(prompts_dir, examples) + [{"role": "user", "content": user}]
+
+
+def build_translation(prompts_dir: Path, examples: list[dict], *, question: str) -> list[dict]:
+    """The cached prefix, then a request to put an English question into Chinese: it shares
+    the prefix with the answer call that follows, so only its own few tokens cost."""
+    user = render(prompts_dir, "translate", question=question)
+    return _prefix(prompts_dir, examples) + [{"role": "user", "content": user}]

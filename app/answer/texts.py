@@ -16,7 +16,15 @@ from app.domain import Query
 
 
 def year_hint(query: Query) -> str:
-    """The line that tells the model which year (and review or plan) the question is about."""
+    """The line that tells the model which year (and review or plan) the question is about,
+    with an English question's Chinese translation."""
+    hint = _period_hint(query)
+    if query.translation:
+        return f"中文：{query.translation}" + (f"；{hint}" if hint else "")
+    return hint
+
+
+def _period_hint(query: Query) -> str:
     if query.report_year and set(query.years) <= {query.report_year}:
         report = query.report_year
         return (

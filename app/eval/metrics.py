@@ -198,6 +198,8 @@ def figures_outside_citations(row: dict, question: str) -> tuple[list[str], list
     """Numbers of an answer that no cited sentence holds (should be none), and those that
     are the difference or sum of two cited figures (a comparison's computed result).
     Years and the question's own numbers are not figures."""
+    if row.get("refused"):
+        return [], []
     cited = [c.get("quote") or c["text"] for c in row["citations"]]
     exempt = set(numbers_in(question)) | {str(y) for c in row["citations"] for y in c["years"]}
     missing = [

@@ -62,7 +62,8 @@ class LLM(Protocol):
 
     With stream=False the whole reply comes as one piece. Generation is greedy
     (temperature 0); `max_tokens` bounds it. With a `lead`, the reply opens with one of
-    its options in brackets and the backend fills `lead.probs`.
+    its options in brackets and the backend fills `lead.probs`; `grammar` (GBNF)
+    constrains a reply without a lead.
     """
 
     model_id: str
@@ -74,14 +75,21 @@ class LLM(Protocol):
         stream: bool = False,
         max_tokens: int = 160,
         lead: Lead | None = None,
+        grammar: str | None = None,
     ) -> Iterator[str]: ...
 
 
 def complete_text(
-    llm: LLM, messages: list[Message], *, max_tokens: int = 160, lead: Lead | None = None
+    llm: LLM,
+    messages: list[Message],
+    *,
+    max_tokens: int = 160,
+    lead: Lead | None = None,
+    grammar: str | None = None,
 ) -> str:
     """The whole reply as one string, built on `complete`."""
-    return "".join(llm.complete(messages, stream=False, max_tokens=max_tokens, lead=lead))
+    pieces = llm.complete(messages, stream=False, max_tokens=max_tokens, lead=lead, grammar=grammar)
+    return "".join(pieces)
 
 
 class _LeadRecorder:
@@ -148,17 +156,23 @@ class LlamaCppLLM:
             raise LLMError(f"the model does not spell {text!r} as one token")
         return ids[0]
 
-    def _lead_arguments(self, lead: Lead) -> dict:
-        """The grammar and the recorder that make and read a leading "[option]"."""
-        from llama_cpp import LlamaGrammar, LogitsProcessorList
+    def _grammar(self, source: str):
+        from llama_cpp import LlamaGrammar
 
-        source = lead.grammar()
         if source not in self._grammars:
             self._grammars[source] = LlamaGrammar.from_string(source, verbose=False)
+        return self._grammars[source]
+
+    def _arguments(self, lead: Lead | None, grammar: str | None) -> dict:
+        """The grammar, and for a lead the recorder that reads its "[option]"."""
+        from llama_cpp import LogitsProcessorList
+
+        if lead is None:
+            return {"grammar": self._grammar(grammar)} if grammar else {}
         option_ids = {o: self._single_token(o) for o in lead.options}
         recorder = _LeadRecorder(lead, self._single_token("["), option_ids)
         return {
-            "grammar": self._grammars[source],
+            "grammar": self._grammar(lead.grammar()),
             "logits_processor": LogitsProcessorList([recorder]),
         }
 
@@ -169,10 +183,11 @@ class LlamaCppLLM:
         stream: bool = False,
         max_tokens: int = 160,
         lead: Lead | None = None,
+        grammar: str | None = None,
     ) -> Iterator[str]:
         with self._lock:
             self.warm_up()
-            extra = self._lead_arguments(lead) if lead else {}
+            extra = self._arguments(lead, grammar)
             try:
                 result = self._llama.create_chat_completion(
                     messages=messages,
@@ -219,12 +234,11 @@ class OpenAICompatibleLLM:
             base_url=self.base_url, api_key=api_key or "none", timeout=timeout, max_retries=0
         )
 
-    def _arguments(self, lead: Lead | None) -> dict:
-        if lead is None:
-            return {}
-        arguments: dict = {"logprobs": True, "top_logprobs": 20}
-        if self.grammar:
-            arguments["extra_body"] = {"grammar": lead.grammar()}
+    def _arguments(self, lead: Lead | None, grammar: str | None) -> dict:
+        arguments: dict = {"logprobs": True, "top_logprobs": 20} if lead else {}
+        source = lead.grammar() if lead else grammar
+        if self.grammar and source:
+            arguments["extra_body"] = {"grammar": source}
         return arguments
 
     def complete(
@@ -234,6 +248,7 @@ class OpenAICompatibleLLM:
         stream: bool = False,
         max_tokens: int = 160,
         lead: Lead | None = None,
+        grammar: str | None = None,
     ) -> Iterator[str]:
         import openai
 
@@ -244,7 +259,7 @@ class OpenAICompatibleLLM:
                 temperature=0.0,
                 max_tokens=max_tokens,
                 stream=True,
-                **self._arguments(lead),
+                **self._arguments(lead, grammar),
             )
             text = ""
             pieces = []

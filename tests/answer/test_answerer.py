@@ -36,8 +36,8 @@ def test_a_grounded_answer_is_returned_with_its_citation_and_source(service_with
 def test_a_figure_not_in_the_chosen_sentence_is_never_returned(service_with):
     service = service_with(ChoosingLLM(("11家", "2023年新增跨国公司地区总部15家。", 0.9)))
     answer = service.ask(QUESTION)
-    assert "15" not in answer.answer and "11家" in answer.answer
-    assert answer.verification["outcome"] == "quoted"
+    assert answer.refused and "15" not in answer.answer and "11" not in answer.answer
+    assert answer.verification["outcome"] == "refused: figure not in the chosen sentence"
     assert "the number 15 is not in the chosen sentence [" in answer.verification["problems"][0]
 
 
@@ -64,10 +64,17 @@ def test_the_models_own_refusal_stays_a_refusal(service_with):
     assert service.ask(QUESTION).refused
 
 
-def test_a_question_sharing_nothing_with_the_reports_is_refused_without_the_model(service_with):
+def test_nothing_retrieved_is_refused_without_the_model(service_with):
     llm = ScriptedLLM("[1] 不该被调用")
-    answer = service_with(llm).ask("居民人均可支配收入是多少")
+    answer = service_with(llm).ask(QUESTION, doc_id="no-such-document")
     assert answer.refused and llm.prompts == []
+    assert answer.verification["outcome"] == "refused: nothing retrieved for the period"
+
+
+def test_a_question_sharing_no_words_with_the_reports_is_the_models_call(service_with):
+    llm = ScriptedLLM("[0] 报告中未提及居民人均可支配收入。")
+    answer = service_with(llm).ask("居民人均可支配收入是多少")
+    assert answer.refused and len(llm.prompts) == 1
 
 
 def test_a_year_no_document_covers_is_answered_as_such(service_with):
@@ -125,3 +132,16 @@ def test_the_prompt_prefix_is_fixed_and_the_question_carries_its_year(service_wi
         and "2024年报告·回顾2023年" in first[-1]["content"]
     )
     assert "问题问的是2024年" in second[-1]["content"]
+
+
+def test_an_english_question_is_put_into_chinese_for_retrieval_and_answered_in_english(
+    service_with,
+):
+    llm = ChoosingLLM(("11家", "Xuhui added 11 regional headquarters in 2023.", 0.9))
+    llm.enqueue("2023年新增多少跨国公司地区总部")  # the translation, asked first
+    answer = service_with(llm).ask("How many regional headquarters were added in 2023?")
+    translate, choose = llm.prompts
+    assert "翻译成中文" in translate[-1]["content"]
+    assert translate[:-1] == choose[:-1]  # the same cached prefix
+    assert "中文：2023年新增多少跨国公司地区总部" in choose[-1]["content"]
+    assert answer.answer == "Xuhui added 11 regional headquarters in 2023[1]."

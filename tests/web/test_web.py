@@ -25,7 +25,7 @@ class SlowLLM(ScriptedLLM):
         super().__init__(*replies)
         self.release = threading.Event()
 
-    def complete(self, messages, *, stream=False, max_tokens=160, lead=None):
+    def complete(self, messages, *, stream=False, max_tokens=160, lead=None, grammar=None):
         self.release.wait(10)
         yield from super().complete(messages, stream=stream, max_tokens=max_tokens, lead=lead)
 
