@@ -11,7 +11,7 @@ export TOKENIZERS_PARALLELISM := false
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install models index serve test chromium lint format eval bench clean
+.PHONY: install models index serve test chromium lint format eval calibrate bench clean
 
 $(STAMP): pyproject.toml requirements-models.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,8 +49,16 @@ format: install
 	$(BIN)/ruff format app tests eval
 	$(BIN)/ruff check --fix app tests eval
 
+# The dev set and the probes written off it, each reported with its halves.
 eval: index
 	$(BIN)/xuhui-qa eval --questions eval/dev.jsonl --out eval/reports/dev-results.jsonl --report eval/reports/dev-report.md
+	$(BIN)/xuhui-qa eval --questions eval/probes.jsonl --out eval/reports/probes-results.jsonl --report eval/reports/probes-report.md
+
+# Choose the confidence threshold on one dev half, report the other and the probes.
+calibrate: index
+	XUHUI_MIN_CONFIDENCE=0 $(BIN)/xuhui-qa eval --questions eval/dev.jsonl --out eval/reports/dev-results-t0.jsonl --report eval/reports/dev-report-t0.md
+	XUHUI_MIN_CONFIDENCE=0 $(BIN)/xuhui-qa eval --questions eval/probes.jsonl --out eval/reports/probes-results-t0.jsonl --report eval/reports/probes-report-t0.md
+	$(BIN)/python eval/calibrate.py eval/dev.jsonl eval/reports/dev-results-t0.jsonl --check eval/probes.jsonl eval/reports/probes-results-t0.jsonl
 
 bench: index
 	$(BIN)/python eval/bench.py

@@ -114,7 +114,15 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="Least probability of the model's chosen sentence (from its token "
-        "log-probabilities) for an answer; below it the service says it found no sure answer.",
+        "log-probabilities) for an answer to a Chinese question; below it the service says "
+        "it found no sure answer. Calibrated by `make calibrate`.",
+    )
+    min_confidence_en: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="The same for an English question, whose choice among Chinese sentences "
+        "is less sure (calibrated apart).",
     )
     llm_grammar: bool = Field(
         True,

@@ -45,8 +45,9 @@ def main() -> int:
     rows = rows_for(items, args.results)
     lines = [f"# Confidence threshold, chosen on one half of {args.questions}", ""]
     for part in cross_halves(items, rows):
+        chosen = ", ".join(f"{k} {v:.2f}" for k, v in part["thresholds"].items())
         lines.append(
-            f"- chosen on half {part['chosen_on']}: threshold {part['threshold']:.2f} "
+            f"- chosen on half {part['chosen_on']}: thresholds {chosen} "
             f"({fmt(part['on_chosen'])}); on half {part['reported_on']}: {fmt(part['on_reported'])}"
         )
     lines += [

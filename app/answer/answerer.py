@@ -43,6 +43,7 @@ from app.answer.texts import (
 )
 from app.domain import Answer, Query, SearchResult
 from app.models.llm import LLM, Lead, complete_text
+from app.retrieve.query import part_question
 from app.retrieve.retriever import Retriever
 from app.settings import Settings
 
@@ -133,11 +134,13 @@ class Answerer:
         if not chinese:
             return result
         translated = self.retriever.search(chinese, k=k, year=year, doc_id=doc_id)
+        # The cues (what is asked, years, plan or review) are read from the English
+        # question itself; the key terms that find and score Chinese sentences from its
+        # translation.
         query = replace(
-            translated.query,
-            text=result.query.text,
-            language="en",
-            chinese_share=result.query.chinese_share,
+            result.query,
+            terms=translated.query.terms,
+            term_weights=translated.query.term_weights,
             translation=chinese,
         )
         return SearchResult(query, translated.passages)
@@ -248,7 +251,8 @@ class Answerer:
             draft.outcome, draft.commitments = "refused: no sentence answers", record
             return draft
         confidence = commitment.confidence
-        if confidence is not None and confidence < self.settings.min_confidence:
+        least = self.settings.min_confidence_en if english else self.settings.min_confidence
+        if confidence is not None and confidence < least:
             draft = Draft(refusal_text(nearest, english, unsure=True), True, [nearest])
             draft.outcome, draft.commitments = "refused: unsure", record
             return draft
@@ -287,17 +291,17 @@ class Answerer:
         found: list[tuple[int, Figure]] = []
         commitments, raws = [], []
         for asked in query.years:
-            sub = replace(query, years=[asked], comparison_cue=False)
+            part = part_question(query, asked)
             result = self.retriever.search(
-                query.text, k=self.settings.retrieve_for_answer, year=asked, doc_id=doc_id
+                part, k=self.settings.retrieve_for_answer, year=asked, doc_id=doc_id
+            )
+            sub = replace(
+                result.query, years=[asked], report_year=None, wants_plan=query.wants_plan
             )
             candidates = self._candidates(sub, SearchResult(sub, result.passages))
             if not candidates:
                 break
-            hint = f"{year_hint(sub)}；这里只回答{asked}年的数字"
-            commitment, text, raw = yield from self._lookup(
-                sub, candidates, stream=False, hint=hint
-            )
+            commitment, text, raw = yield from self._lookup(sub, candidates, stream=False)
             commitments.append(commitment.to_dict())
             raws.append(raw)
             draft = self._decide(sub, candidates, commitment, text)

@@ -26,7 +26,8 @@ _REFUSAL = re.compile(
 )
 _LEAD = re.compile(r"^\s*\[\s*(\d)\s*\]\s*")
 _ENGLISH_AMOUNT = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<scale>billion|million)\s*(?P<unit>yuan|RMB|US dollars|dollars|USD)?",
+    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<scale>billion|million|thousand)"
+    r"(?:\s*(?:yuan|RMB|US dollars|dollars|USD))?",
     re.I,
 )
 UP = re.compile(r"增长|提高|提升|增加|上升")
@@ -72,19 +73,29 @@ class Commitment:
         }
 
 
-def fix_units(answer: str, shown: str) -> str:
-    """Undo a mistranslated unit: "300 billion yuan" where the report says 300亿元 (3×10^10).
+SCALES = {"billion": 1e9, "million": 1e6, "thousand": 1e3}
+_CHINESE_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(亿|万)(美元|元)?")
+CHINESE_SCALES = {"亿": 1e8, "万": 1e4}
 
-    The number was copied but 亿 (10^8) was read as billion (10^9); the answer gets the
-    report's own figure back.
-    """
+
+def fix_units(answer: str, shown: str) -> str:
+    """An English amount written back as the report gives it: "5 billion yuan" where the
+    report says 50亿元 (the same amount), or "300 billion yuan" where it says 300亿元 (the
+    number copied and 亿, 10^8, misread as billion)."""
+    amounts = [
+        (float(m.group(1)) * CHINESE_SCALES[m.group(2)], m.group(1), m.group(0))
+        for m in _CHINESE_AMOUNT.finditer(plain(shown))
+    ]
 
     def repair(match: re.Match) -> str:
-        number, unit = match["n"], (match["unit"] or "").lower()
-        chinese_scale = "亿" if match["scale"].lower() == "billion" else "万"
-        currency = "美元" if "dollar" in unit or unit == "usd" else ("元" if unit else "")
-        if re.search(rf"(?<![\d.]){re.escape(number)}\s*{chinese_scale}", shown):
-            return f"{number}{chinese_scale}{currency}"
+        number, scale = match["n"], match["scale"].lower()
+        value = float(number) * SCALES[scale]
+        for amount, _, written in amounts:
+            if abs(amount - value) <= 1e-9 * value:
+                return written
+        for _, written_number, written in amounts:
+            if written_number == number:
+                return written
         return match.group(0)
 
     return _ENGLISH_AMOUNT.sub(repair, answer)

@@ -1,16 +1,24 @@
-"""Calibrating the confidence threshold on data: choose it on one half of a question set,
-report the other half beside it.
+"""Calibrating the confidence thresholds on data: choose them on one half of a question
+set, report the other half beside it.
 
-An eval run made with the threshold at 0 records, for every answer, the probability the
-model gave its chosen sentence. Raising the threshold turns the answers below it into
-refusals; nothing else changes. So every threshold can be scored from one run.
+An eval run made with the thresholds at 0 records, for every answer, the probability
+the model gave its chosen sentence. Raising a threshold turns the answers below it into
+refusals; nothing else changes. So every threshold can be scored from one run. Chinese
+and English questions get a threshold each: an English question's choice among Chinese
+sentences is measurably less sure.
 """
 
 from __future__ import annotations
 
 from app.eval.metrics import answer_correct, evidence_spans, half
+from app.text.cjk import chinese_share
 
 GRID = [round(0.05 * i, 2) for i in range(0, 20)]
+LANGUAGES = ("zh", "en")
+
+
+def language(item: dict) -> str:
+    return "zh" if chinese_share(item["question"]) >= 0.5 else "en"
 
 
 def confidence(row: dict) -> float | None:
@@ -32,25 +40,34 @@ def correct_at(item: dict, row: dict, threshold: float) -> bool:
     return answer_correct(row["answer"], refused, item.get("must_include") or [])
 
 
-def accuracy_at(items: list[dict], rows: list[dict], threshold: float) -> dict:
+def accuracy_at(items: list[dict], rows: list[dict], thresholds: dict[str, float] | float) -> dict:
     """Answer accuracy (answerable), refusal accuracy (unanswerable) and both together."""
-    answerable = [(i, r) for i, r in zip(items, rows, strict=True) if evidence_spans(i)]
-    unanswerable = [(i, r) for i, r in zip(items, rows, strict=True) if not evidence_spans(i)]
-
-    def share(pairs):
-        return sum(correct_at(i, r, threshold) for i, r in pairs) / len(pairs) if pairs else 0.0
-
-    overall = sum(correct_at(i, r, threshold) for i, r in zip(items, rows, strict=True))
+    if not isinstance(thresholds, dict):
+        thresholds = dict.fromkeys(LANGUAGES, thresholds)
+    right = [correct_at(i, r, thresholds[language(i)]) for i, r in zip(items, rows, strict=True)]
+    answerable = [ok for ok, i in zip(right, items, strict=True) if evidence_spans(i)]
+    unanswerable = [ok for ok, i in zip(right, items, strict=True) if not evidence_spans(i)]
     return {
-        "answer_acc": share(answerable),
-        "refusal_acc": share(unanswerable),
-        "overall": overall / len(items) if items else 0.0,
+        "answer_acc": sum(answerable) / len(answerable) if answerable else 0.0,
+        "refusal_acc": sum(unanswerable) / len(unanswerable) if unanswerable else 0.0,
+        "overall": sum(right) / len(right) if right else 0.0,
     }
 
 
 def choose_threshold(items: list[dict], rows: list[dict], grid: list[float] = GRID) -> float:
     """The threshold with the most questions right (the lowest such, to refuse least)."""
     return max(grid, key=lambda t: (accuracy_at(items, rows, t)["overall"], -t))
+
+
+def choose_thresholds(items: list[dict], rows: list[dict]) -> dict[str, float]:
+    """A threshold per question language, each chosen on that language's questions."""
+    chosen = {}
+    for lang in LANGUAGES:
+        pairs = [(i, r) for i, r in zip(items, rows, strict=True) if language(i) == lang]
+        chosen[lang] = (
+            choose_threshold([i for i, _ in pairs], [r for _, r in pairs]) if pairs else 0.5
+        )
+    return chosen
 
 
 def cross_halves(items: list[dict], rows: list[dict]) -> list[dict]:
@@ -64,14 +81,14 @@ def cross_halves(items: list[dict], rows: list[dict]) -> list[dict]:
         )
     report = []
     for chosen_on, reported_on in (("A", "B"), ("B", "A")):
-        threshold = choose_threshold(*parts[chosen_on])
+        thresholds = choose_thresholds(*parts[chosen_on])
         report.append(
             {
                 "chosen_on": chosen_on,
-                "threshold": threshold,
-                "on_chosen": accuracy_at(*parts[chosen_on], threshold),
+                "thresholds": thresholds,
+                "on_chosen": accuracy_at(*parts[chosen_on], thresholds),
                 "reported_on": reported_on,
-                "on_reported": accuracy_at(*parts[reported_on], threshold),
+                "on_reported": accuracy_at(*parts[reported_on], thresholds),
             }
         )
     return report

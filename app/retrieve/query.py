@@ -42,7 +42,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "yes_no": re.compile(r"吗|是否|有没有|^(?:did|does|do|was|were|is|are|has|have)\b", re.I),
     # compares two things (two years, more or less, which year)
     "comparison": re.compile(
-        r"比|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|更高|更低|更多|更少|哪一年|哪年|"
+        r"比(?![重例率])|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|更高|更低|更多|更少|"
+        r"哪一年|哪年|"
         r"difference|more than|less than|compared|higher|lower|which year",
         re.I,
     ),
@@ -204,3 +205,16 @@ def _resolve_years(result: Query, latest_report_year: int | None) -> None:
         result.relative = "this_year"
         years.add(anchor)
     result.years = sorted(years)
+
+
+_YEAR_MENTION = re.compile(r"(?:[和与及、]\s*)?(?:19|20)\d{2}\s*年?(?:\s*[和与及、])?")
+
+
+def part_question(query: Query, year: int) -> str:
+    """The single-year question one part of a comparison asks: the question (or an English
+    question's translation) without its years and without what follows the comparison
+    word, put for one year. "2025年优良率比2023年提高了多少" → "2023年优良率是多少？"."""
+    text = _YEAR_MENTION.sub("", query.translation or query.text)
+    cue = CUES["comparison"].search(text)
+    core = (text[: cue.start()] if cue else text).strip(" ，,。？?的和与及、")
+    return f"{year}年{core}是多少？"

@@ -58,7 +58,7 @@ def test_a_comparison_is_two_lookups_and_a_computed_difference(two_reports):
     assert [c["quote"] for c in answer.citations][0].count("692") == 1
     assert "865" in answer.citations[1]["quote"]
     assert answer.verification["outcome"] == "compared" and len(llm.prompts) == 2
-    assert "只回答2023年" in llm.prompts[0][-1]["content"]
+    assert "问题：2023年新增公共充电桩是多少？" in llm.prompts[0][-1]["content"]
     assert "回顾2025年" not in llm.prompts[0][-1]["content"]  # each lookup sees its year only
 
 

@@ -75,3 +75,7 @@ def test_refusal_words_and_unit_repair():
     assert not is_refusal("新增11家。")
     assert fix_units("about 300 billion yuan", "总投资规模超300亿元") == "about 300亿元"
     assert fix_units("300 billion yuan", "无关") == "300 billion yuan"
+    # the same amount converted correctly is written back as the report gives it
+    assert fix_units("5 billion yuan, done in 2025", "计划投资50亿元") == "50亿元, done in 2025"
+    assert fix_units("1.71 billion US dollars", "实到外资17.1亿美元") == "17.1亿美元"
+    assert fix_units("48 million dollars", "合同外资4800万美元") == "4800万美元"

@@ -1,6 +1,6 @@
 import pytest
 
-from app.retrieve.query import analyse_question
+from app.retrieve.query import analyse_question, part_question
 
 pytestmark = pytest.mark.unit
 
@@ -79,3 +79,29 @@ def test_comparisons_need_two_named_years():
 
 def test_gdp_abbreviation_brings_the_reports_term():
     assert "地区生产总值" in analyse_question("2024年GDP增长目标", 2026).terms
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "2025年优良率比2023年提高了多少个百分点？",
+            ("2023年优良率是多少？", "2025年优良率是多少？"),
+        ),
+        (
+            "徐汇2023年和2025年的社会消费品零售总额，哪一年更高？",
+            ("2023年徐汇的社会消费品零售总额是多少？", None),
+        ),
+        ("2023年和2025年新增的公共泊位，哪一年更多？", ("2023年新增的公共泊位是多少？", None)),
+    ],
+)
+def test_a_comparison_is_split_into_one_question_per_year(question, parts):
+    query = analyse_question(question, 2026)
+    assert query.compares_years
+    assert part_question(query, query.years[0]) == parts[0]
+    if parts[1]:
+        assert part_question(query, query.years[1]) == parts[1]
+
+
+def test_a_share_is_not_a_comparison():
+    assert not analyse_question("研发经费支出占地区生产总值的比重是多少", 2026).comparison_cue
