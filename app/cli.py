@@ -123,6 +123,9 @@ def _print_answer_details(answer) -> None:
     for c in answer.citations:
         print(f"  [{c['n']}] {c['title']} · {c['section'] or '—'} · chars {c['start']}-{c['end']}")
         print(f"      {c['quote']}")
+    sure = [c["confidence"] for c in answer.verification.get("commitments", []) if c["confidence"]]
+    if sure:
+        print(f"(model's confidence in its chosen sentence: {', '.join(f'{p:.2f}' for p in sure)})")
     t = answer.timings
     print(
         f"({t['total_ms'] / 1000:.1f} s: retrieval {t['retrieval_ms']:.0f} ms, answer {t['generation_ms'] / 1000:.1f} s)"
@@ -151,9 +154,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
             answer = payload
     if streamed:
         print()
-    if answer.verification.get("repaired") or not streamed:
+    outcome = answer.verification.get("outcome")
+    if outcome != "answered" or not streamed:
         if streamed:
-            print(f"(not verified: {'; '.join(answer.verification['problems'])}; corrected to:)")
+            problems = "; ".join(answer.verification["problems"]) or outcome
+            print(f"({problems}; the answer is:)")
         print(answer.answer)
     _print_answer_details(answer)
     return 0

@@ -110,7 +110,7 @@ class Settings(BaseSettings):
         "the cost on a CPU).",
     )
     min_confidence: float = Field(
-        0.5,
+        0.85,
         ge=0,
         le=1,
         description="Least probability of the model's chosen sentence (from its token "

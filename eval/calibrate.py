@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.eval.calibrate import GRID, accuracy_at, cross_halves  # noqa: E402
+from app.eval.calibrate import GRID, accuracy_at, choose_thresholds, cross_halves  # noqa: E402
 from app.eval.metrics import load_questions  # noqa: E402
 
 
@@ -31,7 +31,10 @@ def rows_for(items: list[dict], results: Path) -> list[dict]:
 
 
 def fmt(m: dict) -> str:
-    return f"answer {m['answer_acc']:.3f} · refusal {m['refusal_acc']:.3f} · all {m['overall']:.3f}"
+    return (
+        f"answer {m['answer_acc']:.3f} · refusal {m['refusal_acc']:.3f} · all {m['overall']:.3f}"
+        f" · balanced {m['balanced']:.3f}"
+    )
 
 
 def main() -> int:
@@ -50,6 +53,24 @@ def main() -> int:
             f"- chosen on half {part['chosen_on']}: thresholds {chosen} "
             f"({fmt(part['on_chosen'])}); on half {part['reported_on']}: {fmt(part['on_reported'])}"
         )
+    shipped = choose_thresholds(items, rows)
+    chosen = ", ".join(f"{k} {v:.2f}" for k, v in shipped.items())
+    lines.append(
+        f"- chosen on the whole set (the shipped defaults): {chosen} "
+        f"({fmt(accuracy_at(items, rows, shipped))})"
+    )
+    if args.check:
+        check_items = load_questions(args.check[0])
+        check_rows = rows_for(check_items, args.check[1])
+        lines.append(
+            f"- {args.check[0]} at those: {fmt(accuracy_at(check_items, check_rows, shipped))}"
+        )
+    lines += [
+        "",
+        "Thresholds are chosen for the best balanced accuracy (answer accuracy and refusal "
+        "accuracy weighed alike), per question language; the table applies one threshold "
+        "to both languages.",
+    ]
     lines += [
         "",
         "| threshold | dev answer | dev refusal | dev all |"

@@ -47,16 +47,23 @@ def accuracy_at(items: list[dict], rows: list[dict], thresholds: dict[str, float
     right = [correct_at(i, r, thresholds[language(i)]) for i, r in zip(items, rows, strict=True)]
     answerable = [ok for ok, i in zip(right, items, strict=True) if evidence_spans(i)]
     unanswerable = [ok for ok, i in zip(right, items, strict=True) if not evidence_spans(i)]
+    answer_acc = sum(answerable) / len(answerable) if answerable else 0.0
+    refusal_acc = sum(unanswerable) / len(unanswerable) if unanswerable else 0.0
     return {
-        "answer_acc": sum(answerable) / len(answerable) if answerable else 0.0,
-        "refusal_acc": sum(unanswerable) / len(unanswerable) if unanswerable else 0.0,
+        "answer_acc": answer_acc,
+        "refusal_acc": refusal_acc,
         "overall": sum(right) / len(right) if right else 0.0,
+        # answerable and unanswerable questions weigh the same, however few the latter
+        "balanced": (answer_acc + refusal_acc) / 2 if answerable and unanswerable else answer_acc,
     }
 
 
 def choose_threshold(items: list[dict], rows: list[dict], grid: list[float] = GRID) -> float:
-    """The threshold with the most questions right (the lowest such, to refuse least)."""
-    return max(grid, key=lambda t: (accuracy_at(items, rows, t)["overall"], -t))
+    """The threshold with the best balanced accuracy (answer accuracy on answerable
+    questions and refusal accuracy on unanswerable ones, weighed alike: a set has few
+    unanswerable questions, and counting questions would let them count for little);
+    the lowest such, to refuse least."""
+    return max(grid, key=lambda t: (accuracy_at(items, rows, t)["balanced"], -t))
 
 
 def choose_thresholds(items: list[dict], rows: list[dict]) -> dict[str, float]:

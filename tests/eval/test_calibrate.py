@@ -26,9 +26,11 @@ def test_the_least_confidence_of_a_rows_choices():
 
 
 def test_answers_below_the_threshold_become_refusals():
-    assert accuracy_at(ITEMS, ROWS, 0.0) == {"answer_acc": 1.0, "refusal_acc": 0.0, "overall": 0.5}
-    assert accuracy_at(ITEMS, ROWS, 0.5) == {"answer_acc": 1.0, "refusal_acc": 0.5, "overall": 0.75}
-    assert accuracy_at(ITEMS, ROWS, 0.8) == {"answer_acc": 0.5, "refusal_acc": 1.0, "overall": 0.75}
+    at = lambda t: tuple(accuracy_at(ITEMS, ROWS, t).values())  # noqa: E731
+    # (answer accuracy, refusal accuracy, overall, balanced)
+    assert at(0.0) == (1.0, 0.0, 0.5, 0.5)
+    assert at(0.5) == (1.0, 0.5, 0.75, 0.75)
+    assert at(0.8) == (0.5, 1.0, 0.75, 0.75)
 
 
 def test_the_lowest_threshold_with_the_most_right_is_chosen():

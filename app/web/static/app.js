@@ -63,7 +63,7 @@ function showFinal(answer) {
   const streamed = box.dataset.streamed || "";
   renderAnswer(box, answer.answer);
   box.classList.toggle("refused", answer.refused);
-  $("note").textContent = answer.verification && answer.verification.repaired && streamed ? T.corrected : "";
+  $("note").textContent = answer.verification && answer.verification.outcome !== "answered" && streamed ? T.corrected : "";
   $("source-note").textContent = answer.source_note || "";
   const list = $("citations");
   list.replaceChildren();
