@@ -26,9 +26,11 @@ def answer_events(
     service = state.require_service()
     uses_model = state.uses_model(request.mode)
     limit = state.settings.generation_timeout_s
-    deadline = time.monotonic() + limit
 
     def events():
+        # The limit is on the answer's own work: it starts once the request has the model,
+        # not while it waits in line (the queue is bounded by max_queue instead).
+        deadline = time.monotonic() + limit
         stream = service.ask_stream(
             request.question, mode=request.mode, year=request.year, doc_id=request.doc_id
         )

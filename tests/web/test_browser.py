@@ -16,7 +16,7 @@ import pytest
 
 from app.index import build_index
 from app.service import QAService
-from tests.fakes import ScriptedLLM
+from tests.fakes import ChoosingLLM
 from tests.servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -45,7 +45,7 @@ def server(tmp_path_factory):
         admin_token=TOKEN,
     )
     embedder = HashEmbedder()
-    llm = ScriptedLLM(*["2023年新增跨国公司地区总部11家[1]。"] * 20)
+    llm = ChoosingLLM(*[("11家", "2023年新增跨国公司地区总部11家。", 0.9)] * 20)
     service = QAService(settings, build_index(settings, embedder), embedder, llm)
     port = free_port()
     config = uvicorn.Config(
