@@ -7,7 +7,7 @@ One lookup is one model call: the model sees numbered candidate sentences with t
 provenance and opens its reply with the number of the sentence that answers ([0] for
 none). Its probability of that choice is the confidence; below `min_confidence` the
 service says it found no sure answer. The answer's figures must stand in the chosen
-sentence, else the sentence itself is quoted. Composite questions are decomposed:
+sentence, else the service refuses (the model misread). Composite questions are decomposed:
 a comparison of two years is two lookups and a difference computed in code; a yes/no
 question about a rise or fall is decided from the chosen sentence's own direction.
 """
@@ -60,7 +60,7 @@ class Draft:
     text: str
     refused: bool
     cited: list[Candidate] = field(default_factory=list)
-    outcome: str = "answered"  # answered | quoted | compared | verdict | refused reasons
+    outcome: str = "answered"  # answered | quoted (extractive) | compared | verdict | refused: why
     problems: list[str] = field(default_factory=list)
     commitments: list[dict] = field(default_factory=list)
     model_answer: str = ""
@@ -240,7 +240,8 @@ class Answerer:
     def _decide(
         self, query: Query, candidates: list[Candidate], commitment: Commitment, text: str
     ) -> Draft:
-        """Accept the model's answer, quote its chosen sentence, or refuse."""
+        """Accept the model's answer when its choice is sure and its figures stand in the
+        chosen sentence; otherwise refuse."""
         english = query.english
         by_n = {c.n: c for c in candidates}
         chosen = by_n.get(commitment.choice or 0)
