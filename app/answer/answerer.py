@@ -127,23 +127,20 @@ class Answerer:
         """Retrieve for the question; an English one is first put into Chinese by the model
         (the reports' words are Chinese), and keeps its English text for the answer."""
         k = self.settings.retrieve_for_answer
-        result = self.retriever.search(question, k=k, year=year, doc_id=doc_id)
-        if mode != "llm" or not result.query.english or self._out_of_scope(result.query):
-            return result
-        chinese = self._translate(result.query.text)
+        query = self.retriever.analyse(question)
+        if mode != "llm" or not query.english or self._out_of_scope(query):
+            return self.retriever.retrieve(query, k=k, year=year, doc_id=doc_id)
+        chinese = self._translate(query.text)
         if not chinese:
-            return result
-        translated = self.retriever.search(chinese, k=k, year=year, doc_id=doc_id)
+            return self.retriever.retrieve(query, k=k, year=year, doc_id=doc_id)
         # The cues (what is asked, years, plan or review) are read from the English
-        # question itself; the key terms that find and score Chinese sentences from its
-        # translation.
+        # question itself; the key terms that find and score Chinese sentences, and the
+        # search itself, from its translation.
+        terms = self.retriever.analyse(chinese)
         query = replace(
-            result.query,
-            terms=translated.query.terms,
-            term_weights=translated.query.term_weights,
-            translation=chinese,
+            query, terms=terms.terms, term_weights=terms.term_weights, translation=chinese
         )
-        return SearchResult(query, translated.passages)
+        return self.retriever.retrieve(query, text=chinese, k=k, year=year, doc_id=doc_id)
 
     def _translate(self, question: str) -> str:
         """The question in Chinese, in one short model call that reuses the cached prefix."""

@@ -17,6 +17,7 @@ from app.index import HybridIndex
 from app.models.embedder import Embedder, embed_one
 from app.retrieve.query import analyse_question
 from app.settings import Settings
+from app.text.cjk import chinese_share
 
 
 def ranks(scores: np.ndarray) -> np.ndarray:
@@ -70,6 +71,13 @@ class Retriever:
             factors[~about] = 0.0
         return factors
 
+    def analyse(self, question: str) -> Query:
+        """The question analysed against this index (its latest report, its term IDF)."""
+        question = question.strip()
+        if not question:
+            raise BadInputError("the question is empty")
+        return analyse_question(question, self.index.latest_report_year, self.index.idf)
+
     def search(
         self,
         question: str,
@@ -79,18 +87,28 @@ class Retriever:
         doc_id: str | None = None,
     ) -> SearchResult:
         """The top-k passages for a question, best first; optionally one year's or one document's."""
-        question = question.strip()
-        if not question:
-            raise BadInputError("the question is empty")
+        return self.retrieve(self.analyse(question), k=k, year=year, doc_id=doc_id)
+
+    def retrieve(
+        self,
+        query: Query,
+        *,
+        text: str | None = None,
+        k: int | None = None,
+        year: int | None = None,
+        doc_id: str | None = None,
+    ) -> SearchResult:
+        """The top-k passages for an analysed question, searched with `text` (by default the
+        question itself; an English question's Chinese translation, say)."""
+        text = text or query.text
         k = k or self.settings.top_k
-        query = analyse_question(question, self.index.latest_report_year, self.index.idf)
         result = SearchResult(query=query)
         if not self.index.chunks:
             return result
-        dense = self.index.dense_scores(embed_one(self.embedder, question, kind="query"))
-        lexical = self.index.bm25_scores(question)
+        dense = self.index.dense_scores(embed_one(self.embedder, text, kind="query"))
+        lexical = self.index.bm25_scores(text)
         rrf_k = self.settings.rrf_k
-        w_lexical = self.settings.lexical_weight * query.chinese_share
+        w_lexical = self.settings.lexical_weight * chinese_share(text)
         # A chunk that shares no word with the question gets no lexical credit at all.
         lexical_part = np.where(lexical > 0, w_lexical / (rrf_k + ranks(lexical)), 0.0)
         fused = 1.0 / (rrf_k + ranks(dense)) + lexical_part
