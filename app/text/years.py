@@ -27,22 +27,24 @@ YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%])")
 YEAR_RANGE = re.compile(
     r"((?:19|20)\d{2})\s*(?:年)?\s*(?:-|—|–|到|至|~|～|to|and)\s*((?:19|20)\d{2})"
 )
-FIVE_YEAR_PLANS = {
-    "十二五": (2011, 2015),
-    "十三五": (2016, 2020),
-    "十四五": (2021, 2025),
-    "十五五": (2026, 2030),
-    "十二个五年": (2011, 2015),
-    "十三个五年": (2016, 2020),
-    "十四个五年": (2021, 2025),
-    "十五个五年": (2026, 2030),
-}
-_ENGLISH_PLANS = {
-    "12th five-year": (2011, 2015),
-    "13th five-year": (2016, 2020),
-    "14th five-year": (2021, 2025),
-    "15th five-year": (2026, 2030),
-}
+# The n-th five-year plan: the 3rd ran 1966-1970, and every plan since is five years on.
+# Written "十四五" / "十四个五年" / "14th Five-Year Plan"; the 11th plan is the first that
+# cannot be mistaken for a plain number ("十五" alone is also fifteen).
+_CN_PLAN = re.compile(
+    r"(?<![一二三四五六七八九十])(二?十[一二三四五六七八九]|二十)(?:五|个五年)(?![年〇○零一二三四五六七八九十%])"
+)
+_EN_PLAN = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+five[- ]year", re.IGNORECASE)
+
+
+def _cn_number(numeral: str) -> int:
+    tens, _, units = numeral.partition("十")
+    return (_DIGITS.get(tens, 1) if tens else 1) * 10 + (_DIGITS[units] if units else 0)
+
+
+def five_year_plan(n: int) -> tuple[int, int]:
+    """The years of the n-th national five-year plan (n ≥ 3)."""
+    first = 1966 + 5 * (n - 3)
+    return first, first + 4
 
 
 def chinese_numeral_years(text: str) -> str:
@@ -71,12 +73,11 @@ def mentioned_years(text: str, delivered: str | None = None) -> list[int]:
 
 
 def plan_period(text: str) -> tuple[int, int] | None:
-    """The five-year plan a text names ("十四五", "14th Five-Year Plan"), if any."""
-    for name, span in FIVE_YEAR_PLANS.items():
-        if name in text:
-            return span
-    lowered = text.lower()
-    for name, span in _ENGLISH_PLANS.items():
-        if name in lowered:
-            return span
+    """The five-year plan a text names ("十四五", "十五个五年", "14th Five-Year Plan"), if any."""
+    match = _CN_PLAN.search(text)
+    if match:
+        return five_year_plan(_cn_number(match.group(1)))
+    match = _EN_PLAN.search(text)
+    if match and int(match.group(1)) >= 3:
+        return five_year_plan(int(match.group(1)))
     return None

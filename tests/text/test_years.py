@@ -11,6 +11,23 @@ def test_plan_periods_in_chinese_and_english():
     assert plan_period("今年") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("“十一五”时期", (2006, 2010)),
+        ('展望"十五五"', (2026, 2030)),
+        ("第十四个五年规划", (2021, 2025)),
+        ("“十七五”", (2036, 2040)),
+        ("the 13th Five-Year Plan", (2016, 2020)),
+        ("增长十五%", None),
+        ("二〇一五年", None),
+        ("共十五家", None),
+    ],
+)
+def test_any_five_year_plan_is_read_by_its_number(text, years):
+    assert plan_period(text) == years
+
+
 def test_chinese_numeral_years():
     assert chinese_numeral_years("二〇二四年主要任务") == "2024年主要任务"
 
