@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from app.domain import Chunk, Document
+from app.domain import CONGRESS_REPORTS, Chunk, Document
 from app.ingest.cleaning import is_heading_line
 from app.text.years import chinese_numeral_years, mentioned_years, plan_period
 
@@ -96,7 +96,7 @@ def _section_years(heading: str, phase: str, doc: Document) -> list[int]:
 
 def split_sections(doc: Document) -> list[_Section]:
     """Walk the paragraphs, tracking the heading path and the review/plan phase."""
-    is_report = doc.kind == "work_report"
+    is_report = doc.kind in CONGRESS_REPORTS
     phase = "review" if is_report else "other"
     part: str | None = None
     item: str | None = None

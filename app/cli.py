@@ -175,11 +175,20 @@ def cmd_docs(args: argparse.Namespace) -> int:
         )
         return 0
     for d in docs:
-        years = f"reviews {d.reviewed_years or '—'}, plans {d.planned_years or '—'}"
-        print(f"{d.doc_id}  {d.title}")
-        print(
-            f"    {d.kind} · delivered {d.delivered or 'unknown'} · {years} · speaker {d.speaker or '—'}"
-        )
+
+        def src(name: str, d=d) -> str:
+            source = d.provenance.get(name)
+            if not source:
+                return ""
+            evidence = f": {source['evidence'][:24]}" if source.get("evidence") else ""
+            return f" [{source['how']}{evidence}]"
+
+        print(f"{d.doc_id}  {d.title}{src('title')}")
+        print(f"    kind {d.kind}{src('kind')}")
+        print(f"    delivered {d.delivered or 'unknown'}{src('delivered')}")
+        print(f"    reviews {d.reviewed_years or '—'}{src('reviewed_years')}")
+        print(f"    plans {d.planned_years or '—'}{src('planned_years')}")
+        print(f"    speaker {d.speaker or '—'}{src('speaker')}")
         print(f"    {len(d.text)} characters · source {d.source or '—'} · file {d.source_file}")
         for note in d.quality:
             print(f"    {'!' if note.severity == 'warning' else '·'} {note.message}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-DocumentKind = Literal["work_report", "news", "feature"]
+DocumentKind = Literal["work_report", "plan_report", "budget_report", "news", "feature"]
+# Reports delivered to the people's congress: each reviews one year and plans the next.
+CONGRESS_REPORTS = ("work_report", "plan_report", "budget_report")
 
 
 @dataclass
@@ -13,8 +15,9 @@ class QualityNote:
     """One finding about a document's text (a missing common character, OCR layout...)."""
 
     code: str
-    message: str
+    message: str  # English, for logs and the CLI; the pages render `code` with `params`
     severity: Literal["info", "warning"] = "warning"
+    params: dict[str, str | int] = field(default_factory=dict)
 
 
 @dataclass
@@ -33,6 +36,8 @@ class Document:
     source: str | None = None
     quality: list[QualityNote] = field(default_factory=list)
     dropped_duplicates: list[str] = field(default_factory=list)
+    # field → {"how": title | heading | delivery_line | … | manifest, "evidence": words}
+    provenance: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def delivered_year(self) -> int | None:

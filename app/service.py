@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.answer.answerer import Answerer, Mode
 from app.domain import Answer, Document, SearchResult
-from app.errors import BadInputError
+from app.errors import BadInputError, IndexMissingError
 from app.index import HybridIndex, build_index, load_index
 from app.models import assets
 from app.models.embedder import Embedder, embedder_from_settings
@@ -114,9 +114,10 @@ def build_service(
     settings = settings or Settings()
     embedder = embedder or embedder_from_settings(settings)
     llm = llm or llm_from_settings(settings)
-    current = settings.index_dir / "current" / "manifest.json"
-    if build_if_missing and not current.is_file():
-        index = build_index(settings, embedder)
-    else:
+    try:
         index = load_index(settings.index_dir, sentence_weight=settings.sentence_weight)
+    except IndexMissingError:
+        if not build_if_missing:
+            raise
+        index = build_index(settings, embedder)
     return QAService(settings, index, embedder, llm)

@@ -20,7 +20,13 @@ from app.text.sentences import Sentence, split_sentences
 from app.text.years import mentioned_years
 
 _DIGIT = re.compile(r"\d")
-KIND_WORDS = {"work_report": "报告", "news": "报道", "feature": "专题"}
+KIND_WORDS = {
+    "work_report": "报告",
+    "plan_report": "计划报告",
+    "budget_report": "预算报告",
+    "news": "报道",
+    "feature": "专题",
+}
 
 
 def period_label(passage: Passage) -> str:

@@ -98,7 +98,12 @@ def build_index(
     report = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     report(0.02, "reading documents")
-    result = ingested or ingest(settings.corpus_dir, settings.subject_terms)
+    result = ingested or ingest(
+        settings.corpus_dir,
+        settings.subject_terms,
+        cache_dir=settings.index_dir / "cache" / "texts",
+        progress=lambda fraction, message: report(0.02 + 0.08 * fraction, message),
+    )
     report(0.1, f"{len(result.documents)} documents read; chunking")
     chunks: list[Chunk] = []
     for doc in result.documents:

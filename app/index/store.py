@@ -19,7 +19,7 @@ from app.domain import Chunk, Document, QualityNote
 from app.errors import IndexMissingError
 from app.index.hybrid import HybridIndex
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: documents carry provenance; quality notes carry params
 
 
 @dataclass
@@ -110,7 +110,13 @@ def load_index(index_dir: Path, *, sentence_weight: float = 0.5) -> HybridIndex:
     current = index_dir / "current"
     if not (current / "manifest.json").is_file():
         raise IndexMissingError(f"no index in {index_dir}; run `xuhui-qa index` (or `make index`)")
-    manifest = IndexManifest(**json.loads((current / "manifest.json").read_text()))
+    raw_manifest = json.loads((current / "manifest.json").read_text())
+    if raw_manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMissingError(
+            f"the index in {index_dir} has format {raw_manifest.get('format_version')}, this "
+            f"version reads {FORMAT_VERSION}: rebuild it with `xuhui-qa index` (or `make index`)"
+        )
+    manifest = IndexManifest(**raw_manifest)
     documents = {
         d["doc_id"]: _document_from_dict(d)
         for d in json.loads((current / "documents.json").read_text(encoding="utf-8"))

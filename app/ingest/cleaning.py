@@ -65,6 +65,14 @@ def typical_width(lines: list[str]) -> float:
     return statistics.median(lengths) if lengths else 0.0
 
 
+def is_column_layout(lines: list[str]) -> bool:
+    """Whether most of the characters stand in short lines: a newspaper column or OCR of
+    one. A menu or a table's cells are many short lines but few characters."""
+    total = sum(len(line) for line in lines) or 1
+    long_chars = sum(len(line) for line in lines if len(line) > COLUMN_LAYOUT_MAX_WIDTH)
+    return long_chars / total < 0.5
+
+
 def rejoin_column_lines(lines: list[str]) -> list[str]:
     """Rejoin narrow-column lines into paragraphs; keep headings on their own."""
     width = typical_width(lines)
@@ -105,10 +113,7 @@ def clean_text(text: str) -> str:
     non_empty = [line for line in lines if line]
     if not non_empty:
         return ""
-    if typical_width(non_empty) <= COLUMN_LAYOUT_MAX_WIDTH:
-        paragraphs = rejoin_column_lines(non_empty)
-    else:
-        paragraphs = non_empty
+    paragraphs = rejoin_column_lines(non_empty) if is_column_layout(non_empty) else non_empty
     out: list[str] = []
     for paragraph in paragraphs:
         out.extend(squeeze_spaces(p) for p in split_inline_headings(paragraph))

@@ -1,10 +1,24 @@
-"""Read a document file (.txt .md .html .pdf .docx) into plain text, and nothing else."""
+"""Read a document file (.txt .md .html .pdf .docx) into plain text, and nothing else.
+
+HTML goes through trafilatura's main-content extraction (navigation, headers and
+footers of the site are left out); DOCX keeps paragraphs and tables in their order;
+PDFs are read by `app.ingest.pdf` (columns, tables, OCR of scanned pages). Tables of
+every format come out as row sentences (`app.ingest.tables`), and radical code points
+that PDF printers leave are folded into ideographs.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from app.errors import UnreadableDocumentError
+from app.ingest.pdf import PAGE_BREAK
+from app.ingest.tables import row_sentences, text_tables_to_rows
+from app.text.cjk import fold_radicals
+
+__all__ = ["PAGE_BREAK", "SUPPORTED_SUFFIXES", "check", "load"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 _TEXT_ENCODINGS = ("utf-8-sig", "gb18030", "big5")
@@ -22,44 +36,55 @@ def read_text_file(path: Path) -> str:
 
 
 def read_html(path: Path) -> str:
-    """Visible text of an HTML page, one block element a line."""
+    """The main content of an HTML page (trafilatura), tables as Markdown rows; the whole
+    visible text when trafilatura finds no main content."""
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    page = read_text_file(path)
+    text = trafilatura.extract(
+        page, output_format="markdown", include_tables=True, favor_recall=True
+    )
+    if text and text.strip():
+        return text
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(read_text_file(path), "html.parser")
+    soup = BeautifulSoup(page, "html.parser")
     for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "form"]):
         tag.decompose()
     return soup.get_text("\n")
 
 
-def read_pdf(path: Path) -> str:
-    """Text layer of a PDF, pages separated by blank lines."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def read_pdf(path: Path, progress: Callable | None = None) -> str:
+    """Text of a PDF in reading order; scanned pages through the packaged OCR engine."""
+    from app.ingest import ocr, pdf
 
-    try:
-        reader = PdfReader(path)
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise UnreadableDocumentError(f"{path.name}: broken PDF ({exc})") from exc
-    text = "\n\n".join(pages)
-    if not text.strip():
-        raise UnreadableDocumentError(f"{path.name}: the PDF has no text layer (scanned image?)")
-    return text
+    return pdf.read_pdf(path, ocr=ocr.default_engine(), progress=progress)
 
 
 def read_docx(path: Path) -> str:
-    """Paragraph text of a Word document; headings keep their own lines."""
+    """Paragraphs and tables of a Word document in their order; a table as row sentences."""
     from docx import Document as DocxDocument
+    from docx.table import Table
 
     try:
         doc = DocxDocument(str(path))
+        parts: list[str] = []
+        for block in doc.iter_inner_content():
+            if isinstance(block, Table):
+                rows = [[cell.text for cell in row.cells] for row in block.rows]
+                parts.extend(row_sentences(rows))
+            else:
+                parts.append(block.text)
     except Exception as exc:  # python-docx raises many types for a damaged zip
         raise UnreadableDocumentError(f"{path.name}: broken .docx ({exc})") from exc
-    return "\n".join(p.text for p in doc.paragraphs)
+    return "\n".join(parts)
 
 
-def load(path: Path) -> str:
-    """Extract the text of one supported file; raise UnreadableDocumentError otherwise."""
+def load(path: Path, progress: Callable | None = None) -> str:
+    """Extract the text of one supported file; raise UnreadableDocumentError otherwise.
+
+    `progress(page, pages, ocr_pages)` follows a PDF page by page (OCR is slow)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocumentError(
@@ -70,11 +95,22 @@ def load(path: Path) -> str:
     if suffix in (".html", ".htm"):
         text = read_html(path)
     elif suffix == ".pdf":
-        text = read_pdf(path)
+        text = read_pdf(path, progress)
     elif suffix == ".docx":
         text = read_docx(path)
     else:
         text = read_text_file(path)
     if not text.strip():
         raise UnreadableDocumentError(f"{path.name}: the file is empty")
-    return text
+    return text_tables_to_rows(fold_radicals(text))
+
+
+def check(path: Path) -> None:
+    """Make sure a file will yield text, cheaply: a PDF is opened, not OCR'd; the other
+    formats are read. Raises UnreadableDocumentError otherwise."""
+    if path.suffix.lower() == ".pdf":
+        from app.ingest import ocr, pdf
+
+        pdf.check_pdf(path, ocr_available=ocr.available())
+        return
+    load(path)

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.domain import Document, QualityNote
 from app.errors import BadInputError
 from app.ingest import loaders
+from app.ingest.chrome import repeated_lines, strip_chrome
 from app.ingest.cleaning import clean_text
-from app.ingest.metadata import (
-    ManifestEntry,
-    find_delivery_date,
-    find_speaker,
-    infer_kind,
-    infer_title,
-    load_manifest,
-)
+from app.ingest.metadata import ManifestEntry, infer_metadata, load_manifest
 from app.ingest.quality import (
+    chrome_note,
     common_characters,
     drop_near_duplicates,
     missing_character_notes,
@@ -27,6 +25,7 @@ from app.ingest.quality import (
 from app.ingest.segmentation import split_page
 
 log = logging.getLogger(__name__)
+Progress = Callable[[float, str], None]
 
 
 @dataclass
@@ -57,48 +56,82 @@ def build_document(
     block_title: str | None = None,
     block_date: str | None = None,
     single: bool = True,
+    repeated: frozenset[str] = frozenset(),
 ) -> Document | None:
-    """Clean one document's raw text and give it its metadata."""
-    text = clean_text(raw_body)
+    """Strip the page chrome, clean the text and read its metadata (the manifest last)."""
+    chrome = strip_chrome(raw_body, repeated)
+    text = clean_text(chrome.text)
     if not text:
         return None
     # The manifest speaks for the whole file; on a page of several documents,
     # only its source applies to each one.
-    title = (entry.title if single else None) or block_title or infer_title(text)
-    kind = (entry.kind if single else None) or infer_kind(title, text)
-    delivered = find_delivery_date(text) or (entry.delivered if single else None) or block_date
-    reviewed = list(entry.reviewed_years) if single else []
-    planned = list(entry.planned_years) if single else []
-    year = int(delivered[:4]) if delivered else None
-    if kind == "work_report" and year and not (reviewed or planned):
-        reviewed, planned = [year - 1], [year]
-    elif year and not (reviewed or planned):
-        reviewed = [year]
+    found, overridden = infer_metadata(
+        raw_body,
+        text,
+        page_title=block_title,
+        page_date=block_date,
+        manifest=entry if single else None,
+    )
+
+    def value(name: str, default=None):
+        return found[name].value if name in found else default
+
     doc = Document(
         doc_id=doc_id,
-        title=title,
-        kind=kind,  # type: ignore[arg-type]
+        title=value("title"),
+        kind=value("kind"),
         text=text,
         source_file=source_file,
-        delivered=delivered,
-        reviewed_years=reviewed,
-        planned_years=planned,
-        speaker=(entry.speaker if single else None) or find_speaker(text),
+        delivered=value("delivered"),
+        reviewed_years=list(value("reviewed_years", [])),
+        planned_years=list(value("planned_years", [])),
+        speaker=value("speaker"),
         source=entry.source,
+        provenance={name: {"how": f.how, "evidence": f.evidence} for name, f in found.items()},
     )
     doc.quality.extend(raw_layout_notes(raw_body))
-    if not delivered:
+    if chrome.dropped:
+        doc.quality.append(chrome_note(chrome.dropped))
+    for name, text_value, manifest_value in overridden:
         doc.quality.append(
-            QualityNote("no_date", "no delivery or publication date: add one to manifest.toml")
+            QualityNote(
+                "manifest_overrides",
+                f"manifest.toml sets {name} to {manifest_value}; the text says {text_value}",
+                "info",
+                {"field": name, "text": str(text_value), "manifest": str(manifest_value)},
+            )
+        )
+    if not doc.delivered:
+        doc.quality.append(
+            QualityNote(
+                "no_date",
+                "no delivery or publication date in the text: add `delivered` for "
+                f"{source_file} to corpus/manifest.toml",
+                "warning",
+                {"file": source_file},
+            )
         )
     return doc
 
 
 def ingest_file(
-    path: Path, entry: ManifestEntry, subject_terms: list[str]
+    path: Path,
+    entry: ManifestEntry,
+    subject_terms: list[str],
+    *,
+    raw: str | None = None,
+    shared_lines: frozenset[str] = frozenset(),
 ) -> tuple[list[Document], list[str]]:
-    """Load one file and turn it into one or more documents."""
-    raw = loaders.load(path)
+    """Load one file and turn it into one or more documents.
+
+    `shared_lines` are short lines that recur across the corpus's files (a site's header
+    and footer); lines that recur on the pages of this file (a PDF's running head) are
+    found here. Both are dropped as chrome.
+    """
+    raw = loaders.load(path) if raw is None else raw
+    pages = raw.split(loaders.PAGE_BREAK)
+    repeated = frozenset(repeated_lines(pages)) | shared_lines if len(pages) > 2 else shared_lines
+    raw = raw.replace(loaders.PAGE_BREAK, "\n")
     blocks, dropped = split_page(raw, subject_terms)
     single = len(blocks) == 1
     documents = []
@@ -112,6 +145,7 @@ def ingest_file(
             block_title=block.title,
             block_date=block.date,
             single=single,
+            repeated=repeated,
         )
         if doc is not None:
             documents.append(doc)
@@ -123,25 +157,82 @@ def ingest_file(
                     f"{len(dropped)} block(s) of page text that never mention "
                     f"{'/'.join(subject_terms)} were dropped as site boilerplate",
                     "info",
+                    {"blocks": len(dropped), "subject": "/".join(subject_terms)},
                 )
             )
     return documents, dropped
 
 
-def ingest(corpus_dir: Path, subject_terms: list[str]) -> IngestResult:
-    """Read every document in the corpus folder; unreadable files are reported, not fatal."""
+EXTRACTOR_VERSION = "2"  # bump when a loader's output changes: cached texts are redone
+
+
+def load_cached(path: Path, cache_dir: Path | None, progress: Progress | None = None) -> str:
+    """A file's extracted text, from the cache when the same bytes were read before.
+
+    OCR takes seconds a page: a scanned PDF is read once, not on every re-index."""
+    if cache_dir is None:
+        return loaders.load(path, _page_progress(path, progress))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    cached = cache_dir / f"{digest}-{EXTRACTOR_VERSION}.txt"
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    text = loaders.load(path, _page_progress(path, progress))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, cached)
+    return text
+
+
+def _page_progress(path: Path, progress: Progress | None):
+    if progress is None:
+        return None
+
+    def pages(page: int, total: int, ocr_pages: int) -> None:
+        ocr = f", {ocr_pages} by OCR" if ocr_pages else ""
+        progress(page / max(total, 1), f"{path.name}: page {page}/{total}{ocr}")
+
+    return pages
+
+
+def ingest(
+    corpus_dir: Path,
+    subject_terms: list[str],
+    *,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Read every document in the corpus folder; unreadable files are reported, not fatal.
+
+    `progress(fraction, message)` follows the reading file by file (and a PDF page by
+    page); `cache_dir` keeps extracted texts by content hash."""
     manifest = load_manifest(corpus_dir)
     documents: list[Document] = []
     result = IngestResult(documents=[])
-    for path in corpus_files(corpus_dir):
+    raws: dict[Path, str] = {}
+    files = corpus_files(corpus_dir)
+    for n, path in enumerate(files):
+        step = None
+        if progress is not None:
+            progress(n / len(files), f"reading {path.name}")
+
+            def step(fraction: float, message: str, n: int = n) -> None:
+                progress((n + fraction) / len(files), message)
+
         try:
-            docs, dropped = ingest_file(
-                path, manifest.get(path.name, ManifestEntry()), subject_terms
-            )
+            raws[path] = load_cached(path, cache_dir, step)
         except BadInputError as exc:
             log.warning("skipping %s: %s", path.name, exc)
             result.errors.append(str(exc))
-            continue
+    shared = frozenset(repeated_lines(list(raws.values())))
+    for path, raw in raws.items():
+        docs, dropped = ingest_file(
+            path,
+            manifest.get(path.name, ManifestEntry()),
+            subject_terms,
+            raw=raw,
+            shared_lines=shared,
+        )
         documents.extend(docs)
         result.dropped_boilerplate.extend(dropped)
     kept, dup_log = drop_near_duplicates(documents)

@@ -36,6 +36,7 @@ def missing_character_notes(
                     code="missing_character",
                     message=f"the common character '{char}' never occurs "
                     f"(about {expected:.0f} expected): probably lost in scraping",
+                    params={"char": char, "expected": round(expected)},
                 )
             )
     return notes
@@ -51,6 +52,7 @@ def raw_layout_notes(raw: str) -> list[QualityNote]:
                 "spaced_characters",
                 f"{spaced} spaces between Chinese characters (OCR or newspaper layout); removed",
                 "info",
+                {"count": spaced},
             )
         )
     lines = [line.strip() for line in raw.splitlines() if line.strip()]
@@ -62,6 +64,7 @@ def raw_layout_notes(raw: str) -> list[QualityNote]:
                     "broken_lines",
                     f"{broken} of {len(lines)} lines end mid-sentence; rejoined",
                     "info",
+                    {"broken": broken, "total": len(lines)},
                 )
             )
         longest = max(len(line) for line in lines)
@@ -72,6 +75,7 @@ def raw_layout_notes(raw: str) -> list[QualityNote]:
                     f"a line of {longest} characters: no paragraph breaks; headings recovered "
                     "from the text",
                     "info",
+                    {"longest": longest},
                 )
             )
     return notes
@@ -107,7 +111,26 @@ def drop_near_duplicates(documents: list[Document]) -> tuple[list[Document], lis
             f"{twin.doc_id} ({len(twin.text)} chars); kept the more complete copy"
         )
         twin.dropped_duplicates.append(doc.doc_id)
-        twin.quality.append(QualityNote("duplicate_dropped", reason, "info"))
+        twin.quality.append(
+            QualityNote(
+                "duplicate_dropped",
+                reason,
+                "info",
+                {"dropped": f"{doc.doc_id}（{doc.title}）", "chars": len(doc.text)},
+            )
+        )
         log.append(reason)
     order = {d.doc_id: i for i, d in enumerate(documents)}
     return sorted(kept, key=lambda d: order[d.doc_id]), log
+
+
+def chrome_note(dropped: list[str]) -> QualityNote:
+    """Say how many lines of page chrome were dropped, with the first few as examples."""
+    examples = " | ".join(line[:30] for line in dropped[:3])
+    return QualityNote(
+        "chrome_dropped",
+        f"{len(dropped)} line(s) of page chrome dropped (navigation, index fields, footers): "
+        f"{examples}",
+        "info",
+        {"lines": len(dropped), "examples": examples},
+    )

@@ -69,7 +69,7 @@ def store_upload(corpus_dir: Path, filename: str, data: bytes, *, max_bytes: int
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        loaders.load(tmp)  # must yield text, or the upload is refused
+        loaders.check(tmp)  # must yield text, or the upload is refused
         os.replace(tmp, target)
     except UnreadableDocumentError as exc:
         raise BadInputError(str(exc).replace(tmp.name, name)) from exc

@@ -1,0 +1,261 @@
+"""PDF pages → text in reading order: columns one after the other, tables as rows.
+
+pdfplumber gives every line with its position. A page whose text leaves an empty
+vertical band in its middle is read as two columns (what spans both, a title, comes
+first). Ruled tables become row sentences at their place. Visual lines are rejoined
+into paragraphs: a line that runs to the column's right edge continues on the next.
+A page with no text layer (a scan) is rendered and read by OCR (`app.ingest.ocr`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.errors import UnreadableDocumentError
+from app.ingest.tables import row_sentences
+
+PAGE_BREAK = "\f"
+GUTTER_MIN = 8.0  # points of empty band between two columns
+MIN_PAGE_CHARS = 20  # fewer characters than this: the page is an image
+OCR_DPI = 300
+
+
+@dataclass
+class Line:
+    """One visual line (or one table row, which is never joined) with its position."""
+
+    x0: float
+    x1: float
+    top: float
+    text: str
+    row: bool = False
+
+
+def find_gutter(
+    chars: list[dict], width: float, min_items: int = 40, crossing_share: float = 0.1
+) -> float | None:
+    """The x of an empty vertical band in the middle third, with text on both sides.
+
+    `chars` are boxes with "x0", "x1" and "top": characters of a text layer, or OCR
+    lines. Lines are counted by their top: the band may be crossed by a few of them (a
+    title, a date line), `crossing_share` of all lines at most."""
+    if len(chars) < min_items:
+        return None
+    rows = {round(c["top"]) for c in chars}
+    limit = len(rows) * crossing_share
+    lo, hi = int(width * 0.3), int(width * 0.7)
+    runs: list[list[int]] = [[]]
+    for x in range(lo, hi):
+        crossing = {round(c["top"]) for c in chars if c["x0"] < x < c["x1"]}
+        if len(crossing) <= limit:
+            runs[-1].append(x)
+        elif runs[-1]:
+            runs.append([])
+    band = max(runs, key=len)
+    if len(band) < GUTTER_MIN:  # text runs across the middle: one column
+        return None
+    best = band[len(band) // 2]
+    left = sum(1 for c in chars if c["x1"] <= best)
+    right = sum(1 for c in chars if c["x0"] >= best)
+    if min(left, right) < 0.2 * len(chars):
+        return None
+    return float(best)
+
+
+def paragraphs(lines: list[Line]) -> list[str]:
+    """Rejoin visual lines of one column: a line that reaches the right edge goes on."""
+    if not lines:
+        return []
+    right = max((line.x1 for line in lines if not line.row), default=0.0)
+    left = min(line.x0 for line in lines)
+    sizes = [(line.x1 - line.x0) / max(len(line.text), 1) for line in lines if line.text]
+    char = sorted(sizes)[len(sizes) // 2] if sizes else 10.0
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        indented = line.x0 - left > char * 1.5
+        if joining and not line.row and not indented:
+            out[-1] += line.text
+        else:
+            out.append(line.text)
+        joining = not line.row and line.x1 >= right - char * 1.5
+    return out
+
+
+def _page_lines(page, table_finder=True) -> list[Line]:
+    tables = page.find_tables() if table_finder else []
+    boxes = [t.bbox for t in tables]
+
+    def outside(obj) -> bool:
+        return not any(
+            b[0] <= obj.get("x0", 0) <= b[2] and b[1] <= obj.get("top", 0) <= b[3] for b in boxes
+        )
+
+    plain = page.filter(outside) if boxes else page
+    lines = [
+        Line(float(d["x0"]), float(d["x1"]), float(d["top"]), d["text"].strip())
+        for d in plain.extract_text_lines(return_chars=False)
+        if d["text"].strip()
+    ]
+    for table in tables:
+        x0, top, x1, _ = table.bbox
+        for n, text in enumerate(row_sentences(table.extract())):
+            lines.append(Line(x0, x1, top + n * 0.01, text, row=True))
+    return sorted(lines, key=lambda line: (line.top, line.x0))
+
+
+def page_text(page) -> str:
+    """One page's text in reading order, one paragraph a line."""
+    chars = [c for c in page.chars if c["text"].strip()]
+    width, height = float(page.width), float(page.height)
+    gutter = find_gutter(chars, width)
+    if gutter is None:
+        return "\n".join(paragraphs(_page_lines(page)))
+    # What crosses the gutter near the top (a title, a date line) is read first.
+    spanning = [c for c in chars if c["x0"] < gutter < c["x1"] and c["top"] < height * 0.4]
+    head_bottom = max((float(c["bottom"]) for c in spanning), default=0.0) + 1
+    parts = []
+    if spanning:
+        parts.append(paragraphs(_page_lines(page.crop((0, 0, width, head_bottom)))))
+    for box in ((0, head_bottom, gutter, height), (gutter, head_bottom, width, height)):
+        parts.append(paragraphs(_page_lines(page.crop(box))))
+    return "\n".join(p for part in parts for p in part)
+
+
+def ocr_tables(lines: list[Line]) -> list[Line]:
+    """Find tables among OCR lines of one column: two or more consecutive visual rows of
+    two or more boxes each (a box may hold cells split by a ruling read as "|"). Their
+    rows become row sentences; the other lines are returned as they are."""
+    if not lines:
+        return lines
+    ordered = sorted(lines, key=lambda line: line.top)
+    heights = sorted(
+        b.top - a.top for a, b in zip(ordered, ordered[1:], strict=False) if b.top > a.top
+    )
+    tolerance = (heights[len(heights) // 2] if heights else 20.0) * 0.5
+    rows: list[list[Line]] = []
+    for line in ordered:
+        if rows and line.top - rows[-1][0].top <= tolerance:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    out: list[Line] = []
+    n = 0
+    while n < len(rows):
+        m = n
+        while m < len(rows) and len(rows[m]) >= 2:
+            m += 1
+        if m - n >= 2:
+            table = [
+                [
+                    cell.strip()
+                    for box in sorted(row, key=lambda b: b.x0)
+                    for cell in box.text.split("|")
+                ]
+                for row in rows[n:m]
+            ]
+            x0 = min(b.x0 for row in rows[n:m] for b in row)
+            x1 = max(b.x1 for row in rows[n:m] for b in row)
+            top = rows[n][0].top
+            out.extend(
+                Line(x0, x1, top + k * 0.01, text, row=True)
+                for k, text in enumerate(row_sentences(table))
+            )
+            n = m
+        else:
+            out.extend(rows[n])
+            n += 1
+    return out
+
+
+def ocr_page_text(engine, image) -> str:
+    """A scanned page read by OCR, columns one after the other, lines rejoined."""
+    lines = [Line(o.x0, o.x1, o.top, o.text) for o in engine.read(image)]
+    boxes = [{"x0": line.x0, "x1": line.x1, "top": line.top} for line in lines]
+    width, height = image.size
+    gutter = find_gutter(boxes, float(width), min_items=10)
+    if gutter is None:
+        return "\n".join(
+            paragraphs(sorted(ocr_tables(lines), key=lambda line: (line.top, line.x0)))
+        )
+    spanning = [line for line in lines if line.x0 < gutter < line.x1 and line.top < height * 0.4]
+    head_bottom = max((line.top for line in spanning), default=-1.0)
+    head = [line for line in lines if line.top <= head_bottom]
+    rest = [line for line in lines if line.top > head_bottom]
+    parts = [
+        head,
+        [line for line in rest if line.x1 <= gutter],
+        [line for line in rest if line.x1 > gutter],
+    ]
+    return "\n".join(
+        p
+        for part in parts
+        for p in paragraphs(sorted(ocr_tables(part), key=lambda line: (line.top, line.x0)))
+    )
+
+
+def read_pdf(path: Path, ocr=None, progress: Callable | None = None) -> str:
+    """Text of a PDF in reading order, pages separated by PAGE_BREAK; image-only pages
+    are read by the OCR engine `ocr` (an `app.ingest.ocr.OcrEngine`) when given.
+    `progress(page, pages, ocr_pages)` is called after every page."""
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    texts: list[str] = []
+    scanned = 0
+    try:
+        with pdfplumber.open(path) as pdf:
+            total = len(pdf.pages)
+            for number, page in enumerate(pdf.pages, start=1):
+                text = page_text(page)
+                if len(text.strip()) < MIN_PAGE_CHARS and page.images:
+                    scanned += 1
+                    if ocr is not None:
+                        image = page.to_image(resolution=OCR_DPI).original
+                        text = ocr_page_text(ocr, image)
+                texts.append(text)
+                if progress is not None:
+                    progress(number, total, scanned)
+    except (PdfminerException, PDFSyntaxError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise UnreadableDocumentError(f"{path.name}: broken PDF ({exc})") from exc
+    text = PAGE_BREAK.join(texts)
+    if not text.strip():
+        if scanned and ocr is None:
+            raise UnreadableDocumentError(
+                f"{path.name}: the PDF is scanned images with no text layer, and no OCR "
+                "engine is installed (run `make install`)"
+            )
+        raise UnreadableDocumentError(f"{path.name}: the PDF has no readable text")
+    return text
+
+
+def check_pdf(path: Path, ocr_available: bool) -> int:
+    """Open a PDF and make sure it can be read, without reading it (OCR is slow): it has
+    a text layer, or page images and an OCR engine. Returns the number of pages."""
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    try:
+        with pdfplumber.open(path) as pdf:
+            pages = len(pdf.pages)
+            text = any(len(p.chars) >= MIN_PAGE_CHARS for p in pdf.pages)
+            images = any(p.images for p in pdf.pages)
+    except (PdfminerException, PDFSyntaxError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise UnreadableDocumentError(f"{path.name}: broken PDF ({exc})") from exc
+    if text:
+        return pages
+    if images and not ocr_available:
+        raise UnreadableDocumentError(
+            f"{path.name}: the PDF is scanned images with no text layer, and no OCR "
+            "engine is installed (run `make install`)"
+        )
+    if not images:
+        raise UnreadableDocumentError(f"{path.name}: the PDF has no readable text")
+    return pages

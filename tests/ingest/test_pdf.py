@@ -1,0 +1,44 @@
+"""Reading order of PDF pages, with hand-made character boxes (no PDF needed)."""
+
+import pytest
+
+from app.ingest.pdf import Line, find_gutter, paragraphs
+
+pytestmark = pytest.mark.unit
+
+
+def _chars(x0: float, x1: float, rows: int, per_row: int = 10) -> list[dict]:
+    step = (x1 - x0) / per_row
+    return [
+        {"x0": x0 + i * step, "x1": x0 + (i + 1) * step, "top": r * 14.0}
+        for r in range(rows)
+        for i in range(per_row)
+    ]
+
+
+def test_two_columns_have_a_gutter_and_a_title_across_it_does_not_hide_it():
+    chars = _chars(50, 280, 30) + _chars(310, 545, 30) + _chars(200, 400, 1)
+    gutter = find_gutter(chars, 595)
+    assert gutter is not None and 280 <= gutter <= 310
+
+
+def test_one_column_has_no_gutter():
+    assert find_gutter(_chars(50, 545, 40), 595) is None
+
+
+def test_lines_that_reach_the_right_edge_continue_on_the_next():
+    lines = [
+        Line(50, 300, 0, "2025年工作回顾"),
+        Line(72, 545, 14, "一年来,全区经济社会发展总体平稳、"),
+        Line(50, 545, 28, "稳中有进。预计全年地区生产总值突破"),
+        Line(50, 200, 42, "4000亿元。"),
+        Line(72, 545, 56, "新增各类绿地10.32公顷,建成"),
+        Line(50, 120, 70, "口袋公园。"),
+        Line(50, 545, 84, "指标：目标 8，完成 7.1。", row=True),
+    ]
+    assert paragraphs(lines) == [
+        "2025年工作回顾",
+        "一年来,全区经济社会发展总体平稳、稳中有进。预计全年地区生产总值突破4000亿元。",
+        "新增各类绿地10.32公顷,建成口袋公园。",
+        "指标：目标 8，完成 7.1。",
+    ]

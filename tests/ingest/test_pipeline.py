@@ -1,0 +1,66 @@
+"""The whole ingest stage on the shipped corpus: metadata from the text, the manifest last."""
+
+import shutil
+
+import pytest
+
+from app.ingest.pipeline import ingest
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.unit
+
+SUBJECT = ["徐汇"]
+# Fields the shipped texts truly lack, which only the manifest can give.
+TEXT_LACKS = {
+    ("000_e92cbedd5edbb541", "delivered"),  # the year it plans, not the month
+    ("003_8e5848867087a085", "title"),  # an OCR'd newspaper page has no title line
+    ("003_8e5848867087a085", "delivered"),  # …and no date
+}
+FIELDS = ("kind", "reviewed_years", "planned_years", "delivered", "title", "speaker")
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    without = tmp_path_factory.mktemp("no-manifest")
+    for path in (REPO / "corpus").glob("*.txt"):
+        shutil.copy(path, without)
+    with_manifest = ingest(REPO / "corpus", SUBJECT).documents
+    return {d.doc_id: d for d in with_manifest}, {
+        d.doc_id: d for d in ingest(without, SUBJECT).documents
+    }
+
+
+def test_without_the_manifest_every_document_keeps_its_kind_and_years(both):
+    with_manifest, without = both
+    assert with_manifest.keys() == without.keys()
+    for doc_id, doc in with_manifest.items():
+        other = without[doc_id]
+        assert (other.kind, other.reviewed_years, other.planned_years) == (
+            doc.kind,
+            doc.reviewed_years,
+            doc.planned_years,
+        ), doc_id
+
+
+def test_only_the_fields_a_text_lacks_come_from_the_manifest(both):
+    with_manifest, without = both
+    differ = {
+        (doc_id, name)
+        for doc_id, doc in with_manifest.items()
+        for name in FIELDS
+        if getattr(doc, name) != getattr(without[doc_id], name)
+    }
+    assert differ == TEXT_LACKS
+    for doc_id, name in TEXT_LACKS:
+        assert with_manifest[doc_id].provenance[name]["how"] == "manifest"
+
+
+def test_every_inferred_field_says_where_it_came_from(both):
+    _, without = both
+    for doc in without.values():
+        assert {"kind", "title"} <= doc.provenance.keys()
+        for name, source in doc.provenance.items():
+            assert source["how"] != "manifest", (doc.doc_id, name)
+    report_2024 = without["004_913ca56bbd2cc909"]
+    assert report_2024.provenance["delivered"]["how"] == "delivery_line"
+    assert report_2024.title == "2024年徐汇区政府工作报告（摘要）"
