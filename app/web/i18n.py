@@ -106,3 +106,132 @@ def choose_language(request: Request) -> str:
     accept = request.headers.get("accept-language", "").lower()
     first = accept.split(",")[0].strip()
     return "en" if first.startswith("en") else "zh"
+
+
+KINDS = {
+    "zh": {
+        "work_report": "政府工作报告",
+        "plan_report": "计划执行情况报告",
+        "budget_report": "预算执行情况报告",
+        "news": "新闻",
+        "feature": "专题报道",
+    },
+    "en": {
+        "work_report": "work report",
+        "plan_report": "plan-execution report",
+        "budget_report": "budget report",
+        "news": "news",
+        "feature": "feature",
+    },
+}
+# How a metadata field was found (Found.how in app.ingest.metadata).
+SOURCES = {
+    "zh": {
+        "title": "标题行",
+        "heading": "章节标题",
+        "delivery_line": "大会报告行",
+        "date_field": "日期字段",
+        "date_line": "日期行",
+        "page": "网页条目",
+        "period": "时期表述",
+        "lead": "导语",
+        "derived": "推算",
+        "shape": "文本形态",
+        "text": "正文",
+        "manifest": "manifest.toml",
+    },
+    "en": {
+        "title": "title line",
+        "heading": "heading",
+        "delivery_line": "delivery line",
+        "date_field": "date field",
+        "date_line": "date line",
+        "page": "page listing",
+        "period": "period phrase",
+        "lead": "lead sentence",
+        "derived": "derived",
+        "shape": "text shape",
+        "text": "text",
+        "manifest": "manifest.toml",
+    },
+}
+FIELDS = {
+    "zh": {
+        "title": "标题",
+        "kind": "类型",
+        "delivered": "日期",
+        "reviewed_years": "回顾年份",
+        "planned_years": "计划年份",
+        "speaker": "报告人",
+    },
+    "en": {
+        "title": "title",
+        "kind": "kind",
+        "delivered": "date",
+        "reviewed_years": "reviewed years",
+        "planned_years": "planned years",
+        "speaker": "speaker",
+    },
+}
+# Quality notes by code; each says what the administrator can do about it.
+NOTES = {
+    "zh": {
+        "missing_character": "常用字“{char}”从未出现（按篇幅约应出现{expected}次），可能在抓取时丢失；如有完整版本，请上传替换。",
+        "spaced_characters": "汉字之间有{count}处空格（OCR或报纸排版），已去除。",
+        "broken_lines": "{broken}/{total}行在句中断开，已重新拼接。",
+        "no_paragraphs": "有一行长达{longest}字、没有分段；已按正文中的标题恢复章节。",
+        "duplicate_dropped": "{dropped}（{chars}字）与本文件近乎重复，已保留更完整的这一份。",
+        "chrome_dropped": "已去除{lines}行网页导航、索引字段或页脚，例如：{examples}",
+        "boilerplate_dropped": "已去除{blocks}段从未提及“{subject}”的网站模板文字。",
+        "manifest_overrides": "manifest.toml 将{field}设为“{manifest}”，正文显示为“{text}”；如正文正确，请删去该项。",
+        "no_date": "正文中没有报告或发布日期：请在 corpus/manifest.toml 中为 {file} 填写 delivered。",
+    },
+    "en": {
+        "missing_character": "The common character '{char}' never occurs (about {expected} expected): probably lost in scraping; upload a complete copy to replace it.",
+        "spaced_characters": "{count} spaces between Chinese characters (OCR or newspaper layout); removed.",
+        "broken_lines": "{broken} of {total} lines end mid-sentence; rejoined.",
+        "no_paragraphs": "A line of {longest} characters with no paragraph breaks; sections recovered from the headings in the text.",
+        "duplicate_dropped": "{dropped} ({chars} characters) nearly duplicates this document; the more complete copy was kept.",
+        "chrome_dropped": "{lines} line(s) of site navigation, index fields or footers dropped, e.g. {examples}",
+        "boilerplate_dropped": "{blocks} block(s) of site text that never mention {subject} dropped.",
+        "manifest_overrides": "manifest.toml sets the {field} to '{manifest}'; the text says '{text}'. If the text is right, remove that entry.",
+        "no_date": "No delivery or publication date in the text: add `delivered` for {file} to corpus/manifest.toml.",
+    },
+}
+
+
+def kind_label(kind: str, lang: str) -> str:
+    return KINDS[lang].get(kind, kind)
+
+
+def source_label(provenance: dict, name: str, lang: str) -> str:
+    """Where a field came from, in the reader's language ("章节标题：2024年工作回顾")."""
+    source = provenance.get(name)
+    if not source:
+        return ""
+    label = SOURCES[lang].get(source["how"], source["how"])
+    evidence = source.get("evidence") or ""
+    if evidence and source["how"] not in ("manifest", "shape"):
+        return f"{label}{'：' if lang == 'zh' else ': '}{evidence[:30]}"
+    return label
+
+
+def note_text(note, lang: str) -> str:
+    """A quality note in the reader's language; its English message when it has no params."""
+    template = NOTES[lang].get(note.code)
+    params = dict(note.params or {})
+    if template is None or not params:
+        return note.message
+    if note.code == "manifest_overrides":
+        params["field"] = FIELDS[lang].get(str(params.get("field")), params.get("field"))
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return note.message
+
+
+def install(environment) -> None:
+    """Make the labels available to the templates."""
+    environment.globals.update(
+        kind_label=kind_label, source_label=source_label, note_text=note_text
+    )

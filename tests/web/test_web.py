@@ -245,6 +245,21 @@ def test_pages_render_in_chinese_by_default_and_english_on_request(client):
     assert "Library" in client.get("/documents?lang=en").text
 
 
+def test_the_library_speaks_its_readers_language(settings, fake_embedder):
+    # A note with no date: the page says what to do about it in each language.
+    (settings.corpus_dir / "manifest.toml").unlink()
+    (settings.corpus_dir / "note.txt").write_text("徐汇区新增绿地8公顷,建成口袋公园。", "utf-8")
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    with client:
+        zh = client.get("/documents?lang=zh").text
+        en = client.get("/documents?lang=en").text
+    assert "政府工作报告" in zh and "work_report" not in zh
+    assert "章节标题：2023年工作回顾" in zh  # where the reviewed year came from
+    assert "请在 corpus/manifest.toml 中为 note.txt 填写 delivered" in zh
+    assert "work report" in en and "heading: 2023年工作回顾" in en
+    assert "add `delivered` for note.txt to corpus/manifest.toml" in en
+
+
 def test_document_text_is_escaped_and_highlighted(client, settings):
     (settings.corpus_dir / "xss.txt").write_text(
         "徐汇区<script>alert('x')</script>新增绿地8公顷。", encoding="utf-8"

@@ -9,12 +9,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.errors import BadInputError
+from app.web import i18n
 from app.web.deps import AppState, get_state
 from app.web.i18n import STRINGS, choose_language
 from app.web.routes.documents import document_sections
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+i18n.install(templates.env)
 EXAMPLE_QUESTIONS = [
     "2023年新增多少跨国公司地区总部？",
     "2024年政府工作报告提出的地区生产总值增长目标是多少？",
