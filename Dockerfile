@@ -3,8 +3,9 @@
 # The build needs the package registries (PyPI, Debian); the running container needs nothing.
 FROM python:3.11-slim
 
+# libgl1 and libglib2.0-0: OpenCV, which the OCR of scanned PDFs (rapidocr) loads.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends build-essential cmake make git \
+    && apt-get install -y --no-install-recommends build-essential cmake make git libgl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /srv/xuhui-qa

@@ -60,8 +60,9 @@ calibrate: index
 	XUHUI_MIN_CONFIDENCE=0 $(BIN)/xuhui-qa eval --questions eval/probes.jsonl --out eval/reports/probes-results-t0.jsonl --report eval/reports/probes-report-t0.md
 	$(BIN)/python eval/calibrate.py eval/dev.jsonl eval/reports/dev-results-t0.jsonl --check eval/probes.jsonl eval/reports/probes-results-t0.jsonl
 
-bench: index
+bench: index chromium
 	$(BIN)/python eval/bench.py
+	$(BIN)/python eval/formats_bench.py
 
 clean:
 	rm -rf $(VENV) .models index/builds index/current index/cache

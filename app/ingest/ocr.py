@@ -4,7 +4,7 @@
 lines out). `RapidOcrEngine` runs the PaddleOCR Chinese detection and recognition
 models that the `rapidocr-onnxruntime` wheel ships (nothing is downloaded).
 `TesseractEngine` runs Debian's `tesseract` with `chi_sim`; it was measured and is kept
-for comparison (`eval/ocr_bench.py`), not used by default: see the README for the
+for comparison (`eval/formats_bench.py`), not used by default: see the README for the
 figures. The lines go through the same paragraph rejoining as a PDF's text layer.
 """
 

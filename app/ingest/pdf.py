@@ -132,10 +132,10 @@ def ocr_tables(lines: list[Line]) -> list[Line]:
     if not lines:
         return lines
     ordered = sorted(lines, key=lambda line: line.top)
-    heights = sorted(
-        b.top - a.top for a, b in zip(ordered, ordered[1:], strict=False) if b.top > a.top
-    )
-    tolerance = (heights[len(heights) // 2] if heights else 20.0) * 0.5
+    # Boxes of one visual row differ in top by a few pixels; a CJK line is about as high
+    # as a character is wide.
+    sizes = sorted((b.x1 - b.x0) / len(b.text) for b in lines if b.text)
+    tolerance = sizes[len(sizes) // 2] * 0.6
     rows: list[list[Line]] = []
     for line in ordered:
         if rows and line.top - rows[-1][0].top <= tolerance:

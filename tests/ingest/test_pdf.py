@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.ingest.pdf import Line, find_gutter, paragraphs
+from app.ingest.pdf import Line, find_gutter, ocr_tables, paragraphs
 
 pytestmark = pytest.mark.unit
 
@@ -41,4 +41,29 @@ def test_lines_that_reach_the_right_edge_continue_on_the_next():
         "一年来,全区经济社会发展总体平稳、稳中有进。预计全年地区生产总值突破4000亿元。",
         "新增各类绿地10.32公顷,建成口袋公园。",
         "指标：目标 8，完成 7.1。",
+    ]
+
+
+def test_ocr_boxes_in_rows_of_cells_become_table_rows():
+    def box(x0: float, top: float, text: str) -> Line:  # 20 px a character, rows 40 apart
+        return Line(x0, x0 + 20 * len(text), top, text)
+
+    lines = [
+        box(100, 0, "上一段的最后一句。"),
+        box(100, 40, "指标"),
+        box(400, 43, "2025年目标"),
+        box(700, 38, "2025年完成"),
+        box(100, 80, "地区生产总值增速(%)"),
+        box(400, 81, "5"),
+        box(700, 79, "5.2"),
+        box(100, 120, "区级一般公共预算收入增速(%)|4"),  # a ruling read as "|"
+        box(700, 121, "9.71"),
+        box(100, 160, "下一段。"),
+    ]
+    texts = [line.text for line in ocr_tables(lines)]
+    assert texts == [
+        "上一段的最后一句。",
+        "地区生产总值增速(%)：2025年目标 5，2025年完成 5.2。",
+        "区级一般公共预算收入增速(%)：2025年目标 4，2025年完成 9.71。",
+        "下一段。",
     ]
