@@ -26,10 +26,16 @@ _MARKER_ONLY = re.compile(
     r"^(【[一二三四五六七八九十]{1,3}】|[（(][一二三四五六七八九十]{1,3}[）)]|■)\s*$"
 )
 _TITLE_END = re.compile(r"[，,。；;：:！？!?]")
-_REVIEW_WORDS = re.compile(r"工作回顾|过去一年|过去五年")
-_PLAN_HEADING = re.compile(r"主要任务|工作安排|预期目标|开局工作|目标任务|五年规划|规划纲要")
+_REVIEW_WORDS = re.compile(r"工作回顾|过去一年|过去五年|执行情况")
+_PLAN_HEADING = re.compile(
+    r"主要任务|工作安排|预期目标|开局工作|目标任务|五年规划|规划纲要|草案|(?:计划|预算)安排"
+)
 _PLAN_PARAGRAPH = re.compile(r"主要预期目标|今年[^。]{0,30}目标是|做好以下[^。]{0,8}工作")
-_EXPLICIT_PHASE_YEAR = re.compile(r"((?:19|20)\d{2})年(工作回顾|主要任务|工作安排)")
+# A part that names its year: "2025年主要任务", and in plan-execution and budget reports
+# "2014年国民经济和社会发展计划执行情况", "2015年预算草案".
+_EXPLICIT_PHASE_YEAR = re.compile(
+    r"((?:19|20)\d{2})年(工作回顾|主要任务|工作安排|[^，。\d]{0,16}(?:计划|预算)(?:执行情况|草案|安排))"
+)
 BANNER_MAX = 24
 HEADING_MAX = 40
 

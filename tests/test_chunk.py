@@ -31,6 +31,20 @@ def test_sections_follow_headings_and_know_review_from_plan():
     assert by_path["2024年主要任务 > (一)稳增长"] == ("plan", [2024])
 
 
+def test_a_plan_execution_report_reviews_one_year_and_plans_the_next():
+    text = (
+        "一、2014年国民经济和社会发展计划执行情况\n"
+        + "全年完成区级财政收入增长8.6%。" * 6
+        + "\n二、2015年国民经济和社会发展计划草案\n"
+        + "区级财政收入增长8%左右。" * 6
+    )
+    doc = report(
+        text, kind="plan_report", delivered="2015-01", reviewed_years=[2014], planned_years=[2015]
+    )
+    sections = split_sections(doc)
+    assert [(s.phase, s.years) for s in sections] == [("review", [2014]), ("plan", [2015])]
+
+
 def test_targets_paragraph_switches_to_plan_without_a_heading():
     text = (
         "【一】\n稳增长促发展\n"
