@@ -22,7 +22,8 @@ from tests.servers import free_port
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
 TOKEN = "browser-admin-token-1"
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+REPO = Path(__file__).resolve().parents[2]
+OUTPUT = REPO / "test-output"
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +166,32 @@ def test_the_page_switches_to_english_and_fits_a_phone(server, browser):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     context.close()
+
+
+def test_a_scanned_report_uploaded_on_the_page_shows_ocr_progress_then_answers(server, page):
+    from tests.documents import print_pdf, report_html, scan_pdf
+
+    base, settings = server
+    root = settings.corpus_dir.parent
+    scan = scan_pdf(
+        print_pdf(report_html(REPO / "corpus", table=True), root / "r.pdf"), root / "扫描件.pdf"
+    )
+    page.goto(base + "/documents")
+    page.fill("#token", TOKEN)
+    page.set_input_files("#file", str(scan))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_function(
+        "document.querySelector('#upload-status')?.textContent.includes('by OCR')", timeout=60000
+    )
+    page.screenshot(path=str(OUTPUT / "browser-ocr-progress.png"), full_page=True)
+    # The page reloads when indexing is done; the library then lists the scan.
+    page.wait_for_selector("tr[id='doc-扫描件']", timeout=240000)
+    page.goto(base + "/")
+    page.select_option("#mode", "extractive")
+    page.fill("#question", "2025年区级一般公共预算收入增速的目标是多少？")
+    page.click("#ask-button")
+    try:
+        page.wait_for_selector("#answer .chip", timeout=30000)
+    finally:
+        page.screenshot(path=str(OUTPUT / "browser-ocr-answer.png"), full_page=True)
+    assert "2025年目标4" in page.inner_text("#answer"), page.inner_text("#answer")
