@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from app.answer.candidates import Candidate
 from app.domain import Query
 from app.text.markers import strip_markers
-from app.text.numbers import FIGURE_WITH_UNIT, contains_number, numbers_in, plain
+from app.text.numbers import FIGURE_WITH_UNIT, contains_number, han_numbers, numbers_in, plain
 from app.text.years import mentioned_years
 
 _REFUSAL = re.compile(
@@ -146,7 +146,7 @@ class Figure:
 
 def figure_in(answer: str, query: Query, candidate: Candidate) -> Figure | None:
     """The first figure of the answer that the chosen sentence holds, with its unit there."""
-    sentence = plain(candidate.text)
+    sentence = han_numbers(plain(candidate.text))
     for number in figures(answer, query, candidate):
         if not contains_number(sentence, number):
             continue

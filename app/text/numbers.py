@@ -35,9 +35,58 @@ def is_number(text: str) -> bool:
     return re.fullmatch(r"\d+(?:\.\d+)?", text) is not None
 
 
+_HAN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_HAN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_HAN_RUN = "[零〇一二两三四五六七八九十百千]+"
+# A Chinese numeral where it counts: an ordinal (第一) or before a measure word (三年, 十一家).
+_HAN_NUMBER = re.compile(rf"(?<=第){_HAN_RUN}|{_HAN_RUN}(?=[个家项位名次座所条倍年月天人户批轮届])")
+
+
+def han_value(numeral: str) -> int | None:
+    """'十一' → 11, '二百零五' → 205, '两' → 2; None for what is not a plain numeral."""
+    total, digit = 0, None
+    for char in numeral:
+        if char in _HAN_DIGITS:
+            if digit is not None and digit != 0:
+                return None  # "一二" is not a number here
+            digit = _HAN_DIGITS[char]
+        else:
+            total += (digit if digit is not None else 1) * _HAN_UNITS[char]
+            digit = None
+    return total + (digit or 0)
+
+
+def han_numbers(text: str) -> str:
+    """Chinese numerals that count something written as digits ("排名第一" → "排名第1")."""
+
+    def digits(match: re.Match) -> str:
+        value = han_value(match.group(0))
+        return match.group(0) if value is None else str(value)
+
+    return _HAN_NUMBER.sub(digits, text)
+
+
 def contains_number(text: str, number: str) -> bool:
-    """Whether `number` occurs in text as a whole number (not inside 2011 or 11.5)."""
-    return whole_number(number).search(plain(text)) is not None
+    """Whether `number` occurs in text as a whole number (not inside 2011 or 11.5), in
+    digits or as a counting Chinese numeral ("第一", "十一家")."""
+    pattern = whole_number(number)
+    return (
+        pattern.search(plain(text)) is not None
+        or pattern.search(han_numbers(plain(text))) is not None
+    )
 
 
 def derived(number: str, texts: list[str]) -> bool:

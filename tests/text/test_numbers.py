@@ -25,3 +25,18 @@ def test_differences_and_sums_of_two_figures():
 
 def test_is_number():
     assert is_number("11") and is_number("7.1") and not is_number("11家")
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "found"),
+    [
+        ("营商环境综合评价排名全市第一", "1", True),
+        ("加装电梯连续三年位列全市第一", "3", True),
+        ("新增十一家跨国公司地区总部", "11", True),
+        ("建成二百零五个口袋公园", "205", True),
+        ("统一思想,一是经济运行向好", "1", False),  # 一 that counts nothing
+        ("新增11家", "11", True),
+    ],
+)
+def test_a_figure_may_be_written_in_counting_chinese_numerals(text, number, found):
+    assert contains_number(text, number) is found
