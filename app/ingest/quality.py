@@ -86,21 +86,29 @@ def _shingles(text: str) -> set[str]:
     return {compact[i : i + SHINGLE] for i in range(max(len(compact) - SHINGLE + 1, 1))}
 
 
+def _jaccard(sa: set[str], sb: set[str]) -> float:
+    return len(sa & sb) / (len(sa | sb) or 1)
+
+
 def similarity(a: str, b: str) -> float:
     """Jaccard similarity of the two texts' character shingles."""
-    sa, sb = _shingles(a), _shingles(b)
-    return len(sa & sb) / (len(sa | sb) or 1)
+    return _jaccard(_shingles(a), _shingles(b))
 
 
 def drop_near_duplicates(documents: list[Document]) -> tuple[list[Document], list[str]]:
     """Keep the most complete copy of each near-duplicate group; say what was dropped."""
     # Longest first: a copy that lost characters in scraping is the shorter one.
     ranked = sorted(documents, key=lambda d: len(d.text), reverse=True)
+    shingles = {d.doc_id: _shingles(d.text) for d in ranked}  # once a document, not a pair
     kept: list[Document] = []
     log: list[str] = []
     for doc in ranked:
         twin = next(
-            (k for k in kept if similarity(k.text, doc.text) >= DUPLICATE_JACCARD),
+            (
+                k
+                for k in kept
+                if _jaccard(shingles[k.doc_id], shingles[doc.doc_id]) >= DUPLICATE_JACCARD
+            ),
             None,
         )
         if twin is None:
