@@ -72,15 +72,19 @@ def line_is_chrome(line: str) -> bool:
     return bool(_CONTACT.search(line) and len(line) <= 60 and "。" not in line)
 
 
-def _edge_run(lines: list[str], indices: list[int]) -> list[int]:
-    """Menus at one edge of the text (before its first prose line): runs of three or more
-    consecutive menu items (a few characters, no punctuation, not a heading)."""
+def _edge_run(lines: list[str], indices: list[int], columns: bool) -> list[int]:
+    """Menus at one edge of the text (before its first prose line; in a newspaper column,
+    before its first punctuated line): runs of three or more consecutive menu items (a
+    few characters, no punctuation, not a heading), or two that are the very first or
+    last lines ("打印本页 / 关闭窗口")."""
     runs: list[list[int]] = [[]]
+    at_edge = True  # the run that starts the text (or ends it) needs only two items
+    edge_run: list[int] = []
     for i in indices:
         line = lines[i]
         if not line:
             continue
-        if _is_prose(line):
+        if _is_prose(line) or (columns and _SENTENCE_PUNCT.search(line)):
             break
         if (
             len(line) <= MENU_ITEM
@@ -88,9 +92,16 @@ def _edge_run(lines: list[str], indices: list[int]) -> list[int]:
             and not is_heading_line(line)
         ):
             runs[-1].append(i)
-        elif runs[-1]:
-            runs.append([])
-    return [i for run in runs if len(run) >= 3 for i in run]
+            if at_edge:
+                edge_run.append(i)
+        else:
+            at_edge = False
+            if runs[-1]:
+                runs.append([])
+    dropped = [i for run in runs if len(run) >= 3 for i in run]
+    # Two menu items at the very edge, but not in a column, whose banners are that short.
+    edge = set(edge_run) if len(edge_run) >= 2 and not columns else set()
+    return sorted(set(dropped) | edge)
 
 
 def repeated_lines(texts: list[str]) -> set[str]:
@@ -110,8 +121,8 @@ def repeated_lines(texts: list[str]) -> set[str]:
 def strip_chrome(text: str, repeated: set[str] | frozenset[str] = frozenset()) -> ChromeResult:
     """Remove chrome lines from a document's raw text; say what was removed.
 
-    Menus at the edges are looked for only in paragraph-per-line text: in a newspaper
-    column every line is short, and its banners are headings.
+    In a newspaper column every line is short and its banners look like menu items:
+    there the edge ends at the first punctuated line.
     """
     lines = [line.strip() for line in text.splitlines()]
     columns = is_column_layout([line for line in lines if line])
@@ -126,8 +137,7 @@ def strip_chrome(text: str, repeated: set[str] | frozenset[str] = frozenset()) -
                 break
             if _ONE_FIELD.match(lines[i]) and not _SENTENCE_PUNCT.search(lines[i]):
                 drop.add(i)
-        if not columns:
-            drop.update(_edge_run(lines, [i for i in edge if i not in drop]))
+        drop.update(_edge_run(lines, [i for i in edge if i not in drop], columns))
     if not drop:
         return ChromeResult(text)
     out = [line for i, line in enumerate(text.splitlines()) if i not in drop]

@@ -66,11 +66,15 @@ def typical_width(lines: list[str]) -> float:
 
 
 def is_column_layout(lines: list[str]) -> bool:
-    """Whether most of the characters stand in short lines: a newspaper column or OCR of
-    one. A menu or a table's cells are many short lines but few characters."""
+    """Whether the text is a newspaper column (or OCR of one): most of its characters
+    stand in short lines, and most of them in lines that stop mid-sentence. A menu or a
+    table's cells are many short lines but few characters; a short report written a
+    paragraph a line ends its lines with a full stop."""
     total = sum(len(line) for line in lines) or 1
     long_chars = sum(len(line) for line in lines if len(line) > COLUMN_LAYOUT_MAX_WIDTH)
-    return long_chars / total < 0.5
+    body = [line for line in lines if not is_heading_line(line)]
+    broken = sum(len(line) for line in body if not _SENTENCE_END.search(line))
+    return long_chars / total < 0.5 and broken > 0.5 * sum(len(line) for line in body)
 
 
 def rejoin_column_lines(lines: list[str]) -> list[str]:

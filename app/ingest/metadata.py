@@ -284,8 +284,10 @@ def lead_years(text: str) -> Found | None:
     return Found(years, "lead", lead[:30]) if years else None
 
 
+# The district a congress report names: "在上海市徐汇区第十八届人民代表大会", "徐汇区区长".
 _DISTRICT = re.compile(
-    rf"(?:(?<=[市省在])|(?<![{HAN}]))([{HAN}]{{2,3}}区)(?:第[一二三四五六七八九十]+届人民代表|区长|代理区长|人民政府)"
+    rf"(?:(?<=[市省在])|^)([{HAN}]{{2,3}}区)(?:第[一二三四五六七八九十]+届人民代表|区长|代理区长|人民政府)",
+    re.MULTILINE,
 )
 
 

@@ -1,6 +1,7 @@
 """The whole ingest stage on the shipped corpus: metadata from the text, the manifest last."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,31 @@ def test_every_inferred_field_says_where_it_came_from(both):
     report_2024 = without["004_913ca56bbd2cc909"]
     assert report_2024.provenance["delivered"]["how"] == "delivery_line"
     assert report_2024.title == "2024年徐汇区政府工作报告（摘要）"
+
+
+WEB_COPIES = Path(__file__).parent / "web_copies"
+
+
+def test_reports_copied_from_web_pages_get_their_metadata_and_lose_their_chrome():
+    """Four short texts written like the copies administrators paste from web pages
+    (breadcrumbs, index fields, menus, a date field, footers); no manifest."""
+    docs = {d.doc_id: d for d in ingest(WEB_COPIES, SUBJECT).documents}
+    expected = {
+        "plan2014": ("plan_report", [2014], [2015], "2015"),
+        "budget2020": ("budget_report", [2020], [2021], "2021-01-13"),
+        "midyear2022": ("plan_report", [2022], [], "2022-08-18"),
+        "report2017": ("work_report", [2016], [2017], "2017-01-20"),
+    }
+    for doc_id, (kind, reviewed, planned, delivered) in expected.items():
+        doc = docs[doc_id]
+        assert (doc.kind, doc.reviewed_years, doc.planned_years, doc.delivered) == (
+            kind,
+            reviewed,
+            planned,
+            delivered,
+        ), doc_id
+        assert doc.title.startswith(("关于", "徐汇区", "2017年")), doc.title
+        for chrome in ("首页", "索引号", "WAP手机版", "版权所有", "打印本页", "来源："):
+            assert chrome not in doc.text, (doc_id, chrome)
+    notes = {n.code for n in docs["plan2014"].quality}
+    assert "chrome_dropped" in notes
