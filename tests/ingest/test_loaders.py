@@ -76,3 +76,49 @@ def test_bad_files_get_a_clear_error(tmp_path, name, content, message):
     path.write_bytes(content)
     with pytest.raises(UnreadableDocumentError, match=message):
         loaders.load(path)
+
+
+def _image_pdf(path):
+    """A one-page PDF holding only an image (a scan with no text layer)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (400, 200), 255)
+    ImageDraw.Draw(image).rectangle((40, 40, 360, 160), outline=0, width=4)
+    image.save(path, resolution=100)
+    return path
+
+
+def test_a_scan_without_an_ocr_engine_is_refused_with_the_reason(tmp_path, monkeypatch):
+    from app.ingest import ocr, pdf
+
+    path = _image_pdf(tmp_path / "scan.pdf")
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    with pytest.raises(UnreadableDocumentError, match="no OCR engine"):
+        loaders.check(path)
+    with pytest.raises(UnreadableDocumentError, match="no OCR engine"):
+        pdf.read_pdf(path, ocr=None)
+
+
+def test_a_scan_is_accepted_for_ocr_without_being_read(tmp_path, monkeypatch):
+    from app.ingest import ocr
+
+    monkeypatch.setattr(ocr, "default_engine", lambda: pytest.fail("OCR ran in the check"))
+    loaders.check(_image_pdf(tmp_path / "scan.pdf"))  # no error: OCR happens when indexing
+
+
+def test_scanned_pages_go_through_the_ocr_engine_seam(tmp_path):
+    from app.ingest.ocr import OcrLine
+    from app.ingest.pdf import read_pdf
+
+    class FakeOcr:
+        name = "fake"
+
+        def read(self, image):
+            return [OcrLine(10, 200, 10, "2025年工作回顾"), OcrLine(30, 390, 40, "新增绿地8公顷。")]
+
+    pages = []
+    text = read_pdf(
+        _image_pdf(tmp_path / "scan.pdf"), ocr=FakeOcr(), progress=lambda *a: pages.append(a)
+    )
+    assert text == "2025年工作回顾\n新增绿地8公顷。"
+    assert pages == [(1, 1, 1)]
