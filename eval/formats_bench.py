@@ -60,12 +60,19 @@ def main(out: Path) -> None:
     plain = source_text(CORPUS)
     tabled = source_text(CORPUS, table=True)
     rows = ["| version | reader | character accuracy | seconds |", "|---|---|---|---|"]
-    for name, reference in (("pdf", tabled), ("pdf2", plain), ("html", tabled), ("docx", tabled)):
+    versions = (
+        ("pdf", tabled),
+        ("pdf2", plain),
+        ("pdf3", plain),
+        ("html", tabled),
+        ("docx", tabled),
+    )
+    for name, reference in versions:
         text, seconds = timed(loaders.load, docs[name])
         rows.append(
             f"| {name} | project loader | {char_accuracy(reference, text):.4f} | {seconds:.2f} |"
         )
-    for name, reference in (("pdf", tabled), ("pdf2", plain)):
+    for name, reference in (("pdf", tabled), ("pdf2", plain), ("pdf3", plain)):
         try:
             text, seconds = timed(pypdf_text, docs[name])
             rows.append(

@@ -1,4 +1,5 @@
-"""Make the test documents: one report as PDF (one and two columns), scanned PDF, HTML, DOCX.
+"""Make the test documents: one report as PDF (one, two and three columns), scanned PDF,
+HTML, DOCX.
 
 Nothing is downloaded. The PDFs are printed by Debian's Chromium (which `make test`
 installs with the Noto CJK fonts) from HTML we write; the scan rasterises those pages
@@ -193,11 +194,13 @@ def make_all(corpus: Path, out_dir: Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     one = print_pdf(report_html(corpus, columns=1, table=True), out_dir / "report-1col.pdf")
     two = print_pdf(report_html(corpus, columns=2), out_dir / "report-2col.pdf")
+    three = print_pdf(report_html(corpus, columns=3), out_dir / "report-3col.pdf")
     page = out_dir / "report.html"
     page.write_text(report_html(corpus, table=True, chrome=True), encoding="utf-8")
     return {
         "pdf": one,
         "pdf2": two,
+        "pdf3": three,
         "scan": scan_pdf(one, out_dir / "report-scan.pdf"),
         "html": page,
         "docx": write_docx(corpus, out_dir / "report.docx"),

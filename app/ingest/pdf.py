@@ -34,35 +34,50 @@ class Line:
     row: bool = False
 
 
-def find_gutter(
+def find_gutters(
     chars: list[dict], width: float, min_items: int = 40, crossing_share: float = 0.1
-) -> float | None:
-    """The x of an empty vertical band in the middle third, with text on both sides.
+) -> list[float]:
+    """The x of each empty vertical band between columns of text (none: one column).
 
     `chars` are boxes with "x0", "x1" and "top": characters of a text layer, or OCR
-    lines. Lines are counted by their top: the band may be crossed by a few of them (a
-    title, a date line), `crossing_share` of all lines at most."""
+    lines. A band may be crossed by a few lines (a title, a date line): at most
+    `crossing_share` of the page's lines, counted by their top. Every column must hold
+    a tenth of the text, so an indent or a gap inside a table is no gutter."""
+    import numpy as np
+
     if len(chars) < min_items:
-        return None
-    rows = {round(c["top"]) for c in chars}
-    limit = len(rows) * crossing_share
-    lo, hi = int(width * 0.3), int(width * 0.7)
-    runs: list[list[int]] = [[]]
-    for x in range(lo, hi):
-        crossing = {round(c["top"]) for c in chars if c["x0"] < x < c["x1"]}
-        if len(crossing) <= limit:
-            runs[-1].append(x)
-        elif runs[-1]:
-            runs.append([])
-    band = max(runs, key=len)
-    if len(band) < GUTTER_MIN:  # text runs across the middle: one column
-        return None
-    best = band[len(band) // 2]
-    left = sum(1 for c in chars if c["x1"] <= best)
-    right = sum(1 for c in chars if c["x0"] >= best)
-    if min(left, right) < 0.2 * len(chars):
-        return None
-    return float(best)
+        return []
+    tops = sorted({round(c["top"]) for c in chars})
+    row_of = {top: n for n, top in enumerate(tops)}
+    size = int(width) + 2
+    cover = np.zeros((len(tops), size), dtype=bool)
+    for c in chars:
+        cover[row_of[round(c["top"])], max(int(c["x0"]) + 1, 0) : min(int(c["x1"]), size)] = True
+    crossing = cover.sum(axis=0)
+    left = int(min(c["x0"] for c in chars)) + 1
+    right = int(max(c["x1"] for c in chars)) - 1
+    open_x = crossing[left:right] <= len(tops) * crossing_share
+    gutters: list[float] = []
+    start = None
+    for offset, is_open in enumerate([*open_x, False]):
+        if is_open and start is None:
+            start = offset
+        elif not is_open and start is not None:
+            if offset - start >= GUTTER_MIN:
+                gutters.append(float(left + (start + offset) // 2))
+            start = None
+    # Drop gutters that leave a column with little text.
+    while gutters:
+        edges = [-1.0, *gutters, width + 1]
+        shares = [
+            sum(1 for c in chars if lo <= (c["x0"] + c["x1"]) / 2 < hi) / len(chars)
+            for lo, hi in zip(edges, edges[1:], strict=False)
+        ]
+        thinnest = min(range(len(shares)), key=shares.__getitem__)
+        if shares[thinnest] >= 0.1:
+            break
+        gutters.pop(min(thinnest, len(gutters) - 1))
+    return gutters
 
 
 def paragraphs(lines: list[Line]) -> list[str]:
@@ -107,21 +122,28 @@ def _page_lines(page, table_finder=True) -> list[Line]:
     return sorted(lines, key=lambda line: (line.top, line.x0))
 
 
+def _column_boxes(gutters: list[float], width: float) -> list[tuple[float, float]]:
+    edges = [0.0, *gutters, width]
+    return list(zip(edges, edges[1:], strict=False))
+
+
 def page_text(page) -> str:
     """One page's text in reading order, one paragraph a line."""
     chars = [c for c in page.chars if c["text"].strip()]
     width, height = float(page.width), float(page.height)
-    gutter = find_gutter(chars, width)
-    if gutter is None:
+    gutters = find_gutters(chars, width)
+    if not gutters:
         return "\n".join(paragraphs(_page_lines(page)))
-    # What crosses the gutter near the top (a title, a date line) is read first.
-    spanning = [c for c in chars if c["x0"] < gutter < c["x1"] and c["top"] < height * 0.4]
+    # What crosses a gutter near the top (a title, a date line) is read first.
+    spanning = [
+        c for c in chars if any(c["x0"] < g < c["x1"] for g in gutters) and c["top"] < height * 0.4
+    ]
     head_bottom = max((float(c["bottom"]) for c in spanning), default=0.0) + 1
     parts = []
     if spanning:
         parts.append(paragraphs(_page_lines(page.crop((0, 0, width, head_bottom)))))
-    for box in ((0, head_bottom, gutter, height), (gutter, head_bottom, width, height)):
-        parts.append(paragraphs(_page_lines(page.crop(box))))
+    for x0, x1 in _column_boxes(gutters, width):
+        parts.append(paragraphs(_page_lines(page.crop((x0, head_bottom, x1, height)))))
     return "\n".join(p for part in parts for p in part)
 
 
@@ -176,25 +198,24 @@ def ocr_page_text(engine, image) -> str:
     lines = [Line(o.x0, o.x1, o.top, o.text) for o in engine.read(image)]
     boxes = [{"x0": line.x0, "x1": line.x1, "top": line.top} for line in lines]
     width, height = image.size
-    gutter = find_gutter(boxes, float(width), min_items=10)
-    if gutter is None:
-        return "\n".join(
-            paragraphs(sorted(ocr_tables(lines), key=lambda line: (line.top, line.x0)))
-        )
-    spanning = [line for line in lines if line.x0 < gutter < line.x1 and line.top < height * 0.4]
-    head_bottom = max((line.top for line in spanning), default=-1.0)
-    head = [line for line in lines if line.top <= head_bottom]
-    rest = [line for line in lines if line.top > head_bottom]
-    parts = [
-        head,
-        [line for line in rest if line.x1 <= gutter],
-        [line for line in rest if line.x1 > gutter],
+    gutters = find_gutters(boxes, float(width), min_items=10)
+
+    def read(part: list[Line]) -> list[str]:
+        return paragraphs(sorted(ocr_tables(part), key=lambda line: (line.top, line.x0)))
+
+    if not gutters:
+        return "\n".join(read(lines))
+    spanning = [
+        line
+        for line in lines
+        if any(line.x0 < g < line.x1 for g in gutters) and line.top < height * 0.4
     ]
-    return "\n".join(
-        p
-        for part in parts
-        for p in paragraphs(sorted(ocr_tables(part), key=lambda line: (line.top, line.x0)))
-    )
+    head_bottom = max((line.top for line in spanning), default=-1.0)
+    rest = [line for line in lines if line.top > head_bottom]
+    parts = [[line for line in lines if line.top <= head_bottom]]
+    for x0, x1 in _column_boxes(gutters, float(width)):
+        parts.append([line for line in rest if x0 <= (line.x0 + line.x1) / 2 < x1])
+    return "\n".join(p for part in parts for p in read(part))
 
 
 def read_pdf(path: Path, ocr=None, progress: Callable | None = None) -> str:

@@ -1,4 +1,4 @@
-"""One report as it arrives in every format: PDF (one and two columns), scanned PDF, HTML
+"""One report as it arrives in every format: PDF (one to three columns), scanned PDF, HTML
 with site chrome, DOCX with a table. Each is read back to the text it was made from,
 with the same kind and years. The documents are generated (tests/documents.py)."""
 
@@ -22,6 +22,7 @@ CORPUS = REPO / "corpus"
 FORMATS = {
     "pdf": (True, 0.98),
     "pdf2": (False, 0.98),
+    "pdf3": (False, 0.98),
     "scan": (True, 0.95),
     "html": (True, 0.98),
     "docx": (True, 0.98),

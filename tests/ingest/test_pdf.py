@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.ingest.pdf import Line, find_gutter, ocr_tables, paragraphs
+from app.ingest.pdf import Line, find_gutters, ocr_tables, paragraphs
 
 pytestmark = pytest.mark.unit
 
@@ -18,12 +18,24 @@ def _chars(x0: float, x1: float, rows: int, per_row: int = 10) -> list[dict]:
 
 def test_two_columns_have_a_gutter_and_a_title_across_it_does_not_hide_it():
     chars = _chars(50, 280, 30) + _chars(310, 545, 30) + _chars(200, 400, 1)
-    gutter = find_gutter(chars, 595)
-    assert gutter is not None and 280 <= gutter <= 310
+    (gutter,) = find_gutters(chars, 595)
+    assert 280 <= gutter <= 310
 
 
 def test_one_column_has_no_gutter():
-    assert find_gutter(_chars(50, 545, 40), 595) is None
+    assert find_gutters(_chars(50, 545, 40), 595) == []
+
+
+def test_a_newspaper_page_of_four_columns_has_three_gutters():
+    columns = [(40, 160), (180, 300), (320, 440), (460, 580)]
+    chars = [c for x0, x1 in columns for c in _chars(x0, x1, 40, per_row=8)]
+    gutters = find_gutters(chars, 620)
+    assert [round(g) for g in gutters] == [170, 310, 450]
+
+
+def test_an_indent_or_a_short_aside_is_not_a_column():
+    chars = _chars(50, 545, 40) + _chars(600, 610, 2, per_row=1)  # a page number far right
+    assert find_gutters(chars, 620) == []
 
 
 def test_lines_that_reach_the_right_edge_continue_on_the_next():
