@@ -35,7 +35,9 @@ def is_number(text: str) -> bool:
     return re.fullmatch(r"\d+(?:\.\d+)?", text) is not None
 
 
-_HAN_DIGITS = {
+# Chinese digits, as years (二〇二四) and counts (十一, 两) write them.
+HAN_DIGITS = {
+    "○": 0,
     "零": 0,
     "〇": 0,
     "一": 1,
@@ -50,7 +52,7 @@ _HAN_DIGITS = {
     "九": 9,
 }
 _HAN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_HAN_RUN = "[零〇一二两三四五六七八九十百千]+"
+_HAN_RUN = "[零〇○一二两三四五六七八九十百千]+"
 # A Chinese numeral where it counts: an ordinal (第一) or before a measure word (三年, 十一家).
 _HAN_NUMBER = re.compile(rf"(?<=第){_HAN_RUN}|{_HAN_RUN}(?=[个家项位名次座所条倍年月天人户批轮届])")
 
@@ -59,10 +61,10 @@ def han_value(numeral: str) -> int | None:
     """'十一' → 11, '二百零五' → 205, '两' → 2; None for what is not a plain numeral."""
     total, digit = 0, None
     for char in numeral:
-        if char in _HAN_DIGITS:
+        if char in HAN_DIGITS:
             if digit is not None and digit != 0:
                 return None  # "一二" is not a number here
-            digit = _HAN_DIGITS[char]
+            digit = HAN_DIGITS[char]
         else:
             total += (digit if digit is not None else 1) * _HAN_UNITS[char]
             digit = None

@@ -8,20 +8,9 @@ from __future__ import annotations
 
 import re
 
-_DIGITS = {
-    "〇": 0,
-    "○": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+from app.text.numbers import HAN_DIGITS
+
+_DIGITS = HAN_DIGITS
 _CN_YEAR = re.compile(r"[二一][〇○零一二三四五六七八九]{3}(?=年)")
 YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%])")
 YEAR_RANGE = re.compile(

@@ -113,17 +113,21 @@ def test_ask_streams_the_answer_and_a_citation_opens_its_passage(server, page):
     assert page.locator("mark#hl").count() == 1
 
 
+def upload_on_the_page(page, base: str, path: Path) -> None:
+    """Choose a file on the library page with the admin token and submit it."""
+    page.goto(base + "/documents")
+    page.fill("#token", TOKEN)
+    page.set_input_files("#file", str(path))
+    page.click("#upload-form button[type=submit]")
+
+
 def test_admin_uploads_a_report_and_finds_it_by_search(server, page):
     base, settings = server
     upload = settings.corpus_dir.parent / "upload.txt"
     upload.write_text("2024年徐汇区新建口袋公园27座,全部向市民开放。", encoding="utf-8")
-    page.goto(base + "/documents")
-    page.fill("#token", TOKEN)
-    page.set_input_files("#file", str(upload))
-    page.click("#upload-form button[type=submit]")
-    page.wait_for_selector(
-        "text=upload.txt", timeout=30000
-    )  # the page reloads when indexing is done
+    upload_on_the_page(page, base, upload)
+    # The page reloads when indexing is done; the library then lists the file.
+    page.wait_for_selector("tr[id='doc-upload']", timeout=30000)
     response = page.request.get(base + "/api/search", params={"q": "口袋公园", "k": "1"})
     assert "口袋公园27座" in response.json()["passages"][0]["text"]
     page.screenshot(path=str(OUTPUT / "browser-documents.png"), full_page=True)
@@ -176,10 +180,7 @@ def test_a_scanned_report_uploaded_on_the_page_shows_ocr_progress_then_answers(s
     scan = scan_pdf(
         print_pdf(report_html(REPO / "corpus", table=True), root / "r.pdf"), root / "扫描件.pdf"
     )
-    page.goto(base + "/documents")
-    page.fill("#token", TOKEN)
-    page.set_input_files("#file", str(scan))
-    page.click("#upload-form button[type=submit]")
+    upload_on_the_page(page, base, scan)
     page.wait_for_function(
         "document.querySelector('#upload-status')?.textContent.includes('by OCR')", timeout=60000
     )
