@@ -144,6 +144,12 @@ class Settings(BaseSettings):
         90.0, gt=0, description="Time limit of one answer's generation, in seconds."
     )
     max_upload_mb: float = Field(20.0, gt=0, description="Largest document upload, in MB.")
+    max_unpacked_mb: float = Field(
+        100.0, gt=0, description="Largest a .docx upload may unpack to, in MB (zip bombs)."
+    )
+    max_body_kb: int = Field(
+        64, ge=1, description="Largest JSON request body, in KB (uploads have max_upload_mb)."
+    )
 
     @field_validator("subject_terms")
     @classmethod

@@ -10,6 +10,7 @@ that PDF printers leave are folded into ideographs.
 from __future__ import annotations
 
 import logging
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from app.ingest.pdf import PAGE_BREAK
 from app.ingest.tables import row_sentences, text_tables_to_rows
 from app.text.cjk import fold_radicals
 
-__all__ = ["PAGE_BREAK", "SUPPORTED_SUFFIXES", "check", "load"]
+__all__ = ["PAGE_BREAK", "SUPPORTED_SUFFIXES", "check", "check_unpacked", "load"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 _TEXT_ENCODINGS = ("utf-8-sig", "gb18030", "big5")
@@ -62,11 +63,38 @@ def read_pdf(path: Path, progress: Callable | None = None) -> str:
     return pdf.read_pdf(path, ocr=ocr.default_engine(), progress=progress)
 
 
+MAX_RATIO = 200  # text and XML compress ~10:1; a member far beyond that is a bomb
+MAX_UNPACKED = 100_000_000
+
+
+def check_unpacked(archive: zipfile.ZipFile, max_bytes: int = MAX_UNPACKED) -> None:
+    """Refuse a zip whose members would unpack past max_bytes, or compress suspiciously
+    well, judged from its directory before anything is unpacked."""
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        if info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise UnreadableDocumentError(
+                f"'{info.filename}' unpacks to {info.file_size / 1e6:.0f} MB from "
+                f"{info.compress_size / 1e3:.0f} KB: refused as a zip bomb"
+            )
+    if total > max_bytes:
+        raise UnreadableDocumentError(
+            f"the file unpacks to {total / 1e6:.0f} MB, more than the {max_bytes / 1e6:.0f} MB allowed"
+        )
+
+
 def read_docx(path: Path) -> str:
-    """Paragraphs and tables of a Word document in their order; a table as row sentences."""
+    """Paragraphs and tables of a Word document in their order; a table as row sentences.
+    The zip is checked for its unpacked size first (a zip bomb is refused, not read)."""
     from docx import Document as DocxDocument
     from docx.table import Table
 
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_unpacked(archive)
+    except zipfile.BadZipFile as exc:
+        raise UnreadableDocumentError(f"{path.name}: broken .docx ({exc})") from exc
     try:
         doc = DocxDocument(str(path))
         parts: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +122,7 @@ def ingest_file(
     *,
     raw: str | None = None,
     shared_lines: frozenset[str] = frozenset(),
+    stems: dict[str, int] | None = None,
 ) -> tuple[list[Document], list[str]]:
     """Load one file and turn it into one or more documents.
 
@@ -136,7 +138,8 @@ def ingest_file(
     single = len(blocks) == 1
     documents = []
     for n, block in enumerate(blocks, start=1):
-        doc_id = path.stem if single else f"{path.stem}-{n}"
+        stem = doc_stem(path, stems)
+        doc_id = stem if single else f"{stem}-{n}"
         doc = build_document(
             doc_id,
             block.body,
@@ -164,6 +167,14 @@ def ingest_file(
 
 
 EXTRACTOR_VERSION = "2"  # bump when a loader's output changes: cached texts are redone
+
+
+def doc_stem(path: Path, stems: dict[str, int] | None) -> str:
+    """A document id from its file name: the stem, with the extension when two files share
+    the stem (report.pdf and report.docx are two documents)."""
+    if stems and stems.get(path.stem, 0) > 1:
+        return f"{path.stem}-{path.suffix.lstrip('.').lower()}"
+    return path.stem
 
 
 def load_cached(path: Path, cache_dir: Path | None, progress: Progress | None = None) -> str:
@@ -225,6 +236,7 @@ def ingest(
             log.warning("skipping %s: %s", path.name, exc)
             result.errors.append(str(exc))
     shared = frozenset(repeated_lines(list(raws.values())))
+    stems = Counter(path.stem for path in files)
     for path, raw in raws.items():
         docs, dropped = ingest_file(
             path,
@@ -232,6 +244,7 @@ def ingest(
             subject_terms,
             raw=raw,
             shared_lines=shared,
+            stems=stems,
         )
         documents.extend(docs)
         result.dropped_boilerplate.extend(dropped)

@@ -130,6 +130,12 @@ class LlamaCppLLM:
         self._grammars: dict[str, object] = {}
         self._lock = threading.Lock()
 
+    def problem(self) -> str | None:
+        """Why this model cannot answer now (its file is missing or empty), or None."""
+        if not self.model_path.is_file() or self.model_path.stat().st_size == 0:
+            return f"LLM file {self.model_path} is missing; run `xuhui-qa models --assemble`"
+        return None
+
     def warm_up(self) -> None:
         """Load the model (once); llama_cpp is imported only here."""
         if self._llama is not None:

@@ -20,11 +20,12 @@ from app.service import QAService, build_service
 from app.settings import Settings
 from app.web.deps import AppState, Timeout
 from app.web.gate import BusyError
+from app.web.limits import RequestGuard
 from app.web.routes import admin, answers, documents, health, pages
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
-ERROR_STATUS = {BadInputError: 422, Timeout: 504, LLMError: 502}
+ERROR_STATUS = {BadInputError: 422, Timeout: 504, LLMError: 502, ModelMissingError: 503}
 
 
 def create_app(
@@ -62,6 +63,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.qa = state
+    app.add_middleware(RequestGuard, settings=settings)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in (health, answers, documents, admin, pages):
         app.include_router(router.router)

@@ -4,6 +4,7 @@ question, the admin token check."""
 from __future__ import annotations
 
 import hmac
+import unicodedata
 from typing import Literal
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -46,6 +47,11 @@ class AppState:
             )
         return self.service
 
+    def check_document(self, doc_id: str | None) -> None:
+        """404 for a document id the library does not hold."""
+        if doc_id is not None and doc_id not in self.require_service().index.documents:
+            raise HTTPException(404, detail=f"no document '{doc_id}' in the library")
+
     def uses_model(self, mode: str | None) -> bool:
         """Whether an answer in this mode needs the (one-at-a-time) model."""
         service = self.require_service()
@@ -61,8 +67,12 @@ def get_settings(state: AppState = Depends(get_state)) -> Settings:
 
 
 def valid_question(text: str, settings: Settings) -> str:
-    """The question stripped; 422 when it is empty or too long."""
-    text = (text or "").strip()
+    """The question stripped of invisible format characters (zero-width spaces, BOM);
+    422 when it is not text (a lone surrogate), empty, or too long."""
+    text = text or ""
+    if any(unicodedata.category(c) == "Cs" for c in text):
+        raise HTTPException(422, detail="the question holds characters that are not valid text")
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
     if not text:
         raise HTTPException(422, detail="the question is empty")
     if len(text) > settings.max_question_chars:
@@ -72,14 +82,25 @@ def valid_question(text: str, settings: Settings) -> str:
     return text
 
 
+def admin_problem(
+    settings: Settings, authorization: str | None, x_admin_token: str | None
+) -> tuple[int, str] | None:
+    """(status, reason) when a request may not use the admin endpoints, else None."""
+    if settings.admin_token is None:
+        return 403, "admin endpoints are off (no XUHUI_ADMIN_TOKEN set)"
+    given = x_admin_token or (authorization or "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
+        return 401, "wrong or missing admin token"
+    return None
+
+
 def require_admin(
     settings: Settings = Depends(get_settings),
     authorization: str | None = Header(None),
     x_admin_token: str | None = Header(None),
 ) -> None:
-    """The admin token, as `X-Admin-Token` or `Authorization: Bearer`; 403 when admin is off."""
-    if settings.admin_token is None:
-        raise HTTPException(403, detail="admin endpoints are off (no XUHUI_ADMIN_TOKEN set)")
-    given = x_admin_token or (authorization or "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
-        raise HTTPException(401, detail="wrong or missing admin token")
+    """The admin token, as `X-Admin-Token` or `Authorization: Bearer`; 403 when admin is off.
+    (`app.web.limits` checks the same before a body is read.)"""
+    problem = admin_problem(settings, authorization, x_admin_token)
+    if problem:
+        raise HTTPException(problem[0], detail=problem[1])

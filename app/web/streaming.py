@@ -31,6 +31,8 @@ def answer_events(
         # The limit is on the answer's own work: it starts once the request has the model,
         # not while it waits in line (the queue is bounded by max_queue instead).
         deadline = time.monotonic() + limit
+        if cancel.is_set():
+            return  # the client left while it waited in line: no generation for nobody
         stream = service.ask_stream(
             request.question, mode=request.mode, year=request.year, doc_id=request.doc_id
         )

@@ -11,25 +11,29 @@ from pathlib import Path
 
 from app.errors import BadInputError, UnreadableDocumentError
 from app.ingest import loaders
+from app.ingest.loaders import check_unpacked
 from app.text.cjk import HAN
 
 _SAFE_NAME = re.compile(f"[^\\w.\\-{HAN}]+")
 PROTECTED = {"manifest.toml"}
 
 
-def detect_type(data: bytes) -> str:
-    """The document type judged by content, not by the file's name."""
+def detect_type(data: bytes, max_unpacked_bytes: int = 100_000_000) -> str:
+    """The document type judged by content, not by the file's name; a zip container is
+    checked for its unpacked size before anything reads it."""
     head = data[:2048]
     if head.startswith(b"%PDF-"):
         return ".pdf"
     if head.startswith(b"PK\x03\x04"):
         try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            names = archive.namelist()
         except zipfile.BadZipFile as exc:
             raise BadInputError("a damaged zip file: not a .docx") from exc
-        if "word/document.xml" in names:
-            return ".docx"
-        raise BadInputError("a zip file that is not a Word document")
+        if "word/document.xml" not in names:
+            raise BadInputError("a zip file that is not a Word document")
+        check_unpacked(archive, max_unpacked_bytes)
+        return ".docx"
     if b"\x00" in head:
         raise BadInputError("a binary file that is not PDF or Word")
     lowered = head.lower().lstrip()
@@ -50,13 +54,20 @@ def safe_name(filename: str, detected: str) -> str:
     return f"{stem[:80]}{detected}"
 
 
-def store_upload(corpus_dir: Path, filename: str, data: bytes, *, max_bytes: int) -> Path:
+def store_upload(
+    corpus_dir: Path,
+    filename: str,
+    data: bytes,
+    *,
+    max_bytes: int,
+    max_unpacked_bytes: int = 100_000_000,
+) -> Path:
     """Check an upload and place it in the corpus folder; on any problem nothing is written."""
     if not data.strip():
         raise BadInputError("the file is empty")
     if len(data) > max_bytes:
         raise BadInputError(f"the file is larger than {max_bytes / 1e6:.0f} MB")
-    detected = detect_type(data)
+    detected = detect_type(data, max_unpacked_bytes)
     name = safe_name(filename, detected)
     if name in PROTECTED:
         raise BadInputError(f"'{name}' is reserved")

@@ -122,3 +122,13 @@ def test_scanned_pages_go_through_the_ocr_engine_seam(tmp_path):
     )
     assert text == "2025年工作回顾\n新增绿地8公顷。"
     assert pages == [(1, 1, 1)]
+
+
+def test_a_zip_bomb_in_the_corpus_is_refused_unread(tmp_path):
+    import zipfile
+
+    path = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"<w:document>" + b"\0" * 30_000_000)
+    with pytest.raises(UnreadableDocumentError, match="zip bomb"):
+        loaders.load(path)

@@ -31,7 +31,12 @@ async def upload(file: UploadFile = File(...), state: AppState = Depends(get_sta
     limit = int(settings.max_upload_mb * 1e6)
     data = await file.read(limit + 1)
     path = await run_in_threadpool(
-        store_upload, settings.corpus_dir, file.filename or "upload", data, max_bytes=limit
+        store_upload,
+        settings.corpus_dir,
+        file.filename or "upload",
+        data,
+        max_bytes=limit,
+        max_unpacked_bytes=int(settings.max_unpacked_mb * 1e6),
     )
     job = start_reindex(state, f"upload {path.name}")
     return {"file": path.name, "job": job.to_dict()}
@@ -45,10 +50,26 @@ def reindex(state: AppState = Depends(get_state)) -> dict:
 
 @router.delete("/api/admin/documents/{name}", status_code=202, dependencies=admin_only)
 def delete(name: str, state: AppState = Depends(get_state)) -> dict:
-    """Remove a document file (by file name or document id) and re-index in the background."""
+    """Remove a document file (by file name or document id) and re-index in the background.
+
+    A document that shares its file with others (a scraped page holding several) is not
+    deleted by its id: the answer is 409 naming the others, and the file stays. Deleting
+    by the file's name removes them all."""
     service = state.require_service()
     if name in service.index.documents:
-        name = service.index.documents[name].source_file
+        doc = service.index.documents[name]
+        others = sorted(
+            d.doc_id
+            for d in service.index.documents.values()
+            if d.source_file == doc.source_file and d.doc_id != doc.doc_id
+        )
+        if others:
+            raise HTTPException(
+                409,
+                detail=f"'{name}' shares the file {doc.source_file} with {', '.join(others)}; "
+                f"delete the file by its name to remove them all",
+            )
+        name = doc.source_file
     path = corpus_path(state.settings.corpus_dir, name)
     path.unlink()
     return {"file": name, "job": start_reindex(state, f"delete {name}").to_dict()}

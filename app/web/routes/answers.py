@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -13,30 +14,44 @@ from app.web.deps import AppState, AskRequest, get_state, valid_question
 from app.web.streaming import answer_events, sse_answer
 
 router = APIRouter(tags=["answers"])
+DISCONNECT_POLL_S = 0.5
 
 
 def checked(body: AskRequest, state: AppState = Depends(get_state)) -> AskRequest:
     """The request with its question stripped and checked (422 when empty or too long)."""
     body.question = valid_question(body.question, state.settings)
+    state.check_document(body.doc_id)
     return body
 
 
 @router.post("/api/ask")
-async def ask(body: AskRequest = Depends(checked), state: AppState = Depends(get_state)) -> dict:
-    """A verified answer with citations, retrieved passages and timings (as `xuhui-qa ask --json`)."""
+async def ask(
+    request: Request, body: AskRequest = Depends(checked), state: AppState = Depends(get_state)
+) -> dict:
+    """A verified answer with citations, retrieved passages and timings (as `xuhui-qa ask --json`).
+
+    A client that goes away stops the answer (and frees the model) within a second."""
     cancel = threading.Event()
 
-    def run() -> dict:
+    def run() -> dict | None:
         answer = None
         for kind, payload in answer_events(state, body, cancel):
             if kind == "answer":
                 answer = payload
-        return answer.to_dict()
+        return answer.to_dict() if answer is not None else None
 
+    task = asyncio.ensure_future(run_in_threadpool(run))
     try:
-        return await run_in_threadpool(run)
+        while not task.done():
+            await asyncio.wait({task}, timeout=DISCONNECT_POLL_S)
+            if not task.done() and await request.is_disconnected():
+                cancel.set()
+        result = task.result()
     finally:
         cancel.set()
+    if result is None:
+        raise HTTPException(499, detail="the client closed the request")
+    return result
 
 
 @router.get("/api/ask/stream")
@@ -71,6 +86,7 @@ async def search(
 ) -> dict:
     """Top passages, without an answer."""
     question = valid_question(q, state.settings)
+    state.check_document(doc_id)
     service = state.require_service()
     result = await run_in_threadpool(service.search, question, k=k, year=year, doc_id=doc_id)
     return {

@@ -18,8 +18,16 @@ def healthz() -> dict:
 
 @router.get("/readyz")
 def readyz(state: AppState = Depends(get_state)) -> JSONResponse:
-    """Models and index are loaded."""
+    """Ready means it can answer: index and embedder loaded, and the model's file there.
+    Without the model, search and extractive answers still work, and the reply says so."""
     if state.service is None:
         return JSONResponse({"status": "not ready", "detail": state.load_error}, status_code=503)
+    check = getattr(state.service.llm, "problem", None)
+    problem = check() if check else None
+    if problem:
+        return JSONResponse(
+            {"status": "not ready", "detail": problem, "still_working": ["search", "extractive"]},
+            status_code=503,
+        )
     m = state.service.index.manifest
     return JSONResponse({"status": "ready", "documents": m.n_documents, "chunks": m.n_chunks})

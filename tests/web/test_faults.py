@@ -1,0 +1,206 @@
+"""Faults a hostile-but-fair tester found: each test here failed before its fix."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+import zipfile
+
+import httpx
+import pytest
+
+from app.service import QAService
+from app.web.app import create_app
+from tests.fakes import ScriptedLLM
+from tests.servers import free_port
+from tests.web.test_web import TOKEN, make_client
+
+pytestmark = pytest.mark.unit
+
+
+class TrickleLLM(ScriptedLLM):
+    """Chooses [1] and then writes a character every 0.1 s for a minute, unless stopped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = threading.Event()
+        self.stopped = threading.Event()
+
+    def complete(self, messages, *, stream=False, max_tokens=160, lead=None, grammar=None):
+        if lead is None:
+            yield from super().complete(messages, stream=stream, max_tokens=max_tokens)
+            return
+        from tests.fakes import _logprobs
+
+        lead.record(_logprobs("[1]", None, lead.options))
+        self.started.set()
+        try:
+            yield "[1] "
+            for _ in range(600):
+                time.sleep(0.1)
+                yield "很"
+        finally:
+            self.stopped.set()
+
+
+def serve(app):
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.02)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def test_a_client_that_leaves_post_ask_frees_the_model(settings, fake_embedder):
+    from app.index import build_index
+
+    llm = TrickleLLM()
+    service = QAService(settings, build_index(settings, fake_embedder), fake_embedder, llm)
+    app = create_app(settings.model_copy(update={"generation_timeout_s": 120}), service=service)
+    base, server, thread = serve(app)
+    try:
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(
+                base + "/api/ask", json={"question": "2023年新增多少跨国公司地区总部"}, timeout=2
+            )
+        assert llm.started.is_set()
+        left = time.monotonic()
+        assert llm.stopped.wait(5), "the generation went on after its client left"
+        assert time.monotonic() - left < 3
+        assert app.state.qa.gate.pending == 0
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.mark.parametrize("question", ["\ud800徐汇", "\u200b\u200b\u200c", "\ufeff \u2060"])
+def test_a_question_that_is_not_text_is_a_422(settings, fake_embedder, question):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    with client:
+        body = json.dumps({"question": question})  # a lone surrogate travels as \\ud800
+        response = client.post(
+            "/api/ask", content=body.encode(), headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+        if "\ud800" not in question:  # a URL cannot carry a lone surrogate at all
+            assert client.get("/api/search", params={"q": question}).status_code == 422
+
+
+def test_an_unknown_document_is_a_404(settings, fake_embedder):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    with client:
+        ask = client.post("/api/ask", json={"question": "新增多少总部", "doc_id": "no-such-doc"})
+        assert ask.status_code == 404 and "no-such-doc" in ask.json()["detail"]
+        search = client.get("/api/search", params={"q": "总部", "doc_id": "no-such-doc"})
+        assert search.status_code == 404
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(settings, fake_embedder):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM(), max_body_kb=64)
+    with client:
+        big = b'{"question": "' + b"a" * 200_000 + b'"}'
+        response = client.post(
+            "/api/ask", content=big, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 413
+
+
+def test_an_upload_without_the_token_is_refused_before_its_body_is_read(settings, fake_embedder):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM(), max_upload_mb=1)
+    read = []
+
+    def body():
+        for _ in range(50):  # 50 MB, if anyone read it all
+            read.append(1)
+            yield b"x" * 1_000_000
+
+    with client:
+        response = client.post(
+            "/api/admin/documents",
+            content=body(),
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
+        )
+        assert response.status_code == 401
+        assert len(read) <= 2, f"{len(read)} MB read before the 401"
+
+
+def _docx_bomb(size: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<w:document>" + b"\0" * size)
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_docx_is_refused_by_its_unpacked_size(settings, fake_embedder):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM(), max_unpacked_mb=5)
+    bomb = _docx_bomb(30_000_000)
+    assert len(bomb) < 100_000
+    with client:
+        response = client.post(
+            "/api/admin/documents",
+            files={"file": ("bomb.docx", bomb, "application/octet-stream")},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert response.status_code == 422 and "unpacks to" in response.json()["detail"]
+        assert not (settings.corpus_dir / "bomb.docx").exists()
+
+
+def test_deleting_one_document_of_a_shared_file_keeps_the_others(settings, fake_embedder):
+    page = "\n".join(
+        [
+            "• 【招商】2023年徐汇区新增跨国公司地区总部11家",
+            "徐汇区新增跨国公司地区总部11家,累计总量保持中心城区第一。",
+            "2024-01-10",
+            "• 【招商】徐汇区新建口袋公园27座",
+            "2024年徐汇区新建口袋公园27座,全部向市民开放。",
+            "2025-01-10",
+        ]
+    )
+    (settings.corpus_dir / "page.txt").write_text(page, encoding="utf-8")
+    client, service = make_client(settings, fake_embedder, ScriptedLLM())
+    assert {"page-1", "page-2"} <= service.index.documents.keys()
+    with client:
+        response = client.delete(
+            "/api/admin/documents/page-1", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        assert response.status_code == 409 and "page-2" in response.json()["detail"]
+        assert (settings.corpus_dir / "page.txt").is_file()
+
+
+def test_two_files_with_one_name_are_two_documents(settings, fake_embedder):
+    (settings.corpus_dir / "notes.txt").write_text("徐汇区新增绿地8公顷。", encoding="utf-8")
+    (settings.corpus_dir / "notes.html").write_text(
+        "<html><body><p>徐汇区新建口袋公园27座。</p></body></html>", encoding="utf-8"
+    )
+    _, service = make_client(settings, fake_embedder, ScriptedLLM())
+    docs = service.index.documents
+    assert docs["notes-txt"].source_file == "notes.txt"
+    assert docs["notes-html"].source_file == "notes.html"
+
+
+def test_a_missing_model_file_is_not_ready_and_search_still_works(
+    settings, fake_embedder, tmp_path
+):
+    from app.service import llm_from_settings
+
+    settings = settings.model_copy(update={"llm_model": str(tmp_path / "gone.gguf")})
+    client, _ = make_client(settings, fake_embedder, llm_from_settings(settings))
+    with client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and "gone.gguf" in ready.json()["detail"]
+        assert client.get("/api/search", params={"q": "跨国公司地区总部"}).status_code == 200
+        extractive = client.post(
+            "/api/ask", json={"question": "新增多少跨国公司地区总部", "mode": "extractive"}
+        )
+        assert extractive.status_code == 200
+        llm = client.post("/api/ask", json={"question": "新增多少跨国公司地区总部", "mode": "llm"})
+        assert llm.status_code == 503 and "gone.gguf" in llm.json()["detail"]
