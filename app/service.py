@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,11 +11,14 @@ from app.answer.answerer import Answerer, Mode
 from app.domain import Answer, Document, SearchResult
 from app.errors import BadInputError, IndexMissingError
 from app.index import HybridIndex, build_index, load_index
+from app.index.store import clean_partial_builds
 from app.models import assets
 from app.models.embedder import Embedder, embedder_from_settings
 from app.models.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
 from app.retrieve.retriever import Retriever
 from app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class QAService:
@@ -114,10 +118,19 @@ def build_service(
     settings = settings or Settings()
     embedder = embedder or embedder_from_settings(settings)
     llm = llm or llm_from_settings(settings)
+    removed = clean_partial_builds(settings.index_dir)
+    if removed:
+        log.warning("removed builds a crash left half-written: %s", ", ".join(removed))
     try:
-        index = load_index(settings.index_dir, sentence_weight=settings.sentence_weight)
-    except IndexMissingError:
+        index = load_index(
+            settings.index_dir,
+            sentence_weight=settings.sentence_weight,
+            model_id=embedder.model_id,
+            dim=lambda: embedder.dim,  # loads the embedder only when there is an index
+        )
+    except IndexMissingError as exc:  # none built, or none whole for this embedder
         if not build_if_missing:
             raise
+        log.warning("building the index: %s", exc)
         index = build_index(settings, embedder)
     return QAService(settings, index, embedder, llm)

@@ -108,7 +108,10 @@ def build_index(
     chunks: list[Chunk] = []
     for doc in result.documents:
         chunks.extend(chunk_document(doc, settings.chunk_size, settings.chunk_overlap))
-    cache = EmbeddingCache(settings.index_dir / "cache" / f"{embedder.model_id}.npz")
+    # Keyed by model and dimension: vectors of two embedders are never mixed.
+    cache = EmbeddingCache(
+        settings.index_dir / "cache" / f"{embedder.model_id}-{embedder.dim}.npz"
+    )
     spans = sentence_spans(chunks)
     texts = [c.embedding_text() for c in chunks]
     sentences = [chunks[i].text[a:b] for i, a, b in spans]

@@ -2,7 +2,8 @@
 - `builds/<id>/`: one complete build (chunks.jsonl, documents.json, dense.faiss,
   sentences.faiss, manifest.json); `current` is a symlink to the build in service,
   swapped atomically with os.replace, so a crash never leaves half an index in service;
-- `cache/<model>.npz`: the embedding cache (`app.index.cache`).
+- `cache/<model>-<dim>.npz`: the embedding cache (`app.index.cache`); `cache/texts/`: extracted
+  texts by content hash (`app.ingest.pipeline`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,32 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass
+import hashlib
+from collections.abc import Callable
+import logging
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from app.domain import Chunk, Document, QualityNote
 from app.errors import IndexMissingError
 from app.index.hybrid import HybridIndex
 
-FORMAT_VERSION = 3  # 3: documents carry provenance; quality notes carry params
+log = logging.getLogger(__name__)
+
+
+class IndexDamagedError(IndexMissingError):
+    """A build on disk is incomplete, corrupt, or made for another embedder."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+FORMAT_VERSION = 4  # 4: the manifest holds each file's sha256; 3: provenance, note params
+INDEX_FILES = ("chunks.jsonl", "documents.json", "dense.faiss", "sentences.faiss", "sentences.json")
 
 
 @dataclass
@@ -38,6 +57,7 @@ class IndexManifest:
     dropped_duplicates: list[str]
     dropped_boilerplate_blocks: int
     errors: list[str]
+    checksums: dict[str, str] = field(default_factory=dict)  # file name → sha256
 
 
 def _document_from_dict(data: dict) -> Document:
@@ -79,6 +99,9 @@ def save_index(index: HybridIndex, index_dir: Path) -> Path:
     if index.sentence_dense is not None:
         faiss.write_index(index.sentence_dense, str(staging / "sentences.faiss"))
         (staging / "sentences.json").write_text(json.dumps(index.sentence_spans))
+    index.manifest.checksums = {
+        name: sha256_of(staging / name) for name in INDEX_FILES if (staging / name).is_file()
+    }
     (staging / "manifest.json").write_text(
         json.dumps(asdict(index.manifest), ensure_ascii=False, indent=1)
     )
@@ -105,35 +128,121 @@ def _prune_builds(builds: Path, keep: Path, retain: int = 2) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
-def load_index(index_dir: Path, *, sentence_weight: float = 0.5) -> HybridIndex:
-    """Load the index in service; raise IndexMissingError when none was built."""
+def clean_partial_builds(index_dir: Path) -> list[str]:
+    """Remove builds a crash left half-written (only one process builds an index folder)."""
+    builds = index_dir / "builds"
+    removed = []
+    if builds.is_dir():
+        for partial in builds.glob(".*.partial"):
+            shutil.rmtree(partial, ignore_errors=True)
+            removed.append(partial.name)
+    return removed
+
+
+def load_index(
+    index_dir: Path,
+    *,
+    sentence_weight: float = 0.5,
+    model_id: str | None = None,
+    dim: int | Callable[[], int] | None = None,
+) -> HybridIndex:
+    """The index in service, checked; when it is damaged, the newest earlier build that is
+    whole. IndexMissingError when none was built; IndexDamagedError (a subclass) when none
+    is whole, or all were made for another embedder (`model_id`, `dim`), saying why."""
     current = index_dir / "current"
-    if not (current / "manifest.json").is_file():
+    if not (current / "manifest.json").is_file() and not (index_dir / "builds").is_dir():
         raise IndexMissingError(f"no index in {index_dir}; run `xuhui-qa index` (or `make index`)")
-    raw_manifest = json.loads((current / "manifest.json").read_text())
-    if raw_manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMissingError(
-            f"the index in {index_dir} has format {raw_manifest.get('format_version')}, this "
-            f"version reads {FORMAT_VERSION}: rebuild it with `xuhui-qa index` (or `make index`)"
+    candidates = [current] if (current / "manifest.json").is_file() else []
+    builds = index_dir / "builds"
+    if builds.is_dir():
+        older = sorted(
+            (p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: p.name,
+            reverse=True,
         )
-    manifest = IndexManifest(**raw_manifest)
+        candidates += [p for p in older if p.resolve() != current.resolve()]
+    reasons = []
+    for build in candidates:
+        try:
+            index = load_build(build, sentence_weight=sentence_weight, model_id=model_id, dim=dim)
+        except IndexDamagedError as exc:
+            reasons.append(str(exc))
+            log.error("index build %s not used: %s", build.resolve().name, exc)
+            continue
+        if reasons:
+            log.warning("serving the earlier build %s", build.resolve().name)
+        return index
+    raise IndexDamagedError(
+        "no usable index in " + str(index_dir) + ": " + "; ".join(reasons or ["no build"])
+        + "; rebuild it with `xuhui-qa index`"
+    )
+
+
+def load_build(
+    build: Path,
+    *,
+    sentence_weight: float = 0.5,
+    model_id: str | None = None,
+    dim: int | Callable[[], int] | None = None,
+) -> HybridIndex:
+    """One build folder, checked against its manifest before anything is served."""
+    name = build.resolve().name
+    try:
+        raw_manifest = json.loads((build / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise IndexDamagedError(f"{name}: unreadable manifest ({exc})") from exc
+    if raw_manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexDamagedError(
+            f"{name}: format {raw_manifest.get('format_version')}, this version reads "
+            f"{FORMAT_VERSION}"
+        )
+    try:
+        manifest = IndexManifest(**raw_manifest)
+    except TypeError as exc:
+        raise IndexDamagedError(f"{name}: manifest fields do not match ({exc})") from exc
+    if model_id is not None and manifest.model_id != model_id:
+        raise IndexDamagedError(f"{name}: built with {manifest.model_id}, the embedder is {model_id}")
+    if callable(dim):
+        dim = dim()  # asked only now: it may load the embedder
+    if dim is not None and manifest.dim != dim:
+        raise IndexDamagedError(f"{name}: vectors of {manifest.dim} dimensions, the embedder makes {dim}")
+    for file_name, digest in manifest.checksums.items():
+        path = build / file_name
+        if not path.is_file():
+            raise IndexDamagedError(f"{name}: {file_name} is missing")
+        if sha256_of(path) != digest:
+            raise IndexDamagedError(f"{name}: {file_name} is damaged (checksum differs)")
+    if not manifest.checksums:
+        raise IndexDamagedError(f"{name}: the manifest lists no file checksums")
+    try:
+        return _read_build(build, manifest, sentence_weight)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexDamagedError(f"{name}: unreadable ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_build(build: Path, manifest: IndexManifest, sentence_weight: float) -> HybridIndex:
     documents = {
         d["doc_id"]: _document_from_dict(d)
-        for d in json.loads((current / "documents.json").read_text(encoding="utf-8"))
+        for d in json.loads((build / "documents.json").read_text(encoding="utf-8"))
     }
     chunks, tokens = [], []
-    with (current / "chunks.jsonl").open(encoding="utf-8") as lines:
+    with (build / "chunks.jsonl").open(encoding="utf-8") as lines:
         for line in lines:
             row = json.loads(line)
             chunks.append(_chunk_from_dict(row["chunk"]))
             tokens.append(row["tokens"])
     import faiss
 
-    dense = faiss.read_index(str(current / "dense.faiss"))
+    dense = faiss.read_index(str(build / "dense.faiss"))
+    if len(chunks) != manifest.n_chunks or dense.ntotal != manifest.n_chunks:
+        raise IndexDamagedError(
+            f"{build.resolve().name}: {len(chunks)} chunks and {dense.ntotal} vectors, the "
+            f"manifest says {manifest.n_chunks}"
+        )
     sentence_dense, spans = None, None
-    if (current / "sentences.faiss").is_file():
-        sentence_dense = faiss.read_index(str(current / "sentences.faiss"))
-        spans = [tuple(s) for s in json.loads((current / "sentences.json").read_text())]
+    if (build / "sentences.faiss").is_file():
+        sentence_dense = faiss.read_index(str(build / "sentences.faiss"))
+        spans = [tuple(s) for s in json.loads((build / "sentences.json").read_text())]
     return HybridIndex(
         chunks,
         documents,
