@@ -11,7 +11,7 @@ export TOKENIZERS_PARALLELISM := false
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install models index serve test chromium lint format eval calibrate bench clean
+.PHONY: install models index serve test chromium lint format eval calibrate bench docker-check clean
 
 $(STAMP): pyproject.toml requirements-models.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ calibrate: index
 bench: index chromium
 	$(BIN)/python eval/bench.py
 	$(BIN)/python eval/formats_bench.py
+
+# No Docker engine runs here: the Dockerfile is linted (hadolint, from its PyPI wheel) and
+# tests/test_docker.py checks that it builds with the Makefile's own set-up target.
+docker-check: install
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/pytest -q tests/test_docker.py
 
 clean:
 	rm -rf $(VENV) .models index/builds index/current index/cache

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from app import __version__
 from app.errors import BadInputError, IndexMissingError, ModelMissingError
@@ -56,7 +57,8 @@ def create_app(
                 log.error("not ready: %s", exc)
         yield
 
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load their scripts from the package, not a CDN.
+    app = FastAPIOffline(
         title="Xuhui Report QA",
         version=__version__,
         description="Answers about the Xuhui District government work reports, with cited passages.",

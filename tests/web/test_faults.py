@@ -204,3 +204,13 @@ def test_a_missing_model_file_is_not_ready_and_search_still_works(
         assert extractive.status_code == 200
         llm = client.post("/api/ask", json={"question": "新增多少跨国公司地区总部", "mode": "llm"})
         assert llm.status_code == 503 and "gone.gguf" in llm.json()["detail"]
+
+
+def test_the_api_docs_load_their_assets_from_this_service(settings, fake_embedder):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    with client:
+        page = client.get("/docs").text
+        assert "cdn" not in page.lower()
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+            src = next(part for part in page.split('"') if part.endswith(asset))
+            assert src.startswith("/") and client.get(src).status_code == 200
