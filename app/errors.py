@@ -19,3 +19,7 @@ class ModelMissingError(XuhuiQAError):
 
 class IndexMissingError(XuhuiQAError):
     """No index has been built for the corpus yet."""
+
+
+class NotFoundError(BadInputError):
+    """A named document, file or job that does not exist (HTTP 404)."""

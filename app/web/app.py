@@ -9,12 +9,13 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from app import __version__
-from app.errors import BadInputError, IndexMissingError, ModelMissingError
+from app.errors import BadInputError, IndexMissingError, ModelMissingError, NotFoundError
 from app.models.embedder import Embedder
 from app.models.llm import LLM, LLMError
 from app.service import QAService, build_service
@@ -26,7 +27,13 @@ from app.web.routes import admin, answers, documents, health, pages
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
-ERROR_STATUS = {BadInputError: 422, Timeout: 504, LLMError: 502, ModelMissingError: 503}
+ERROR_STATUS = {
+    BadInputError: 422,
+    NotFoundError: 404,
+    Timeout: 504,
+    LLMError: 502,
+    ModelMissingError: 503,
+}
 
 
 def create_app(
@@ -75,9 +82,30 @@ def create_app(
         headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        # One sentence, without echoing the input: a lone surrogate in it cannot even be
+        # encoded as JSON (and would be a 500).
+        return JSONResponse({"detail": validation_message(exc.errors())}, status_code=422)
+
     for error, status in ERROR_STATUS.items():
         app.add_exception_handler(error, _status_handler(status))
     return app
+
+
+EMPTY_QUESTION = {"string_too_short", "string_pattern_mismatch", "missing"}
+
+
+def validation_message(errors: list[dict]) -> str:
+    """FastAPI's field errors as one sentence a person can act on."""
+    parts = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+        if loc[-1:] in (["question"], ["q"]) and error.get("type") in EMPTY_QUESTION:
+            parts.append("the question is empty")
+        else:
+            parts.append(f"{'.'.join(loc) or 'request'}: {error.get('msg', 'invalid')}")
+    return "; ".join(dict.fromkeys(parts))
 
 
 def _status_handler(status: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import unicodedata
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
@@ -16,9 +16,42 @@ from app.settings import Settings
 from app.web.gate import GenerationGate
 from app.web.jobs import JobRunner
 
+# A question must hold a visible character; what JSON Schema cannot say (a question of
+# only zero-width characters, a lone surrogate) is still refused with 422.
+QUESTION_PATTERN = r"\S"
+
+
+class Problem(BaseModel):
+    """Every error: a sentence saying what went wrong (or, for a malformed request,
+    FastAPI's list of field errors)."""
+
+    detail: str | list[dict[str, Any]]
+
+
+# The errors every API route may answer, documented once for the schema.
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": description}
+    for status, description in {
+        401: "wrong or missing admin token",
+        403: "admin endpoints are off",
+        404: "no such document, job or file",
+        409: "conflicts with the library as it is",
+        413: "request body too large",
+        422: "the request is not valid (empty question, bad file, field errors)",
+        499: "the client closed the request",
+        502: "the model server failed",
+        503: "busy (with Retry-After), not ready, or the model is missing",
+        504: "the answer took longer than its time limit",
+    }.items()
+}
+
 
 class AskRequest(BaseModel):
-    question: str = Field(description="The question, in Chinese or English.")
+    question: str = Field(
+        min_length=1,
+        pattern=QUESTION_PATTERN,
+        description="The question, in Chinese or English.",
+    )
     mode: Literal["llm", "extractive"] | None = Field(None, description="Answer mode.")
     year: int | None = Field(None, ge=1990, le=2100, description="Only passages about this year.")
     doc_id: str | None = Field(None, description="Only passages of this document.")

@@ -9,7 +9,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from app.errors import BadInputError, UnreadableDocumentError
+from app.errors import BadInputError, NotFoundError, UnreadableDocumentError
 from app.ingest import loaders
 from app.ingest.loaders import check_unpacked
 from app.text.cjk import HAN
@@ -95,6 +95,10 @@ def corpus_path(corpus_dir: Path, name: str) -> Path:
     if name != os.path.basename(name) or name in ("", ".", "..") or name in PROTECTED:
         raise BadInputError(f"'{name}' is not a document name")
     path = corpus_dir / name
-    if path.resolve().parent != corpus_dir.resolve() or not path.is_file():
-        raise BadInputError(f"no document file named '{name}'")
+    try:
+        inside = path.resolve().parent == corpus_dir.resolve() and path.is_file()
+    except (OSError, ValueError):  # a name too long, or with a NUL, names no file
+        inside = False
+    if not inside:
+        raise NotFoundError(f"no document file named '{name[:80]}'")
     return path

@@ -214,3 +214,12 @@ def test_the_api_docs_load_their_assets_from_this_service(settings, fake_embedde
         for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
             src = next(part for part in page.split('"') if part.endswith(asset))
             assert src.startswith("/") and client.get(src).status_code == 200
+
+
+def test_deleting_a_name_no_file_can_have_is_a_404(settings, fake_embedder):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    with client:
+        response = client.delete(
+            "/api/admin/documents/" + "x" * 300, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        assert response.status_code == 404

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from app.web.deps import AppState, get_state, require_admin
+from app.web.deps import PROBLEMS, AppState, get_state, require_admin
 from app.web.jobs import Job
 from app.web.uploads import corpus_path, store_upload
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"], responses=PROBLEMS)
 admin_only = [Depends(require_admin)]
 
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from app.web.deps import AppState, AskRequest, get_state, valid_question
+from app.web.deps import PROBLEMS, QUESTION_PATTERN, AppState, AskRequest, get_state, valid_question
 from app.web.streaming import answer_events, sse_answer
 
-router = APIRouter(tags=["answers"])
+router = APIRouter(tags=["answers"], responses=PROBLEMS)
 DISCONNECT_POLL_S = 0.5
 
 
@@ -54,10 +54,28 @@ async def ask(
     return result
 
 
-@router.get("/api/ask/stream")
+SSE = {
+    200: {
+        "description": "Server-Sent Events: `token`, then `answer` (or `busy`, `error`)",
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "event": {"enum": ["token", "answer", "busy", "error"]},
+                        "data": {"type": "string", "description": "JSON"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("/api/ask/stream", response_class=StreamingResponse, responses=SSE)
 async def ask_stream_get(
     request: Request,
-    question: str = Query(..., description="The question."),
+    question: str = Query(..., min_length=1, pattern=QUESTION_PATTERN, description="The question."),
     mode: Literal["llm", "extractive"] | None = None,
     year: int | None = Query(None, ge=1990, le=2100),
     doc_id: str | None = None,
@@ -68,7 +86,7 @@ async def ask_stream_get(
     return sse_answer(state, request, checked(body, state))
 
 
-@router.post("/api/ask/stream")
+@router.post("/api/ask/stream", response_class=StreamingResponse, responses=SSE)
 async def ask_stream_post(
     request: Request, body: AskRequest = Depends(checked), state: AppState = Depends(get_state)
 ) -> StreamingResponse:
@@ -78,7 +96,9 @@ async def ask_stream_post(
 
 @router.get("/api/search")
 async def search(
-    q: str = Query(..., description="The question or words to search."),
+    q: str = Query(
+        ..., min_length=1, pattern=QUESTION_PATTERN, description="The question or words to search."
+    ),
     k: int = Query(5, ge=1, le=20),
     year: int | None = Query(None, ge=1990, le=2100),
     doc_id: str | None = None,

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from app.errors import BadInputError
 from app.service import QAService
-from app.web.deps import AppState, get_state
+from app.web.deps import PROBLEMS, AppState, get_state
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], responses=PROBLEMS)
 
 
 def document_sections(service: QAService, doc_id: str) -> list[dict]:
