@@ -23,3 +23,7 @@ class IndexMissingError(XuhuiQAError):
 
 class NotFoundError(BadInputError):
     """A named document, file or job that does not exist (HTTP 404)."""
+
+
+class StorageError(XuhuiQAError):
+    """The data folder cannot be written (full disk, read-only): HTTP 507."""

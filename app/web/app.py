@@ -15,7 +15,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from app import __version__
-from app.errors import BadInputError, IndexMissingError, ModelMissingError, NotFoundError
+from app.errors import (
+    BadInputError,
+    IndexMissingError,
+    ModelMissingError,
+    NotFoundError,
+    StorageError,
+)
 from app.models.embedder import Embedder
 from app.models.llm import LLM, LLMError
 from app.service import QAService, build_service
@@ -33,6 +39,7 @@ ERROR_STATUS = {
     Timeout: 504,
     LLMError: 502,
     ModelMissingError: 503,
+    StorageError: 507,
 }
 
 

@@ -42,6 +42,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
         502: "the model server failed",
         503: "busy (with Retry-After), not ready, or the model is missing",
         504: "the answer took longer than its time limit",
+        507: "the data folder cannot be written (full disk, read-only)",
     }.items()
 }
 

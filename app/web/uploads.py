@@ -9,7 +9,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from app.errors import BadInputError, NotFoundError, UnreadableDocumentError
+from app.errors import BadInputError, NotFoundError, StorageError, UnreadableDocumentError
 from app.ingest import loaders
 from app.ingest.loaders import check_unpacked
 from app.text.cjk import HAN
@@ -74,18 +74,24 @@ def store_upload(
     target = corpus_dir / name
     if target.exists():
         raise BadInputError(f"a document named '{name}' already exists; delete it first")
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=corpus_dir, prefix=".upload-", suffix=detected)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        corpus_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=corpus_dir, prefix=".upload-", suffix=detected)
+        tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         loaders.check(tmp)  # must yield text, or the upload is refused
         os.replace(tmp, target)
     except UnreadableDocumentError as exc:
-        raise BadInputError(str(exc).replace(tmp.name, name)) from exc
+        raise BadInputError(str(exc).replace(tmp.name if tmp else name, name)) from exc
+    except OSError as exc:  # a full disk, a read-only folder: nothing half-written stays
+        raise StorageError(
+            f"cannot store '{name}' in the corpus folder ({exc.strerror or exc}); "
+            "the corpus and the index are unchanged"
+        ) from exc
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
     return target
 

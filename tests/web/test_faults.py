@@ -223,3 +223,31 @@ def test_deleting_a_name_no_file_can_have_is_a_404(settings, fake_embedder):
             "/api/admin/documents/" + "x" * 300, headers={"Authorization": f"Bearer {TOKEN}"}
         )
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize("error", [28, 30])  # ENOSPC: disk full; EROFS: read-only
+def test_an_upload_to_a_full_or_read_only_disk_is_a_clear_error_and_changes_nothing(
+    settings, fake_embedder, monkeypatch, error
+):
+    import os
+
+    from app.web import uploads
+
+    client, service = make_client(settings, fake_embedder, ScriptedLLM())
+    before = sorted(p.name for p in settings.corpus_dir.iterdir())
+    chunks = service.index.manifest.n_chunks
+
+    def refuse(*args, **kwargs):
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(uploads.os, "replace", refuse)
+    with client:
+        response = client.post(
+            "/api/admin/documents",
+            files={"file": ("parks.txt", "2024年徐汇区新建口袋公园27座。".encode(), "text/plain")},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert response.status_code == 507
+        assert "unchanged" in response.json()["detail"]
+        assert sorted(p.name for p in settings.corpus_dir.iterdir()) == before
+        assert client.get("/readyz").json()["chunks"] == chunks
