@@ -8,7 +8,6 @@ with its progress, and escaping. Screenshots go to test-output/.
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from app.index import build_index
 from app.service import QAService
 from tests.fakes import ChoosingLLM
-from tests.servers import free_port
+from tests.servers import serve_in_thread
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
@@ -28,8 +27,6 @@ OUTPUT = REPO / "test-output"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from app.settings import Settings
     from app.web.app import create_app
     from tests.conftest import write_sample_corpus
@@ -48,20 +45,8 @@ def server(tmp_path_factory):
     embedder = HashEmbedder()
     llm = ChoosingLLM(*[("11家", "2023年新增跨国公司地区总部11家。", 0.9)] * 20)
     service = QAService(settings, build_index(settings, embedder), embedder, llm)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings, service=service), host="127.0.0.1", port=port, log_level="warning"
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if uv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", settings
-    uv.should_exit = True
-    thread.join(10)
+    with serve_in_thread(create_app(settings, service=service)) as base:
+        yield base, settings
 
 
 @pytest.fixture(scope="module")

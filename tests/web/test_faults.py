@@ -14,7 +14,7 @@ import pytest
 from app.service import QAService
 from app.web.app import create_app
 from tests.fakes import ScriptedLLM
-from tests.servers import free_port
+from tests.servers import serve_in_thread
 from tests.web.test_web import TOKEN, make_client
 
 pytestmark = pytest.mark.unit
@@ -45,28 +45,13 @@ class TrickleLLM(ScriptedLLM):
             self.stopped.set()
 
 
-def serve(app):
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.02)
-    return f"http://127.0.0.1:{port}", server, thread
-
-
 def test_a_client_that_leaves_post_ask_frees_the_model(settings, fake_embedder):
     from app.index import build_index
 
     llm = TrickleLLM()
     service = QAService(settings, build_index(settings, fake_embedder), fake_embedder, llm)
     app = create_app(settings.model_copy(update={"generation_timeout_s": 120}), service=service)
-    base, server, thread = serve(app)
-    try:
+    with serve_in_thread(app) as base:
         with pytest.raises(httpx.ReadTimeout):
             httpx.post(
                 base + "/api/ask", json={"question": "2023年新增多少跨国公司地区总部"}, timeout=2
@@ -76,9 +61,6 @@ def test_a_client_that_leaves_post_ask_frees_the_model(settings, fake_embedder):
         assert llm.stopped.wait(5), "the generation went on after its client left"
         assert time.monotonic() - left < 3
         assert app.state.qa.gate.pending == 0
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.mark.parametrize("question", ["\ud800徐汇", "\u200b\u200b\u200c", "\ufeff \u2060"])
