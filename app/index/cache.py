@@ -47,10 +47,14 @@ def embed_texts(
     batch_size: int = 32,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Passage vectors for the texts; only texts missing from the cache are embedded."""
+    """Passage vectors for the texts; only texts missing from the cache are embedded.
+
+    They are embedded shortest first, so that each batch holds texts of about one length
+    and little of it is padding."""
     keys = [content_hash(t) for t in texts]
     missing = sorted(
-        {k: t for k, t in zip(keys, texts, strict=True) if k not in cache.vectors}.items()
+        {k: t for k, t in zip(keys, texts, strict=True) if k not in cache.vectors}.items(),
+        key=lambda item: (len(item[1]), item[0]),
     )
     for start in range(0, len(missing), batch_size):
         batch = missing[start : start + batch_size]
