@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -129,3 +130,48 @@ def test_twenty_concurrent_clients(live_server):
     assert status == 200 and "11" in body["answer"]
     health = urllib.request.urlopen(live_server + "/healthz", timeout=5).read()
     assert json.loads(health) == {"status": "ok"}
+
+
+def test_fifty_concurrent_searches_and_extractive_answers(live_server):
+    """They do not wait for the model: every one is answered, none is told to retry."""
+    results: list[tuple[str, int, float]] = []
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        question = QUESTIONS[n % len(QUESTIONS)]
+        if n % 2:
+            status, seconds, body, _ = _post(
+                live_server + "/api/ask", {"question": question, "mode": "extractive"}, timeout=60
+            )
+            ok = status == 200 and "answer" in body
+        else:
+            query = urllib.parse.urlencode({"q": question, "k": 5})
+            started = time.monotonic()
+            with urllib.request.urlopen(f"{live_server}/api/search?{query}", timeout=60) as r:
+                status, body = r.status, json.loads(r.read())
+            seconds = time.monotonic() - started
+            ok = status == 200 and body["passages"]
+        with lock:
+            results.append(("ok" if ok else "bad", status, seconds))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert len(results) == 50
+    assert all(kind == "ok" and status == 200 for kind, status, _ in results), results
+    seconds = sorted(s for *_, s in results)
+    print(
+        f"\n50 concurrent searches/extractive answers: median {statistics.median(seconds):.2f} s, max {seconds[-1]:.2f} s"
+    )
+
+
+def test_a_client_that_leaves_a_stream_frees_the_model(live_server):
+    query = urllib.parse.urlencode({"question": QUESTIONS[1]})
+    with urllib.request.urlopen(f"{live_server}/api/ask/stream?{query}", timeout=60) as stream:
+        stream.readline()  # the answer has started; now the client goes away
+    status, seconds, body, _ = _post(
+        live_server + "/api/ask", {"question": QUESTIONS[0]}, timeout=TIME_LIMIT_S
+    )
+    assert status == 200 and "11" in body["answer"]
