@@ -82,6 +82,7 @@ def save_index(index: HybridIndex, index_dir: Path) -> Path:
     )
     staging = builds / f".{build_id}.partial"
     staging.mkdir()
+    (staging / "builder.pid").write_text(str(os.getpid()))  # a live builder's is not stale
     with (staging / "chunks.jsonl").open("w", encoding="utf-8") as out:
         for chunk, tokens in zip(index.chunks, index.tokens, strict=True):
             out.write(
@@ -102,6 +103,7 @@ def save_index(index: HybridIndex, index_dir: Path) -> Path:
     index.manifest.checksums = {
         name: sha256_of(staging / name) for name in INDEX_FILES if (staging / name).is_file()
     }
+    (staging / "builder.pid").unlink()
     (staging / "manifest.json").write_text(
         json.dumps(asdict(index.manifest), ensure_ascii=False, indent=1)
     )
@@ -128,12 +130,23 @@ def _prune_builds(builds: Path, keep: Path, retain: int = 2) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
+def _builder_alive(partial: Path) -> bool:
+    try:
+        os.kill(int((partial / "builder.pid").read_text()), 0)
+    except (OSError, ValueError):  # no pid file, no such process
+        return False
+    return True
+
+
 def clean_partial_builds(index_dir: Path) -> list[str]:
-    """Remove builds a crash left half-written (only one process builds an index folder)."""
+    """Remove builds a crash left half-written; a build another live process is writing
+    (its pid is in the folder) is left alone."""
     builds = index_dir / "builds"
     removed = []
     if builds.is_dir():
         for partial in builds.glob(".*.partial"):
+            if _builder_alive(partial):
+                continue
             shutil.rmtree(partial, ignore_errors=True)
             removed.append(partial.name)
     return removed

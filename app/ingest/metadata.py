@@ -131,14 +131,6 @@ def _iso(match: re.Match) -> str:
     return f"{match['y']}-{int(match['m']):02d}-{int(match['d']):02d}"
 
 
-def find_delivery_date(text: str) -> str | None:
-    """The ISO date a report was delivered to the people's congress, if the text says."""
-    match = _DELIVERY.search(text[:_HEAD_CHARS])
-    if not match:
-        return None
-    return f"{match['y']}-{int(match['m']):02d}-{int(match['d']):02d}"
-
-
 def find_speaker(text: str) -> str | None:
     """The district head who delivered the report, if named near the top."""
     match = _SPEAKER.search(text[:400])

@@ -120,3 +120,19 @@ def test_a_rebuild_killed_midway_leaves_the_previous_index_in_service(settings, 
     service = build_service(settings, embedder=fake_embedder, llm=ScriptedLLM())
     assert service.index.manifest.n_documents == 1
     assert not list((settings.index_dir / "builds").glob(".*.partial"))
+
+
+def test_a_build_another_live_process_is_writing_is_left_alone(settings, fake_embedder):
+    import os
+
+    from app.index.store import clean_partial_builds
+
+    build_index(settings, fake_embedder)
+    builds = settings.index_dir / "builds"
+    live = builds / ".live.partial"
+    live.mkdir()
+    (live / "builder.pid").write_text(str(os.getpid()))
+    dead = builds / ".dead.partial"
+    dead.mkdir()
+    assert clean_partial_builds(settings.index_dir) == [".dead.partial"]
+    assert live.is_dir() and not dead.exists()

@@ -3,7 +3,7 @@ import pytest
 from app.errors import BadInputError
 from app.ingest.metadata import (
     ManifestEntry,
-    find_delivery_date,
+    find_date,
     find_speaker,
     infer_metadata,
     load_manifest,
@@ -11,6 +11,11 @@ from app.ingest.metadata import (
 )
 
 pytestmark = pytest.mark.unit
+
+
+def find_delivery_date(text: str) -> str | None:
+    found = find_date(text, text, None)
+    return found.value if found and found.how == "delivery_line" else None
 
 
 def test_delivery_date_survives_a_lost_character():
