@@ -34,30 +34,35 @@ TABLE = [
 TABLE_ROW_FIGURE = "9.71"
 
 
+def _report_lines(corpus: Path) -> list[str]:
+    text = (corpus / "000_e92cbedd5edbb541.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _cut(line: str, max_chars: int) -> str:
+    """A paragraph cut at its last full stop within max_chars."""
+    return line if len(line) <= max_chars else line[:max_chars].rsplit("。", 1)[0] + "。"
+
+
 def report_paragraphs(corpus: Path, max_chars: int = 1400) -> list[str]:
     """The first paragraphs of the shipped 2026 report, about max_chars in all."""
-    text = (corpus / "000_e92cbedd5edbb541.txt").read_text(encoding="utf-8")
-    lines = [line.strip() for line in text.splitlines() if line.strip()][1:]
     out, size = [], 0
-    for line in lines:
+    for line in _report_lines(corpus)[1:]:
         if size + len(line) > max_chars and out:
             break
-        cut = line if len(line) <= max_chars else line[:max_chars].rsplit("。", 1)[0] + "。"
-        out.append(cut)
-        size += len(cut)
+        out.append(_cut(line, max_chars))
+        size += len(out[-1])
     return out
 
 
 def plan_paragraphs(corpus: Path, max_chars: int = 500) -> list[str]:
     """The start of the same report's plan part (heading `2026年主要任务`)."""
-    text = (corpus / "000_e92cbedd5edbb541.txt").read_text(encoding="utf-8")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = _report_lines(corpus)
     start = next(i for i, line in enumerate(lines) if line.startswith("2026年主要任务"))
     out, size = [], 0
     for line in lines[start:]:
-        cut = line if len(line) <= max_chars else line[:max_chars].rsplit("。", 1)[0] + "。"
-        out.append(cut)
-        size += len(cut)
+        out.append(_cut(line, max_chars))
+        size += len(out[-1])
         if size > max_chars:
             break
     return out

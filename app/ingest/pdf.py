@@ -9,8 +9,9 @@ A page with no text layer (a scan) is rendered and read by OCR (`app.ingest.ocr`
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,65 +219,61 @@ def ocr_page_text(engine, image) -> str:
     return "\n".join(p for part in parts for p in read(part))
 
 
-def read_pdf(path: Path, ocr=None, progress: Callable | None = None) -> str:
-    """Text of a PDF in reading order, pages separated by PAGE_BREAK; image-only pages
-    are read by the OCR engine `ocr` (an `app.ingest.ocr.OcrEngine`) when given.
-    `progress(page, pages, ocr_pages)` is called after every page."""
+@contextlib.contextmanager
+def _open(path: Path) -> Iterator:
+    """The PDF open with pdfplumber; any parser failure inside is a clear UnreadableDocumentError."""
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfplumber.utils.exceptions import PdfminerException
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    texts: list[str] = []
-    scanned = 0
     try:
         with pdfplumber.open(path) as pdf:
-            total = len(pdf.pages)
-            for number, page in enumerate(pdf.pages, start=1):
-                text = page_text(page)
-                if len(text.strip()) < MIN_PAGE_CHARS and page.images:
-                    scanned += 1
-                    if ocr is not None:
-                        image = page.to_image(resolution=OCR_DPI).original
-                        text = ocr_page_text(ocr, image)
-                texts.append(text)
-                if progress is not None:
-                    progress(number, total, scanned)
+            yield pdf
     except (PdfminerException, PDFSyntaxError, ValueError, KeyError, OSError, TypeError) as exc:
         raise UnreadableDocumentError(f"{path.name}: broken PDF ({exc})") from exc
+
+
+def _no_text(path: Path, scanned: bool, ocr_available: bool) -> UnreadableDocumentError:
+    if scanned and not ocr_available:
+        return UnreadableDocumentError(
+            f"{path.name}: the PDF is scanned images with no text layer, and no OCR "
+            "engine is installed (run `make install`)"
+        )
+    return UnreadableDocumentError(f"{path.name}: the PDF has no readable text")
+
+
+def read_pdf(path: Path, ocr=None, progress: Callable | None = None) -> str:
+    """Text of a PDF in reading order, pages separated by PAGE_BREAK; image-only pages
+    are read by the OCR engine `ocr` (an `app.ingest.ocr.OcrEngine`) when given.
+    `progress(page, pages, ocr_pages)` is called after every page."""
+    texts: list[str] = []
+    scanned = 0
+    with _open(path) as pdf:
+        total = len(pdf.pages)
+        for number, page in enumerate(pdf.pages, start=1):
+            text = page_text(page)
+            if len(text.strip()) < MIN_PAGE_CHARS and page.images:
+                scanned += 1
+                if ocr is not None:
+                    image = page.to_image(resolution=OCR_DPI).original
+                    text = ocr_page_text(ocr, image)
+            texts.append(text)
+            if progress is not None:
+                progress(number, total, scanned)
     text = PAGE_BREAK.join(texts)
     if not text.strip():
-        if scanned and ocr is None:
-            raise UnreadableDocumentError(
-                f"{path.name}: the PDF is scanned images with no text layer, and no OCR "
-                "engine is installed (run `make install`)"
-            )
-        raise UnreadableDocumentError(f"{path.name}: the PDF has no readable text")
+        raise _no_text(path, scanned > 0, ocr is not None)
     return text
 
 
 def check_pdf(path: Path, ocr_available: bool) -> int:
     """Open a PDF and make sure it can be read, without reading it (OCR is slow): it has
     a text layer, or page images and an OCR engine. Returns the number of pages."""
-    import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfplumber.utils.exceptions import PdfminerException
-
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    try:
-        with pdfplumber.open(path) as pdf:
-            pages = len(pdf.pages)
-            text = any(len(p.chars) >= MIN_PAGE_CHARS for p in pdf.pages)
-            images = any(p.images for p in pdf.pages)
-    except (PdfminerException, PDFSyntaxError, ValueError, KeyError, OSError, TypeError) as exc:
-        raise UnreadableDocumentError(f"{path.name}: broken PDF ({exc})") from exc
-    if text:
+    with _open(path) as pdf:
+        pages = len(pdf.pages)
+        text = any(len(p.chars) >= MIN_PAGE_CHARS for p in pdf.pages)
+        images = any(p.images for p in pdf.pages)
+    if text or (images and ocr_available):
         return pages
-    if images and not ocr_available:
-        raise UnreadableDocumentError(
-            f"{path.name}: the PDF is scanned images with no text layer, and no OCR "
-            "engine is installed (run `make install`)"
-        )
-    if not images:
-        raise UnreadableDocumentError(f"{path.name}: the PDF has no readable text")
-    return pages
+    raise _no_text(path, images, ocr_available)
