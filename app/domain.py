@@ -151,9 +151,16 @@ class Answer:
     report_year: int | None = None
     verification: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
+    # In a conversation: the stored turn, and how the question was read from earlier turns.
+    conversation_id: str | None = None
+    turn_id: str | None = None
+    resolution: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
+            "conversation_id": self.conversation_id,
+            "turn_id": self.turn_id,
+            "resolution": self.resolution,
             "question": self.question,
             "answer": self.answer,
             "refused": self.refused,

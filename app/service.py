@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app.answer.answerer import Answerer, Mode
+from app.converse.chat import answer_turn
+from app.converse.store import ConversationStore
 from app.domain import Answer, Document, SearchResult
 from app.errors import BadInputError, IndexMissingError
 from app.index import HybridIndex, build_index, load_index
@@ -25,11 +27,17 @@ class QAService:
     """What the CLI and the web edge call: search, documents, (re)indexing."""
 
     def __init__(
-        self, settings: Settings, index: HybridIndex, embedder: Embedder, llm: LLM | None = None
+        self,
+        settings: Settings,
+        index: HybridIndex,
+        embedder: Embedder,
+        llm: LLM | None = None,
+        store: ConversationStore | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.llm = llm
+        self.store = store or ConversationStore(settings.database_path)
         self._index = index
         self._retriever = Retriever(index, embedder, settings)
         self._answerer = Answerer(self._retriever, llm, settings)
@@ -71,6 +79,45 @@ class QAService:
     ) -> Iterator[tuple[str, object]]:
         """("token", text) pieces while the model writes, then ("answer", Answer)."""
         return self._answerer.ask_stream(question, mode=mode, year=year, doc_id=doc_id)
+
+    def converse_stream(
+        self,
+        question: str,
+        *,
+        conversation_id: str | None = None,
+        history: list[str] | None = None,
+        channel: str = "api",
+        mode: Mode | None = None,
+        year: int | None = None,
+        doc_id: str | None = None,
+    ) -> Iterator[tuple[str, object]]:
+        """A question in a conversation: ("resolved", Resolution) (the standalone question it
+        was read as), ("token", text)…, then ("answer", Answer) with the stored turn's id.
+
+        Follows the stored conversation `conversation_id`, or the earlier questions in
+        `history` (as a chat client sends them); with neither, a new conversation starts.
+        """
+        return answer_turn(
+            self._answerer,
+            self.store,
+            question,
+            conversation_id=conversation_id,
+            history=history,
+            channel=channel,
+            mode=mode,
+            year=year,
+            doc_id=doc_id,
+            max_turns=self.settings.max_turns,
+        )
+
+    def converse(self, question: str, **options) -> Answer:
+        """As `converse_stream`, all at once."""
+        answer = None
+        for kind, payload in self.converse_stream(question, **options):
+            if kind == "answer":
+                answer = payload
+        assert answer is not None
+        return answer
 
     def documents(self) -> list[Document]:
         return list(self._index.documents.values())

@@ -147,6 +147,28 @@ class Settings(BaseSettings):
     max_unpacked_mb: float = Field(
         100.0, gt=0, description="Largest a .docx upload may unpack to, in MB (zip bombs)."
     )
+    database: Path | None = Field(
+        None,
+        description="SQLite file of conversations, answers and feedback; unset = "
+        "conversations.sqlite3 in index_dir (the data volume).",
+    )
+    max_turns: int = Field(
+        100, ge=1, description="Most turns one conversation may hold; past it the API answers 422."
+    )
+    max_history_chars: int = Field(
+        12000,
+        ge=100,
+        description="Most characters of earlier turns a chat request may carry (OpenAI endpoint).",
+    )
+    chat_open: bool = Field(
+        True,
+        description="Whether /v1/chat/completions and /mcp answer without a key; when false they "
+        "need the admin token (or one of chat_keys) as a Bearer key.",
+    )
+    chat_keys: list[str] = Field(
+        default_factory=list,
+        description="Bearer keys accepted by /v1 and /mcp besides the admin token.",
+    )
     max_body_kb: int = Field(
         64, ge=1, description="Largest JSON request body, in KB (uploads have max_upload_mb)."
     )
@@ -167,6 +189,10 @@ class Settings(BaseSettings):
                 "admin_token must be at least 12 characters (or unset to disable admin)"
             )
         return token
+
+    @property
+    def database_path(self) -> Path:
+        return self.database or self.index_dir / "conversations.sqlite3"
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

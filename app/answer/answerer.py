@@ -30,7 +30,7 @@ from app.answer.grounding import (
     is_refusal,
     parse_reply,
 )
-from app.answer.prompt import build_messages, build_translation, load_examples
+from app.answer.prompt import build_messages, build_rewrite, build_translation, load_examples
 from app.answer.texts import (
     cite,
     comparison_text,
@@ -141,6 +141,13 @@ class Answerer:
             query, terms=terms.terms, term_weights=terms.term_weights, translation=chinese
         )
         return self.retriever.retrieve(query, text=chinese, k=k, year=year, doc_id=doc_id)
+
+    def rewrite(self, previous: str, question: str) -> str:
+        """A follow-up written as a standalone question by the model (one short line)."""
+        messages = build_rewrite(
+            self.settings.prompts_dir, self._examples, previous=previous, question=question
+        )
+        return complete_text(self.llm, messages, max_tokens=80, grammar=TRANSLATION_GRAMMAR).strip()
 
     def _translate(self, question: str) -> str:
         """The question in Chinese, in one short model call that reuses the cached prefix."""

@@ -77,3 +77,12 @@ def build_translation(prompts_dir: Path, examples: list[dict], *, question: str)
     the prefix with the answer call that follows, so only its own few tokens cost."""
     user = render(prompts_dir, "translate", question=question)
     return _prefix(prompts_dir, examples) + [{"role": "user", "content": user}]
+
+
+def build_rewrite(
+    prompts_dir: Path, examples: list[dict], *, previous: str, question: str
+) -> list[dict]:
+    """The cached prefix, then a request to write a follow-up as a standalone question
+    (like the translation, it reuses the prefix the answer call needs next)."""
+    user = render(prompts_dir, "rewrite", previous=previous, question=question)
+    return _prefix(prompts_dir, examples) + [{"role": "user", "content": user}]

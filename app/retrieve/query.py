@@ -47,6 +47,24 @@ CUES: dict[str, re.Pattern[str]] = {
         r"difference|more than|less than|compared|higher|lower|which year",
         re.I,
     ),
+    # a question that leans on the turn before it ("那2024年呢", "其中出口多少", "What about 2023?")
+    "follow_up": re.compile(
+        r"^\s*(?:那么?|还有|另外|其中|同期|and\b|what about|how about|then\b)|呢\s*[？?]?\s*$|"
+        r"[它其该此]|这个|这些|那个|上述|"
+        r"\b(?:it|its|that|those|them|the same)\b",
+        re.I,
+    ),
+    # the year before / after the one the previous turn asked about
+    "previous_year": re.compile(r"上一年|前一年|the year before|previous year", re.I),
+    "next_year": re.compile(r"下一年|后一年|次年|第二年|the (?:next|following) year", re.I),
+    # what is left of a follow-up once its years, cues and question words are gone: nothing
+    # left means it asks the previous question again for other years (or as a target)
+    "filler": re.compile(
+        r"那么|那|呢|的|年|是|多少|几|还有|另外|又|吗|请问|一下|"
+        r"\b(?:and|what|about|how|in|for|the|then|year|of|is|was|were|are|did|do|does|"
+        r"it|that|same)\b|[^\w]",
+        re.I,
+    ),
 }
 # A report named by its delivery year: "2024年政府工作报告", "the 2024 work report".
 _REPORT_YEAR = re.compile(

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from app import __version__
+from app.converse.store import StoreUnavailable
 from app.errors import (
     BadInputError,
     IndexMissingError,
@@ -29,7 +30,15 @@ from app.settings import Settings
 from app.web.deps import AppState, Timeout
 from app.web.gate import BusyError
 from app.web.limits import RequestGuard
-from app.web.routes import admin, answers, documents, health, pages
+from app.web.routes import (
+    admin,
+    answers,
+    conversations,
+    documents,
+    health,
+    openai_api,
+    pages,
+)
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -40,6 +49,7 @@ ERROR_STATUS = {
     LLMError: 502,
     ModelMissingError: 503,
     StorageError: 507,
+    StoreUnavailable: 503,
 }
 
 
@@ -81,7 +91,7 @@ def create_app(
     app.state.qa = state
     app.add_middleware(RequestGuard, settings=settings)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for router in (health, answers, documents, admin, pages):
+    for router in (health, answers, conversations, openai_api, documents, admin, pages):
         app.include_router(router.router)
 
     @app.exception_handler(BusyError)

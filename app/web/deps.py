@@ -10,7 +10,8 @@ from typing import Any, Literal
 from fastapi import Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from app.errors import XuhuiQAError
+from app.converse.store import ConversationStore, StoreUnavailable
+from app.errors import NotFoundError, XuhuiQAError
 from app.service import QAService
 from app.settings import Settings
 from app.web.gate import GenerationGate
@@ -56,6 +57,12 @@ class AskRequest(BaseModel):
     mode: Literal["llm", "extractive"] | None = Field(None, description="Answer mode.")
     year: int | None = Field(None, ge=1990, le=2100, description="Only passages about this year.")
     doc_id: str | None = Field(None, description="Only passages of this document.")
+    conversation_id: str | None = Field(
+        None,
+        max_length=64,
+        description="Follow up in this conversation (its id came with an earlier answer); "
+        "without it the question starts a new one.",
+    )
 
 
 class Timeout(XuhuiQAError):
@@ -85,6 +92,24 @@ class AppState:
         """404 for a document id the library does not hold."""
         if doc_id is not None and doc_id not in self.require_service().index.documents:
             raise HTTPException(404, detail=f"no document '{doc_id}' in the library")
+
+    def require_store(self) -> ConversationStore:
+        """The conversation store; 503 when it is off (answers still work)."""
+        store = self.require_service().store
+        if not store.available:
+            raise HTTPException(503, detail=store.problem)
+        return store
+
+    def check_conversation(self, conversation_id: str | None) -> None:
+        """404 for a conversation the store does not hold (none is checked when it is off)."""
+        store = self.require_service().store
+        if conversation_id is not None and store.available:
+            try:
+                store.conversation(conversation_id)
+            except NotFoundError as exc:
+                raise HTTPException(404, detail=str(exc)) from None
+            except StoreUnavailable:
+                pass
 
     def uses_model(self, mode: str | None) -> bool:
         """Whether an answer in this mode needs the (one-at-a-time) model."""

@@ -20,9 +20,15 @@ log = logging.getLogger(__name__)
 
 
 def answer_events(
-    state: AppState, request: AskRequest, cancel: threading.Event
+    state: AppState,
+    request: AskRequest,
+    cancel: threading.Event,
+    *,
+    channel: str = "api",
+    history: list[str] | None = None,
 ) -> Iterator[tuple[str, object]]:
-    """Run ask_stream under the gate and the time limit; yield its events."""
+    """Run the conversation turn under the gate and the time limit; yield its events:
+    ("resolved", Resolution), ("token", text)…, ("answer", Answer)."""
     service = state.require_service()
     uses_model = state.uses_model(request.mode)
     limit = state.settings.generation_timeout_s
@@ -33,8 +39,14 @@ def answer_events(
         deadline = time.monotonic() + limit
         if cancel.is_set():
             return  # the client left while it waited in line: no generation for nobody
-        stream = service.ask_stream(
-            request.question, mode=request.mode, year=request.year, doc_id=request.doc_id
+        stream = service.converse_stream(
+            request.question,
+            conversation_id=request.conversation_id,
+            history=history,
+            channel=channel,
+            mode=request.mode,
+            year=request.year,
+            doc_id=request.doc_id,
         )
         try:
             for event in stream:
@@ -70,8 +82,8 @@ def sse_answer(state: AppState, request: Request, body: AskRequest) -> Streaming
             loop.call_soon_threadsafe(queue.put_nowait, (kind, data))
 
         try:
-            for kind, payload in answer_events(state, body, cancel):
-                put(kind, payload.to_dict() if kind == "answer" else payload)
+            for kind, payload in answer_events(state, body, cancel, channel="web"):
+                put(kind, payload.to_dict() if kind in ("answer", "resolved") else payload)
         except BusyError as exc:
             put("busy", {"detail": str(exc), "retry_after": exc.retry_after})
         except XuhuiQAError as exc:

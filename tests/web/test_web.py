@@ -88,7 +88,11 @@ def test_stream_sends_tokens_then_the_final_answer(client):
         text = "".join(response.iter_text())
     events = [block for block in text.split("\n\n") if block.startswith("event:")]
     kinds = [block.split("\n")[0].removeprefix("event: ") for block in events]
-    assert kinds[0] == "token" and kinds[-1] == "answer"
+    assert kinds[0] == "resolved" and kinds[1] == "token" and kinds[-1] == "answer"
+    resolved = json.loads(events[0].split("data: ", 1)[1])
+    assert (
+        resolved["how"] == "standalone" and resolved["question"] == "2023年新增多少跨国公司地区总部"
+    )
     tokens = "".join(
         json.loads(b.split("data: ", 1)[1]) for b in events if b.startswith("event: token")
     )

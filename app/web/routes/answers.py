@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from app.domain import Answer
 from app.web.deps import PROBLEMS, QUESTION_PATTERN, AppState, AskRequest, get_state, valid_question
 from app.web.streaming import answer_events, sse_answer
 
@@ -21,6 +22,7 @@ def checked(body: AskRequest, state: AppState = Depends(get_state)) -> AskReques
     """The request with its question stripped and checked (422 when empty or too long)."""
     body.question = valid_question(body.question, state.settings)
     state.check_document(body.doc_id)
+    state.check_conversation(body.conversation_id)
     return body
 
 
@@ -28,17 +30,31 @@ def checked(body: AskRequest, state: AppState = Depends(get_state)) -> AskReques
 async def ask(
     request: Request, body: AskRequest = Depends(checked), state: AppState = Depends(get_state)
 ) -> dict:
-    """A verified answer with citations, retrieved passages and timings (as `xuhui-qa ask --json`).
+    """A verified answer with citations, retrieved passages and timings (as `xuhui-qa ask --json`);
+    with `conversation_id` and `turn_id` to follow up and give feedback, and `resolution`
+    (the standalone question a follow-up was read as).
 
     A client that goes away stops the answer (and frees the model) within a second."""
+    return (await run_answer(request, state, body)).to_dict()
+
+
+async def run_answer(
+    request: Request,
+    state: AppState,
+    body: AskRequest,
+    *,
+    channel: str = "api",
+    history: list[str] | None = None,
+) -> Answer:
+    """The whole answer, in a worker thread; a client that leaves cancels it (499)."""
     cancel = threading.Event()
 
-    def run() -> dict | None:
+    def run() -> Answer | None:
         answer = None
-        for kind, payload in answer_events(state, body, cancel):
+        for kind, payload in answer_events(state, body, cancel, channel=channel, history=history):
             if kind == "answer":
                 answer = payload
-        return answer.to_dict() if answer is not None else None
+        return answer
 
     task = asyncio.ensure_future(run_in_threadpool(run))
     try:
@@ -56,13 +72,13 @@ async def ask(
 
 SSE = {
     200: {
-        "description": "Server-Sent Events: `token`, then `answer` (or `busy`, `error`)",
+        "description": "Server-Sent Events: `resolved`, `token`, then `answer` (or `busy`, `error`)",
         "content": {
             "text/event-stream": {
                 "schema": {
                     "type": "object",
                     "properties": {
-                        "event": {"enum": ["token", "answer", "busy", "error"]},
+                        "event": {"enum": ["resolved", "token", "answer", "busy", "error"]},
                         "data": {"type": "string", "description": "JSON"},
                     },
                 }
@@ -79,10 +95,14 @@ async def ask_stream_get(
     mode: Literal["llm", "extractive"] | None = None,
     year: int | None = Query(None, ge=1990, le=2100),
     doc_id: str | None = None,
+    conversation_id: str | None = Query(None, max_length=64),
     state: AppState = Depends(get_state),
 ) -> StreamingResponse:
-    """Server-Sent Events: `token` pieces as the model writes, then `answer` (the verified answer)."""
-    body = AskRequest(question=question, mode=mode, year=year, doc_id=doc_id)
+    """Server-Sent Events: `resolved` (the standalone question a follow-up was read as),
+    `token` pieces as the model writes, then `answer` (the verified answer)."""
+    body = AskRequest(
+        question=question, mode=mode, year=year, doc_id=doc_id, conversation_id=conversation_id
+    )
     return sse_answer(state, request, checked(body, state))
 
 

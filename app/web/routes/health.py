@@ -19,7 +19,8 @@ def healthz() -> dict:
 @router.get("/readyz")
 def readyz(state: AppState = Depends(get_state)) -> JSONResponse:
     """Ready means it can answer: index and embedder loaded, and the model's file there.
-    Without the model, search and extractive answers still work, and the reply says so."""
+    Without the model, search and extractive answers still work, and the reply says so;
+    `conversations` says whether the conversation store works."""
     if state.service is None:
         return JSONResponse({"status": "not ready", "detail": state.load_error}, status_code=503)
     check = getattr(state.service.llm, "problem", None)
@@ -30,4 +31,9 @@ def readyz(state: AppState = Depends(get_state)) -> JSONResponse:
             status_code=503,
         )
     m = state.service.index.manifest
-    return JSONResponse({"status": "ready", "documents": m.n_documents, "chunks": m.n_chunks})
+    body = {"status": "ready", "documents": m.n_documents, "chunks": m.n_chunks}
+    store = state.service.store
+    # Answers do not need the conversation store: without it the service is ready but
+    # forgets (no follow-ups by id, no log, no feedback), and says so.
+    body["conversations"] = "ok" if store.available else store.problem
+    return JSONResponse(body)

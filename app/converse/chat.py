@@ -1,0 +1,144 @@
+"""One turn of a conversation: read the question against the earlier turns, answer the
+standalone question, and remember the turn (question, reading, answer, citations,
+timings, outcome) in the store."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+
+from app.answer.answerer import Answerer, Mode
+from app.converse.followup import Resolution, resolve
+from app.converse.store import ConversationStore, StoreUnavailable, Turn, new_id
+from app.domain import Answer
+from app.errors import BadInputError
+
+log = logging.getLogger(__name__)
+
+
+def outcome_of(answer: Answer) -> str:
+    """answered | refused | repaired (answered after the checks changed the model's draft)."""
+    if answer.refused:
+        return "refused"
+    if answer.verification.get("problems"):
+        return "repaired"
+    return "answered"
+
+
+def earlier_questions(
+    store: ConversationStore, conversation_id: str | None, max_turns: int
+) -> list[str]:
+    """The resolved questions of a stored conversation, oldest first (404 if unknown,
+    422 when it is full; none when the store is off)."""
+    if conversation_id is None or not store.available:
+        return []
+    try:
+        turns = store.conversation(conversation_id).turns
+    except StoreUnavailable:
+        return []
+    if len(turns) >= max_turns:
+        raise BadInputError(
+            f"the conversation has {len(turns)} turns, the most one may hold; start a new one"
+        )
+    return [t.resolved for t in turns if t.outcome != "error"]
+
+
+def resolve_history(answerer: Answerer, questions: list[str]) -> list[str]:
+    """Earlier user questions (as a chat client sends them) read one after another, by code."""
+    resolved: list[str] = []
+    for question in questions:
+        resolved.append(resolve(question, resolved, answerer.retriever.analyse).question)
+    return resolved
+
+
+def answer_turn(
+    answerer: Answerer,
+    store: ConversationStore,
+    question: str,
+    *,
+    conversation_id: str | None = None,
+    history: list[str] | None = None,
+    channel: str = "api",
+    mode: Mode | None = None,
+    year: int | None = None,
+    doc_id: str | None = None,
+    max_turns: int = 100,
+) -> Iterator[tuple[str, object]]:
+    """("resolved", Resolution), ("token", text)…, then ("answer", Answer) with its turn id.
+
+    `history` (earlier questions as the client sent them) stands in for a stored
+    conversation; without either the question starts a new conversation."""
+    started = time.perf_counter()
+    previous = (
+        resolve_history(answerer, history)
+        if history is not None
+        else earlier_questions(store, conversation_id, max_turns)
+    )
+    use_model = answerer.llm is not None and (mode or answerer.settings.answer_mode) == "llm"
+    rewrite = answerer.rewrite if use_model else None
+    resolution = resolve(question, previous, answerer.retriever.analyse, rewrite)
+    resolved_ms = round((time.perf_counter() - started) * 1000, 1)
+    yield "resolved", resolution
+    answer: Answer | None = None
+    try:
+        for kind, payload in answerer.ask_stream(
+            resolution.question, mode=mode, year=year, doc_id=doc_id
+        ):
+            if kind == "answer":
+                answer = payload
+            else:
+                yield kind, payload
+    except Exception as exc:
+        _remember(store, conversation_id, channel, question, resolution, None, started, exc)
+        raise
+    assert answer is not None
+    answer.timings["resolve_ms"] = resolved_ms
+    answer.timings["total_ms"] = round(answer.timings.get("total_ms", 0) + resolved_ms, 1)
+    answer.resolution = resolution.to_dict()
+    turn = _remember(store, conversation_id, channel, question, resolution, answer, started)
+    if turn is not None:
+        answer.conversation_id, answer.turn_id = turn.conversation_id, turn.turn_id
+    yield "answer", answer
+
+
+def _remember(
+    store: ConversationStore,
+    conversation_id: str | None,
+    channel: str,
+    question: str,
+    resolution: Resolution,
+    answer: Answer | None,
+    started: float,
+    error: Exception | None = None,
+) -> Turn | None:
+    """Store the turn; a store that is off costs the memory, never the answer."""
+    if not store.available:
+        return None
+    turn = Turn(
+        turn_id=new_id("t"),
+        conversation_id=conversation_id or "",
+        position=0,
+        created=time.time(),
+        question=question,
+        resolved=resolution.question,
+        resolved_by=resolution.how,
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    if answer is not None:
+        turn.answer = answer.answer
+        turn.refused = answer.refused
+        turn.outcome = outcome_of(answer)
+        turn.mode = answer.mode
+        turn.citations = answer.citations
+        turn.verification = answer.verification
+        turn.timings = answer.timings
+    else:
+        turn.outcome, turn.error = "error", f"{type(error).__name__}: {error}"
+    try:
+        if not turn.conversation_id:
+            turn.conversation_id = store.create_conversation(channel)
+        return store.add_turn(turn)
+    except StoreUnavailable as exc:
+        log.warning("turn not remembered: %s", exc)
+        return None

@@ -1,0 +1,363 @@
+"""The conversation store: conversations, their turns and feedback, in SQLite.
+
+One file under the data folder, in WAL mode, its schema created and migrated by the
+project (`MIGRATIONS`, tracked with `PRAGMA user_version`). Every write is one
+transaction, so a process killed mid-write leaves the file as it was before or after.
+
+The store never takes question answering down with it: a file that is corrupt or
+cannot be written turns the store off (`problem` says why, `/readyz` shows it), and
+answers go on without being remembered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from app.errors import NotFoundError
+
+log = logging.getLogger(__name__)
+
+# Each entry moves the schema one version up; never edit one that has shipped.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        created REAL NOT NULL,
+        channel TEXT NOT NULL            -- web | api | openai | mcp | cli
+    );
+    CREATE TABLE turns (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        created REAL NOT NULL,
+        question TEXT NOT NULL,
+        resolved TEXT NOT NULL,
+        resolved_by TEXT NOT NULL,       -- standalone | code | model
+        answer TEXT NOT NULL DEFAULT '',
+        refused INTEGER NOT NULL DEFAULT 0,
+        outcome TEXT NOT NULL,           -- answered | refused | repaired | error
+        mode TEXT NOT NULL DEFAULT '',
+        citations TEXT NOT NULL DEFAULT '[]',
+        verification TEXT NOT NULL DEFAULT '{}',
+        timings TEXT NOT NULL DEFAULT '{}',
+        latency_ms REAL,
+        error TEXT,
+        UNIQUE (conversation_id, position)
+    );
+    CREATE INDEX turns_by_time ON turns (created);
+    CREATE TABLE feedback (
+        turn_id TEXT PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE,
+        rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+        comment TEXT NOT NULL DEFAULT '',
+        created REAL NOT NULL
+    );
+    """,
+]
+OUTCOMES = ("answered", "refused", "repaired", "error")
+LOG_FIELDS = [
+    "turn_id",
+    "conversation_id",
+    "created",
+    "question",
+    "resolved",
+    "resolved_by",
+    "outcome",
+    "answer",
+    "latency_ms",
+    "rating",
+    "comment",
+    "error",
+]
+
+
+class StoreUnavailable(Exception):
+    """The store is off (its file is corrupt or cannot be written)."""
+
+
+@dataclass
+class Turn:
+    """One question in a conversation, as answered (or failed)."""
+
+    turn_id: str
+    conversation_id: str
+    position: int
+    created: float
+    question: str
+    resolved: str
+    resolved_by: str
+    answer: str = ""
+    refused: bool = False
+    outcome: str = "answered"
+    mode: str = ""
+    citations: list[dict] = field(default_factory=list)
+    verification: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    latency_ms: float | None = None
+    error: str | None = None
+    rating: str | None = None
+    comment: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Conversation:
+    conversation_id: str
+    created: float
+    channel: str
+    turns: list[Turn] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "conversation_id": self.conversation_id,
+            "created": self.created,
+            "channel": self.channel,
+            "turns": [t.to_dict() for t in self.turns],
+        }
+
+
+def new_id(prefix: str) -> str:
+    """An unguessable id: knowing it is what lets a client read its conversation."""
+    return f"{prefix}_{secrets.token_urlsafe(16)}"
+
+
+class ConversationStore:
+    """Conversations, turns and feedback in one SQLite file (WAL); safe across threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.problem: str | None = None
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                self._migrate(db)
+        except (sqlite3.Error, OSError) as exc:
+            self._disable(exc)
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across a process crash
+            db.execute("PRAGMA foreign_keys=ON")
+            yield db
+        finally:
+            db.close()
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise sqlite3.DatabaseError(
+                f"the database is schema version {version}, newer than this program knows"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        db.execute("PRAGMA quick_check").fetchone()
+
+    def _disable(self, exc: Exception) -> None:
+        self.problem = f"the conversation store {self.path} is unavailable: {exc}"
+        log.error("%s; answers go on without being remembered", self.problem)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; any database failure turns the store off."""
+        if self.problem:
+            raise StoreUnavailable(self.problem)
+        try:
+            with self._lock, self._connect() as db:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            self._disable(exc)
+            raise StoreUnavailable(self.problem) from exc
+
+    def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        if self.problem:
+            raise StoreUnavailable(self.problem)
+        try:
+            with self._connect() as db:
+                return db.execute(sql, params).fetchall()
+        except (sqlite3.Error, OSError) as exc:
+            self._disable(exc)
+            raise StoreUnavailable(self.problem) from exc
+
+    @property
+    def available(self) -> bool:
+        return self.problem is None
+
+    # ------------------------------------------------------------------ writes
+
+    def create_conversation(self, channel: str) -> str:
+        conversation_id = new_id("c")
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO conversations (id, created, channel) VALUES (?, ?, ?)",
+                (conversation_id, time.time(), channel),
+            )
+        return conversation_id
+
+    def add_turn(self, turn: Turn) -> Turn:
+        """Store a turn at the end of its conversation (its position is set here)."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT COALESCE(MAX(position), 0) FROM turns WHERE conversation_id = ?",
+                (turn.conversation_id,),
+            ).fetchone()
+            turn.position = row[0] + 1
+            db.execute(
+                "INSERT INTO turns (id, conversation_id, position, created, question, resolved,"
+                " resolved_by, answer, refused, outcome, mode, citations, verification, timings,"
+                " latency_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    turn.turn_id,
+                    turn.conversation_id,
+                    turn.position,
+                    turn.created,
+                    turn.question,
+                    turn.resolved,
+                    turn.resolved_by,
+                    turn.answer,
+                    int(turn.refused),
+                    turn.outcome,
+                    turn.mode,
+                    json.dumps(turn.citations, ensure_ascii=False),
+                    json.dumps(turn.verification, ensure_ascii=False),
+                    json.dumps(turn.timings),
+                    turn.latency_ms,
+                    turn.error,
+                ),
+            )
+        return turn
+
+    def set_feedback(self, turn_id: str, rating: str, comment: str = "") -> None:
+        """👍/👎 and a comment on one turn (a second rating replaces the first)."""
+        with self._transaction() as db:
+            if not db.execute("SELECT 1 FROM turns WHERE id = ?", (turn_id,)).fetchone():
+                raise NotFoundError(f"no answer with id '{turn_id}'")
+            db.execute(
+                "INSERT INTO feedback (turn_id, rating, comment, created) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (turn_id) DO UPDATE SET rating = excluded.rating,"
+                " comment = excluded.comment, created = excluded.created",
+                (turn_id, rating, comment, time.time()),
+            )
+
+    # ------------------------------------------------------------------ reads
+
+    def conversation(self, conversation_id: str) -> Conversation:
+        rows = self._read(
+            "SELECT id, created, channel FROM conversations WHERE id = ?", (conversation_id,)
+        )
+        if not rows:
+            raise NotFoundError(f"no conversation with id '{conversation_id}'")
+        turns = self._turns("WHERE t.conversation_id = ? ORDER BY t.position", (conversation_id,))
+        row = rows[0]
+        return Conversation(row["id"], row["created"], row["channel"], turns)
+
+    def turn(self, turn_id: str) -> Turn:
+        turns = self._turns("WHERE t.id = ?", (turn_id,))
+        if not turns:
+            raise NotFoundError(f"no answer with id '{turn_id}'")
+        return turns[0]
+
+    def log(
+        self,
+        *,
+        outcome: str | None = None,
+        rating: str | None = None,
+        text: str | None = None,
+        since: float | None = None,
+        limit: int = 100,
+    ) -> list[Turn]:
+        """Recent turns, newest first, filtered by outcome, feedback, words and time."""
+        where, params = [], []
+        if outcome:
+            where.append("t.outcome = ?")
+            params.append(outcome)
+        if rating == "none":
+            where.append("f.rating IS NULL")
+        elif rating:
+            where.append("f.rating = ?")
+            params.append(rating)
+        if text:
+            where.append("(t.question LIKE ? OR t.resolved LIKE ? OR f.comment LIKE ?)")
+            params += [f"%{text}%"] * 3
+        if since is not None:
+            where.append("t.created >= ?")
+            params.append(since)
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        return self._turns(f"{clause} ORDER BY t.created DESC LIMIT ?", (*params, limit))
+
+    def _turns(self, clause: str, params: tuple) -> list[Turn]:
+        rows = self._read(
+            "SELECT t.*, f.rating, f.comment FROM turns t"
+            f" LEFT JOIN feedback f ON f.turn_id = t.id {clause}",
+            params,
+        )
+        return [
+            Turn(
+                turn_id=r["id"],
+                conversation_id=r["conversation_id"],
+                position=r["position"],
+                created=r["created"],
+                question=r["question"],
+                resolved=r["resolved"],
+                resolved_by=r["resolved_by"],
+                answer=r["answer"],
+                refused=bool(r["refused"]),
+                outcome=r["outcome"],
+                mode=r["mode"],
+                citations=json.loads(r["citations"]),
+                verification=json.loads(r["verification"]),
+                timings=json.loads(r["timings"]),
+                latency_ms=r["latency_ms"],
+                error=r["error"],
+                rating=r["rating"],
+                comment=r["comment"] or "",
+            )
+            for r in rows
+        ]
+
+
+def log_rows(turns: list[Turn]) -> list[dict]:
+    """The question log's rows: one flat record per turn."""
+    rows = []
+    for turn in turns:
+        data = turn.to_dict()
+        data["created"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(turn.created))
+        rows.append({name: data[name] for name in LOG_FIELDS})
+    return rows
+
+
+def log_csv(turns: list[Turn]) -> str:
+    """The question log as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=LOG_FIELDS)
+    writer.writeheader()
+    writer.writerows(log_rows(turns))
+    return "\ufeff" + buffer.getvalue()
+
+
+def log_jsonl(turns: list[Turn]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in log_rows(turns))

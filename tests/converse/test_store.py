@@ -1,0 +1,178 @@
+"""The SQLite conversation store: schema, turns, feedback, the log, and its faults."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.converse.store import (
+    MIGRATIONS,
+    ConversationStore,
+    StoreUnavailable,
+    Turn,
+    log_csv,
+    log_jsonl,
+    new_id,
+)
+from app.errors import NotFoundError
+
+pytestmark = pytest.mark.unit
+
+
+def turn(conversation_id: str, question: str, outcome: str = "answered", **fields) -> Turn:
+    return Turn(
+        turn_id=new_id("t"),
+        conversation_id=conversation_id,
+        position=0,
+        created=time.time(),
+        question=question,
+        resolved=fields.pop("resolved", question),
+        resolved_by="standalone",
+        outcome=outcome,
+        **fields,
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ConversationStore:
+    return ConversationStore(tmp_path / "data" / "qa.sqlite3")
+
+
+def test_a_new_store_is_migrated_and_in_wal_mode(store):
+    db = sqlite3.connect(store.path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.available and store.problem is None
+
+
+def test_turns_are_kept_in_order_with_their_answers(store):
+    cid = store.create_conversation("web")
+    citations = [{"n": 1, "quote": "新增跨国公司地区总部11家", "title": "2024年报告"}]
+    store.add_turn(
+        turn(cid, "2023年新增多少跨国公司地区总部", answer="11家[1]。", citations=citations)
+    )
+    store.add_turn(turn(cid, "那2024年呢？", "refused", resolved="2024年新增多少跨国公司地区总部"))
+    found = store.conversation(cid)
+    assert [t.position for t in found.turns] == [1, 2]
+    assert found.turns[0].citations == citations and found.turns[0].answer == "11家[1]。"
+    assert found.turns[1].resolved == "2024年新增多少跨国公司地区总部"
+
+
+def test_feedback_is_stored_with_its_turn_and_a_second_rating_replaces_the_first(store):
+    cid = store.create_conversation("api")
+    t = store.add_turn(turn(cid, "问题一"))
+    store.set_feedback(t.turn_id, "up")
+    store.set_feedback(t.turn_id, "down", "年份错了")
+    again = store.turn(t.turn_id)
+    assert again.rating == "down" and again.comment == "年份错了"
+
+
+def test_unknown_ids_are_not_found(store):
+    with pytest.raises(NotFoundError):
+        store.conversation("c_nothing")
+    with pytest.raises(NotFoundError):
+        store.set_feedback("t_nothing", "up")
+
+
+def test_the_log_filters_by_outcome_feedback_and_words(store):
+    cid = store.create_conversation("api")
+    answered = store.add_turn(turn(cid, "2025年收储土地多少亩"))
+    refused = store.add_turn(turn(cid, "2025年人均可支配收入是多少", "refused"))
+    store.add_turn(turn(cid, "2020年进出口总额", "error", error="LLMError: down"))
+    store.set_feedback(answered.turn_id, "down", "少了地块数")
+    assert [t.turn_id for t in store.log(outcome="refused")] == [refused.turn_id]
+    assert [t.turn_id for t in store.log(rating="down")] == [answered.turn_id]
+    assert len(store.log(rating="none")) == 2
+    assert [t.turn_id for t in store.log(text="地块")] == [answered.turn_id]  # in the comment
+    assert len(store.log(limit=2)) == 2 and store.log()[0].question == "2020年进出口总额"
+
+
+def test_the_log_exports_as_csv_and_jsonl(store):
+    cid = store.create_conversation("api")
+    t = store.add_turn(turn(cid, "2023年PM2.5平均浓度, 是多少", latency_ms=812.5))
+    store.set_feedback(t.turn_id, "down", "单位不对")
+    text = log_csv(store.log())
+    assert text.startswith("\ufeff")  # spreadsheet programs then read the Chinese
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0]["question"] == "2023年PM2.5平均浓度, 是多少" and rows[0]["comment"] == "单位不对"
+    assert rows[0]["latency_ms"] == "812.5" and rows[0]["outcome"] == "answered"
+    record = json.loads(log_jsonl(store.log()).splitlines()[0])
+    assert record["rating"] == "down" and record["turn_id"] == t.turn_id
+
+
+def test_a_corrupt_file_turns_the_store_off_and_says_why(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    store = ConversationStore(path)
+    assert not store.available and str(path) in store.problem
+    with pytest.raises(StoreUnavailable):
+        store.create_conversation("api")
+    assert path.read_bytes().startswith(b"this is not a database")  # left for a person to look at
+
+
+def test_a_folder_that_cannot_be_written_turns_the_store_off(tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the folder should be")
+    store = ConversationStore(blocker / "qa.sqlite3")
+    assert not store.available and "unavailable" in store.problem
+
+
+def test_a_database_from_a_newer_program_is_not_touched(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.commit()
+    db.close()
+    store = ConversationStore(path)
+    assert not store.available and "newer" in store.problem
+
+
+WRITER = """
+import sys, time
+from app.converse.store import ConversationStore, Turn, new_id
+store = ConversationStore(sys.argv[1])
+cid = store.create_conversation("cli")
+print(cid, flush=True)
+n = 0
+while True:
+    n += 1
+    store.add_turn(Turn(new_id("t"), cid, 0, time.time(), f"问题{n}", f"问题{n}", "standalone",
+                        answer="答" * 2000, citations=[{"n": 1, "quote": "引" * 500}]))
+"""
+
+
+def test_the_file_survives_a_sigkill_in_the_middle_of_writing(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    cid = writer.stdout.readline().strip()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # wait until it has written a good number of turns
+        time.sleep(0.2)
+        db = sqlite3.connect(path, timeout=5)
+        written = db.execute("SELECT COUNT(*) FROM turns").fetchone()[0]
+        db.close()
+        if written >= 50:
+            break
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=10)
+    store = ConversationStore(path)
+    assert store.available, store.problem
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    turns = store.conversation(cid).turns
+    assert len(turns) >= 50
+    assert [t.position for t in turns] == list(range(1, len(turns) + 1))  # no gap, no half turn
+    assert all(len(t.answer) == 2000 and t.citations[0]["quote"] == "引" * 500 for t in turns)
+    store.add_turn(turn(cid, "after the crash"))  # and it goes on being written
+    assert store.conversation(cid).turns[-1].question == "after the crash"
