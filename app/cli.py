@@ -144,10 +144,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    _print_stream(service.ask_stream(question, mode=args.mode, year=args.year))
+    return 0
+
+
+def _print_stream(events) -> object:
+    """Print the model's words as they come, then the verified answer and its sources."""
     streamed = []
     answer = None
-    for kind, payload in service.ask_stream(question, mode=args.mode, year=args.year):
-        if kind == "token":
+    for kind, payload in events:
+        if kind == "resolved":
+            if payload.changed:
+                print(f"(理解为 / read as: {payload.question})")
+        elif kind == "token":
             streamed.append(payload)
             print(payload, end="", flush=True)
         else:
@@ -161,6 +170,46 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f"({problems}; the answer is:)")
         print(answer.answer)
     _print_answer_details(answer)
+    return answer
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """An interactive conversation: follow-ups are read against the earlier questions."""
+    service = _service(args)
+    conversation_id = None
+    print("Ask about the Xuhui reports; follow up as in a conversation ('那2024年呢？').")
+    print("/new starts a new conversation; Ctrl-D leaves.")
+    while True:
+        try:
+            question = input("? ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            continue
+        if question == "/new":
+            conversation_id = None
+            print("(new conversation)")
+            continue
+        try:
+            answer = _print_stream(
+                service.converse_stream(
+                    question, conversation_id=conversation_id, channel="cli", mode=args.mode
+                )
+            )
+        except XuhuiQAError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        conversation_id = answer.conversation_id or conversation_id
+        print()
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """The MCP tools over stdin/stdout, for an agent that starts this command."""
+    from app.mcp_server import serve_stdio
+
+    logging.getLogger().setLevel(logging.WARNING)  # stdout is the protocol: logs go to stderr
+    serve_stdio(_settings(args).model_copy(update={"show_progress": False}))
     return 0
 
 
@@ -266,6 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, default=None, help="Only passages about this year.")
     p.add_argument("--json", action="store_true", help="Print the full structure as JSON.")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="A conversation in the terminal (follow-ups; Ctrl-D leaves).")
+    p.add_argument("--mode", choices=["llm", "extractive"], default=None, help="Answer mode.")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("mcp", help="Serve the MCP tools over stdio (for agents).")
+    p.set_defaults(func=cmd_mcp)
 
     p = sub.add_parser("docs", help="Documents, their metadata and quality warnings.")
     p.add_argument("doc_id", nargs="?", help="Show one document (with --json: its cleaned text).")

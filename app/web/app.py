@@ -4,6 +4,7 @@ thread, and turn domain errors into HTTP errors; nothing deeper knows about HTTP
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -79,9 +80,12 @@ def create_app(
             except (IndexMissingError, ModelMissingError) as exc:
                 state.load_error = str(exc)
                 log.error("not ready: %s", exc)
-        yield
+        async with mcp.session_manager.run():
+            yield
 
     # FastAPIOffline: /docs and /redoc load their scripts from the package, not a CDN.
+    mcp = None  # set below, before the app starts
+
     app = FastAPIOffline(
         title="Xuhui Report QA",
         version=__version__,
@@ -89,6 +93,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.qa = state
+    mcp = mount_mcp(app, state)
     app.add_middleware(RequestGuard, settings=settings)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in (health, answers, conversations, openai_api, documents, admin, pages):
@@ -137,3 +142,54 @@ def warm_up(service: QAService) -> None:
     warm = getattr(service.embedder, "warm_up", None)
     if warm:
         warm()
+
+
+def mount_mcp(app: FastAPI, state: AppState):
+    """The MCP tools over streamable HTTP at /mcp, sharing this app's service and its queue
+    for the model; the same keys as /v1 (open unless `chat_open` is off)."""
+    from starlette.routing import Route
+
+    from app.mcp_server import build_mcp
+    from app.web.deps import AskRequest
+    from app.web.streaming import answer_events
+
+    def ask(question, history, mode, year, doc_id):
+        request = AskRequest(question=question, mode=mode, year=year, doc_id=doc_id)
+        answer = None
+        for kind, payload in answer_events(
+            state, request, threading.Event(), channel="mcp", history=history
+        ):
+            if kind == "answer":
+                answer = payload
+        return answer
+
+    mcp = build_mcp(state.require_service, ask)
+    http = mcp.streamable_http_app(
+        streamable_http_path="/mcp", stateless_http=True, host=state.settings.host
+    )
+    for route in http.routes:
+        if isinstance(route, Route):
+            app.router.routes.append(
+                Route(route.path, endpoint=KeyedEndpoint(route.endpoint, state))
+            )
+    return mcp
+
+
+class KeyedEndpoint:
+    """An ASGI endpoint behind the chat key check (a class, so Starlette routes every
+    method to it as an ASGI app)."""
+
+    def __init__(self, endpoint, state: AppState) -> None:
+        self.endpoint = endpoint
+        self.state = state
+
+    async def __call__(self, scope, receive, send) -> None:
+        from app.web.routes.openai_api import chat_key_problem
+
+        headers = dict(scope.get("headers") or [])
+        authorization = headers.get(b"authorization", b"").decode("latin-1") or None
+        problem = chat_key_problem(self.state.settings, authorization)
+        if problem:
+            await JSONResponse({"detail": problem}, status_code=401)(scope, receive, send)
+            return
+        await self.endpoint(scope, receive, send)

@@ -1,0 +1,208 @@
+"""The reports as MCP tools, for agents: `search_reports`, `ask_reports`, `list_documents`,
+`get_document`, with typed inputs and outputs (the official `mcp` SDK's `MCPServer`).
+
+Two transports serve the same tools: stdio (`xuhui-qa mcp`, which loads the service in
+its own process) and streamable HTTP at `/mcp` in the web app (which shares the web
+app's service and its queue for the model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from app import __version__
+from app.domain import Answer, Document
+from app.service import QAService
+
+INSTRUCTIONS = (
+    "Answers questions about the Xuhui District (上海市徐汇区) government work reports and "
+    "related texts, in Chinese or English. Every answer cites the passages it rests on; when "
+    "the reports do not say, `refused` is true and the answer says what they give nearby. "
+    "A report delivered in year N reviews year N-1 and plans year N."
+)
+# (question, earlier questions of the conversation, mode, year, doc_id) → the answer
+AskFunction = Callable[[str, list[str], str | None, int | None, str | None], Answer]
+
+
+class Passage(BaseModel):
+    doc_id: str
+    title: str
+    section: str
+    text: str
+    years: list[int]
+    delivered: str | None
+    score: float
+    link: str = Field(description="Path of the document page with the passage highlighted.")
+
+
+class SearchOutput(BaseModel):
+    question: str
+    years: list[int] = Field(description="The years the question was read as asking about.")
+    passages: list[Passage]
+
+
+class Citation(BaseModel):
+    n: int = Field(description="The number of the [n] marker in the answer.")
+    doc_id: str
+    title: str
+    section: str
+    label: str = Field(description="Which report and period the passage belongs to.")
+    quote: str = Field(description="The sentence(s) the answer rests on.")
+    link: str
+
+
+class AskOutput(BaseModel):
+    answer: str = Field(description="The answer, with [n] markers for its citations.")
+    refused: bool = Field(description="True when the reports do not give the answer.")
+    citations: list[Citation]
+    resolved_question: str = Field(
+        description="The standalone question answered (a follow-up read with its history)."
+    )
+    source_note: str
+    answer_id: str | None = Field(description="Id for feedback: POST /api/answers/{id}/feedback.")
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    title: str
+    kind: str
+    delivered: str | None
+    reviewed_years: list[int]
+    planned_years: list[int]
+    speaker: str | None
+    characters: int
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentInfo]
+
+
+class DocumentText(DocumentInfo):
+    text: str = Field(description="The cleaned text (a window of it, by offset and length).")
+    offset: int
+    total_characters: int
+
+
+def _link(doc_id: str, start: int, end: int) -> str:
+    return f"/documents/{doc_id}?hl={start}-{end}#hl"
+
+
+def _info(doc: Document) -> dict:
+    return {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "kind": doc.kind,
+        "delivered": doc.delivered,
+        "reviewed_years": doc.reviewed_years,
+        "planned_years": doc.planned_years,
+        "speaker": doc.speaker,
+        "characters": len(doc.text),
+    }
+
+
+def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
+    """The MCP server over a service (got when a tool is called: it may be swapped or still
+    loading). `ask` answers a question (default: the service directly, no queue)."""
+    from mcp.server.mcpserver import MCPServer
+
+    def ask_directly(question, history, mode, year, doc_id) -> Answer:
+        return service().converse(
+            question, history=history, channel="mcp", mode=mode, year=year, doc_id=doc_id
+        )
+
+    ask = ask or ask_directly
+    server = MCPServer(name="xuhui-qa", instructions=INSTRUCTIONS, version=__version__)
+
+    @server.tool()
+    def search_reports(
+        query: Annotated[
+            str, Field(min_length=1, max_length=500, description="Words or a question.")
+        ],
+        k: Annotated[int, Field(ge=1, le=20, description="How many passages.")] = 5,
+        year: Annotated[int | None, Field(ge=1990, le=2100, description="Only about it.")] = None,
+        doc_id: Annotated[str | None, Field(description="Only this document.")] = None,
+    ) -> SearchOutput:
+        """Passages of the reports most relevant to a query, best first (no answer)."""
+        result = service().search(query, k=k, year=year, doc_id=doc_id)
+        passages = []
+        for p in result.passages:
+            data = p.to_dict()
+            data["link"] = _link(p.chunk.doc_id, p.chunk.start, p.chunk.end)
+            passages.append(Passage(**{k: data[k] for k in Passage.model_fields}))
+        return SearchOutput(question=query, years=result.query.years, passages=passages)
+
+    @server.tool()
+    def ask_reports(
+        question: Annotated[
+            str, Field(min_length=1, max_length=500, description="Chinese or English.")
+        ],
+        history: Annotated[
+            list[str],
+            Field(
+                max_length=50,
+                description="Earlier questions of the conversation, oldest first, so that a "
+                "follow-up like '那2024年呢？' is read against them.",
+            ),
+        ] = (),
+        mode: Annotated[
+            Literal["llm", "extractive"] | None,
+            Field(description="'extractive' quotes sentences without the language model."),
+        ] = None,
+        year: Annotated[int | None, Field(ge=1990, le=2100)] = None,
+        doc_id: str | None = None,
+    ) -> AskOutput:
+        """A verified answer with citations, or a refusal that says what the reports give nearby."""
+        answer = ask(question.strip(), [h for h in history if h.strip()], mode, year, doc_id)
+        citations = [
+            Citation(
+                n=c["n"],
+                doc_id=c["doc_id"],
+                title=c["title"],
+                section=c.get("section") or "",
+                label=c.get("label") or "",
+                quote=c["quote"],
+                link=_link(c["doc_id"], c["start"], c["end"]),
+            )
+            for c in answer.citations
+        ]
+        return AskOutput(
+            answer=answer.answer,
+            refused=answer.refused,
+            citations=citations,
+            resolved_question=answer.question,
+            source_note=answer.source_note,
+            answer_id=answer.turn_id,
+        )
+
+    @server.tool()
+    def list_documents() -> DocumentList:
+        """The documents in the library, with their kind and the years they review and plan."""
+        return DocumentList(documents=[DocumentInfo(**_info(d)) for d in service().documents()])
+
+    @server.tool()
+    def get_document(
+        doc_id: Annotated[str, Field(description="An id from list_documents.")],
+        offset: Annotated[int, Field(ge=0, description="First character of the window.")] = 0,
+        length: Annotated[int, Field(ge=1, le=20000, description="Characters shown.")] = 4000,
+    ) -> DocumentText:
+        """One document's metadata and (a window of) its cleaned text."""
+        doc = service().document(doc_id)
+        return DocumentText(
+            **_info(doc),
+            text=doc.text[offset : offset + length],
+            offset=offset,
+            total_characters=len(doc.text),
+        )
+
+    return server
+
+
+def serve_stdio(settings) -> None:
+    """`xuhui-qa mcp`: the service in this process, the tools over stdin/stdout."""
+    from app.service import build_service
+
+    qa = build_service(settings, build_if_missing=True)
+    build_mcp(lambda: qa).run("stdio")
