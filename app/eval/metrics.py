@@ -209,3 +209,31 @@ def figures_outside_citations(row: dict, question: str) -> tuple[list[str], list
     ]
     computed = [n for n in missing if derived(n, cited)]
     return [n for n in missing if n not in computed], computed
+
+
+def resolution_correct(resolved: str, resolved_years: list[int], expect: dict) -> bool:
+    """Whether a follow-up was read as the expected standalone question: the same years,
+    and every expected topic word in it."""
+    return resolved_years == expect["years"] and all(
+        term.lower() in resolved.lower() for term in expect["terms"]
+    )
+
+
+def followup_scores(items: list[dict], rows: list[dict]) -> dict:
+    """Resolution rate and answer accuracy of the follow-up turns (`eval/conversations.jsonl`):
+    an unanswerable follow-up is right when it is refused."""
+    resolved = [
+        float(resolution_correct(r["resolved"], r["resolved_years"], i["expect"]))
+        for i, r in zip(items, rows, strict=True)
+    ]
+    answered = [
+        float(r["refused"])
+        if i.get("unanswerable")
+        else float(answer_correct(r["answer"], r["refused"], i.get("must_include") or []))
+        for i, r in zip(items, rows, strict=True)
+    ]
+    n = len(items) or 1
+    return {
+        "resolved": {"individual_scores": resolved, "score": sum(resolved) / n},
+        "answer": {"individual_scores": answered, "score": sum(answered) / n},
+    }

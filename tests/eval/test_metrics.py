@@ -35,3 +35,38 @@ def test_by_type_and_latency():
         "median_ms": 55.0,
         "p90_ms": 90,
     }
+
+
+def test_resolution_is_right_with_the_years_and_every_topic_word():
+    from app.eval.metrics import resolution_correct
+
+    expect = {"years": [2024], "terms": ["跨国公司地区总部"]}
+    assert resolution_correct("2024年新增多少跨国公司地区总部", [2024], expect)
+    assert not resolution_correct("2023年新增多少跨国公司地区总部", [2023], expect)
+    assert not resolution_correct("2024年新增多少外资研发中心", [2024], expect)
+
+
+def test_followup_scores_count_a_refused_unanswerable_follow_up_as_right():
+    from app.eval.metrics import followup_scores
+
+    items = [
+        {"expect": {"years": [2023], "terms": ["亿元级项目"]}, "must_include": [["12"]]},
+        {"expect": {"years": [2025], "terms": ["上市企业"]}, "unanswerable": True},
+    ]
+    rows = [
+        {
+            "resolved": "2023年引进多少亿元级项目",
+            "resolved_years": [2023],
+            "answer": "12个[1]",
+            "refused": False,
+        },
+        {
+            "resolved": "2025年新增几家企业",
+            "resolved_years": [2025],
+            "answer": "未提及",
+            "refused": True,
+        },
+    ]
+    scores = followup_scores(items, rows)
+    assert scores["resolved"]["individual_scores"] == [1.0, 0.0]
+    assert scores["answer"]["individual_scores"] == [1.0, 1.0]

@@ -107,3 +107,9 @@ def document_page(
         first_hl=first_hl,
         sections=document_sections(service, doc_id),
     )
+
+
+@router.get("/admin/log", response_class=HTMLResponse)
+def log_page(request: Request, state: AppState = Depends(get_state)) -> HTMLResponse:
+    """The question log; its rows come from /api/admin/log with the admin token."""
+    return render_page(request, state, "log.html")

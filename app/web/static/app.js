@@ -90,6 +90,76 @@ function showFinal(answer) {
   }
   const seconds = (answer.timings.total_ms / 1000).toFixed(1);
   $("status").textContent = `${seconds} ${T.seconds}`;
+  if (answer.conversation_id) {
+    if (answer.conversation_id !== conversationId) $("turns").replaceChildren();
+    setConversation(answer.conversation_id);
+    const resolved = answer.resolution && answer.resolution.question;
+    const asked = (answer.resolution && answer.resolution.original) || answer.question;
+    appendTurn({ question: asked, resolved, answer: answer.answer, refused: answer.refused });
+  }
+  showFeedback(answer.turn_id);
+}
+
+// ------------------------------------------------------------------ conversation
+
+let conversationId = new URLSearchParams(location.search).get("c");
+let currentTurn = null;
+
+function setConversation(id) {
+  conversationId = id;
+  const url = new URL(location.href);
+  if (id) url.searchParams.set("c", id);
+  else url.searchParams.delete("c");
+  history.replaceState(null, "", url);
+  $("thread").hidden = !id;
+  if (id) {
+    $("conversation-link").href = url.toString();
+    $("conversation-export").href = `/api/conversations/${encodeURIComponent(id)}/export.md`;
+  }
+}
+
+function appendTurn(turn) {
+  const item = el("li", {}, el("span", { class: "q" }, turn.question));
+  if (turn.resolved && turn.resolved !== turn.question) {
+    item.append(el("div", { class: "resolved" }, T.read_as + turn.resolved));
+  }
+  const answer = el("span", { class: turn.refused ? "a refused" : "a" });
+  answer.textContent = turn.answer || turn.error || "";
+  item.append(answer);
+  $("turns").append(item);
+}
+
+async function openConversation(id) {
+  const response = await fetch(`/api/conversations/${encodeURIComponent(id)}`);
+  if (!response.ok) return setConversation(null); // gone, or the store is off
+  const conversation = await response.json();
+  setConversation(id);
+  $("turns").replaceChildren();
+  for (const turn of conversation.turns) appendTurn(turn);
+}
+
+function showFeedback(turnId) {
+  currentTurn = turnId;
+  $("feedback").hidden = !turnId;
+  if (!turnId) return;
+  for (const id of ["thumb-up", "thumb-down"]) $(id).classList.remove("chosen");
+  $("feedback-comment").hidden = true;
+  $("feedback-send").hidden = true;
+  $("feedback-comment").value = "";
+  $("feedback-status").textContent = "";
+  $("answer-export").href = `/api/answers/${encodeURIComponent(turnId)}/export.md`;
+}
+
+async function sendFeedback(rating) {
+  const body = { rating, comment: rating === "down" ? $("feedback-comment").value.trim() : "" };
+  const response = await fetch(`/api/answers/${encodeURIComponent(currentTurn)}/feedback`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  $("thumb-up").classList.toggle("chosen", rating === "up");
+  $("thumb-down").classList.toggle("chosen", rating === "down");
+  $("feedback-status").textContent = response.ok ? T.thanks : `${T.error}: ${response.status}`;
 }
 
 function ask(event, attempt = 0) {
@@ -99,6 +169,9 @@ function ask(event, attempt = 0) {
   const params = new URLSearchParams({ question, mode: $("mode").value });
   if ($("year").value) params.set("year", $("year").value);
   if ($("doc").value) params.set("doc_id", $("doc").value);
+  if (conversationId) params.set("conversation_id", conversationId);
+  $("resolved").hidden = true;
+  showFeedback(null);
   $("result").hidden = false;
   const box = $("answer");
   box.textContent = "";
@@ -110,6 +183,13 @@ function ask(event, attempt = 0) {
   $("ask-button").disabled = true;
   const source = new EventSource(`/api/ask/stream?${params}`);
   let finished = false;
+  source.addEventListener("resolved", (e) => {
+    const resolution = JSON.parse(e.data);
+    if (resolution.how !== "standalone") {
+      $("resolved").textContent = T.read_as + resolution.question;
+      $("resolved").hidden = false;
+    }
+  });
   source.addEventListener("token", (e) => {
     box.dataset.streamed += JSON.parse(e.data);
     box.textContent = box.dataset.streamed;
@@ -152,6 +232,21 @@ function ask(event, attempt = 0) {
 
 if ($("ask-form")) {
   $("ask-form").addEventListener("submit", ask);
+  if (conversationId) openConversation(conversationId);
+  $("new-conversation").addEventListener("click", () => {
+    setConversation(null);
+    $("turns").replaceChildren();
+    $("result").hidden = true;
+    $("question").focus();
+  });
+  $("thumb-up").addEventListener("click", () => sendFeedback("up"));
+  $("thumb-down").addEventListener("click", () => {
+    $("feedback-comment").hidden = false;
+    $("feedback-send").hidden = false;
+    $("feedback-comment").focus();
+    sendFeedback("down");
+  });
+  $("feedback-send").addEventListener("click", () => sendFeedback("down"));
   $("question").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) ask(e);
   });
@@ -214,6 +309,64 @@ if ($("upload-form")) {
       }
     });
   }
+}
+
+// ------------------------------------------------------------------ question log (admin)
+
+function logQuery(format) {
+  const params = new URLSearchParams({ format, limit: "500" });
+  for (const [key, id] of [["outcome", "log-outcome"], ["rating", "log-rating"], ["q", "log-words"]]) {
+    if ($(id).value.trim()) params.set(key, $(id).value.trim());
+  }
+  return `/api/admin/log?${params}`;
+}
+
+async function loadLog(event) {
+  if (event) event.preventDefault();
+  const response = await fetch(logQuery("json"), { headers: { "X-Admin-Token": token() } });
+  const body = await response.json().catch(() => ({}));
+  const rows = $("log-rows");
+  rows.replaceChildren();
+  if (!response.ok) {
+    $("log-status").textContent = `${T.error}: ${body.detail || response.status}`;
+    return;
+  }
+  $("log-status").textContent = `${body.turns.length}`;
+  for (const turn of body.turns) {
+    const question = el("td", {}, turn.question);
+    if (turn.resolved !== turn.question) question.append(el("div", { class: "resolved" }, T.read_as + turn.resolved));
+    rows.append(
+      el("tr", { class: `outcome-${turn.outcome}` },
+        el("td", {}, turn.created.replace("T", " ")),
+        question,
+        el("td", {}, T[`outcome_${turn.outcome}`] || turn.outcome),
+        el("td", {}, turn.latency_ms == null ? "—" : `${(turn.latency_ms / 1000).toFixed(1)} ${T.seconds}`),
+        el("td", {}, turn.rating ? T[`rating_${turn.rating}`] : ""),
+        el("td", {}, turn.comment || turn.error || ""),
+      ),
+    );
+  }
+}
+
+async function exportLog(format) {
+  const response = await fetch(logQuery(format), { headers: { "X-Admin-Token": token() } });
+  if (!response.ok) {
+    $("log-status").textContent = `${T.error}: ${response.status}`;
+    return;
+  }
+  const link = el("a", { href: URL.createObjectURL(await response.blob()), download: `questions.${format}` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+if ($("log-form")) {
+  $("token").value = localStorage.getItem("xuhui-admin-token") || "";
+  $("log-form").addEventListener("submit", loadLog);
+  for (const button of document.querySelectorAll(".log-export")) {
+    button.addEventListener("click", () => exportLog(button.dataset.format));
+  }
+  if ($("token").value) loadLog(null);
 }
 
 if (location.hash === "#hl" && $("hl")) $("hl").scrollIntoView({ block: "center" });
