@@ -11,7 +11,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app.converse.export import conversation_markdown, turn_markdown
@@ -20,6 +20,16 @@ from app.web.deps import PROBLEMS, AppState, get_state, require_admin
 
 router = APIRouter(tags=["conversations"], responses=PROBLEMS)
 MARKDOWN = {200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}}
+LOG_FORMATS = {
+    200: {
+        "description": "JSON, or the log as CSV or JSON Lines (`format`)",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
 # The OpenAI-compatible endpoint names its responses "chatcmpl-<answer id>".
 RESPONSE_PREFIX = "chatcmpl-"
 
@@ -51,11 +61,7 @@ async def conversation(conversation_id: str, store: ConversationStore = Depends(
     return (await run_in_threadpool(store.conversation, conversation_id)).to_dict()
 
 
-@router.get(
-    "/api/conversations/{conversation_id}/export.md",
-    response_class=PlainTextResponse,
-    responses=MARKDOWN,
-)
+@router.get("/api/conversations/{conversation_id}/export.md", responses=MARKDOWN)
 async def export_conversation(
     conversation_id: str, store: ConversationStore = Depends(get_store)
 ) -> Response:
@@ -70,9 +76,7 @@ async def answer(turn_id: str, store: ConversationStore = Depends(get_store)) ->
     return (await run_in_threadpool(store.turn, answer_id(turn_id))).to_dict()
 
 
-@router.get(
-    "/api/answers/{turn_id}/export.md", response_class=PlainTextResponse, responses=MARKDOWN
-)
+@router.get("/api/answers/{turn_id}/export.md", responses=MARKDOWN)
 async def export_answer(turn_id: str, store: ConversationStore = Depends(get_store)) -> Response:
     """One answer as Markdown, with its citations."""
     turn = await run_in_threadpool(store.turn, answer_id(turn_id))
@@ -90,7 +94,7 @@ async def feedback(
     return {"turn_id": answer_id(turn_id), "rating": body.rating}
 
 
-@router.get("/api/admin/log", dependencies=[Depends(require_admin)])
+@router.get("/api/admin/log", dependencies=[Depends(require_admin)], responses=LOG_FORMATS)
 async def question_log(
     outcome: Literal["answered", "refused", "repaired", "error"] | None = None,
     rating: Literal["up", "down", "none"] | None = Query(
@@ -108,8 +112,6 @@ async def question_log(
         return _download(log_csv(turns), "text/csv; charset=utf-8", "questions.csv")
     if format == "jsonl":
         return _download(log_jsonl(turns), "application/x-ndjson", "questions.jsonl")
-    from fastapi.responses import JSONResponse
-
     return JSONResponse({"outcomes": list(OUTCOMES), "turns": log_rows(turns)})
 
 
