@@ -37,3 +37,23 @@ def test_help_does_not_import_torch(capsys):
     code = "import sys\nfrom app.cli import build_parser\nbuild_parser()\nprint('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_chat_follows_up_and_leaves_on_end_of_input(settings, fake_embedder, capsys, monkeypatch):
+    import io
+
+    from app import cli
+    from app.index import build_index
+    from app.service import QAService
+    from tests.fakes import ChoosingLLM
+
+    llm = ChoosingLLM(*[("11家", "2023年新增跨国公司地区总部11家。", 0.9)] * 3)
+    service = QAService(settings, build_index(settings, fake_embedder), fake_embedder, llm)
+    monkeypatch.setattr(cli, "_service", lambda args: service)
+    monkeypatch.setattr("sys.stdin", io.StringIO("2023年新增多少跨国公司地区总部\n那2024年呢？\n"))
+    assert main(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert "2023年新增跨国公司地区总部11家" in out
+    assert "(理解为 / read as: 2024年新增多少跨国公司地区总部)" in out
+    turns = service.store.log()
+    assert len({t.conversation_id for t in turns}) == 1 and len(turns) == 2  # one conversation
