@@ -219,6 +219,8 @@ def _checked_rewrite(
         return None
     if not text or len(text) > 4 * max(len(before), len(question)):
         return None
+    if _plain(text) == _plain(before):
+        return None  # the previous question again: the follow-up's own ask was dropped
     got = analyse(text)
     if years and not set(years) <= set(got.years):
         return None
@@ -226,3 +228,7 @@ def _checked_rewrite(
     if own and not all(t.lower() in text.lower() for t in own):
         return None
     return text
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w]", "", text).lower()

@@ -211,11 +211,20 @@ def figures_outside_citations(row: dict, question: str) -> tuple[list[str], list
     return [n for n in missing if n not in computed], computed
 
 
-def resolution_correct(resolved: str, resolved_years: list[int], expect: dict) -> bool:
+def resolution_correct(
+    resolved: str, resolved_years: list[int], expect: dict, previous: str = ""
+) -> bool:
     """Whether a follow-up was read as the expected standalone question: the same years,
-    and every expected topic word in it."""
-    return resolved_years == expect["years"] and all(
-        term.lower() in resolved.lower() for term in expect["terms"]
+    every expected topic word in it, and not simply the previous question again (a
+    follow-up always asks something the previous question did not)."""
+
+    def plain(text: str) -> str:
+        return re.sub(r"[^\w]", "", text).lower()
+
+    return (
+        resolved_years == expect["years"]
+        and all(term.lower() in resolved.lower() for term in expect["terms"])
+        and plain(resolved) != plain(previous)
     )
 
 
@@ -223,7 +232,7 @@ def followup_scores(items: list[dict], rows: list[dict]) -> dict:
     """Resolution rate and answer accuracy of the follow-up turns (`eval/conversations.jsonl`):
     an unanswerable follow-up is right when it is refused."""
     resolved = [
-        float(resolution_correct(r["resolved"], r["resolved_years"], i["expect"]))
+        float(resolution_correct(r["resolved"], r["resolved_years"], i["expect"], i["history"][-1]))
         for i, r in zip(items, rows, strict=True)
     ]
     answered = [

@@ -102,3 +102,9 @@ def test_code_resolves_a_year_swap_without_calling_the_model():
 
     r = read("2023年徐汇新增多少家上市企业？", "那2024年呢？", rewrite)
     assert r.how == "code" and analyse(r.question).years == [2024]
+
+
+def test_a_rewrite_that_is_the_previous_question_again_is_not_trusted():
+    previous = "2019年徐汇完成进出口总额多少？"
+    r = read(previous, "其中出口呢？", lambda p, q: previous)
+    assert r.how == "code" and r.question != previous and "出口" in r.question

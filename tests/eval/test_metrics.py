@@ -44,14 +44,25 @@ def test_resolution_is_right_with_the_years_and_every_topic_word():
     assert resolution_correct("2024年新增多少跨国公司地区总部", [2024], expect)
     assert not resolution_correct("2023年新增多少跨国公司地区总部", [2023], expect)
     assert not resolution_correct("2024年新增多少外资研发中心", [2024], expect)
+    again = {"years": [2019], "terms": ["出口"]}  # "出口" is also inside "进出口"
+    previous = "2019年徐汇完成进出口总额多少？"
+    assert not resolution_correct(previous, [2019], again, previous)
 
 
 def test_followup_scores_count_a_refused_unanswerable_follow_up_as_right():
     from app.eval.metrics import followup_scores
 
     items = [
-        {"expect": {"years": [2023], "terms": ["亿元级项目"]}, "must_include": [["12"]]},
-        {"expect": {"years": [2025], "terms": ["上市企业"]}, "unanswerable": True},
+        {
+            "history": ["2025年引进多少亿元级项目"],
+            "expect": {"years": [2023], "terms": ["亿元级项目"]},
+            "must_include": [["12"]],
+        },
+        {
+            "history": ["2023年新增几家上市企业"],
+            "expect": {"years": [2025], "terms": ["上市企业"]},
+            "unanswerable": True,
+        },
     ]
     rows = [
         {
