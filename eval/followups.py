@@ -6,8 +6,9 @@ the same stored conversation. Reported:
 - how many follow-ups were read as the right standalone question (its years and topic
   words), and how many of them by code or by the model;
 - how many follow-ups were answered right (an unanswerable one: refused);
-- the follow-up's latency against the same standalone question asked on its own (the
-  cost of resolving), median and the median of the differences, for code-resolved ones.
+- the follow-up's latency against the same standalone question asked on its own right
+  after the same first question (so the model's prompt cache is alike): the cost of
+  resolving, median and the median of the differences, for code-resolved ones.
 Uses the configured model (the 1.5B by default) and a scratch conversation database.
 """
 
@@ -39,7 +40,6 @@ def main(report: Path) -> int:
     for n, item in enumerate(items, start=1):
         first = service.converse(item["history"][0], channel="eval")
         follow = service.converse(item["question"], conversation_id=first.conversation_id)
-        standalone = service.ask(follow.question)  # the same question, asked on its own
         query = service._retriever.analyse(follow.question)
         rows.append(
             {
@@ -53,13 +53,17 @@ def main(report: Path) -> int:
                 "refused": follow.refused,
                 "followup_ms": follow.timings["total_ms"],
                 "resolve_ms": follow.timings["resolve_ms"],
-                "standalone_ms": standalone.timings["total_ms"],
             }
         )
         print(
             f"{n}/{len(items)} {item['id']} {rows[-1]['resolved_by']}: {follow.question}",
             flush=True,
         )
+    # The same standalone questions on their own, each right after its first question
+    # again, so that the model's prompt cache is where it was for the follow-up.
+    for item, row in zip(items, rows, strict=True):
+        service.ask(item["history"][0])
+        row["standalone_ms"] = service.ask(row["resolved"]).timings["total_ms"]
     scores = followup_scores(items, rows)
     write_report(report, items, rows, scores)
     out = report.with_suffix(".jsonl")
