@@ -119,6 +119,10 @@ class QAService:
         assert answer is not None
         return answer
 
+    def warm_up_model(self) -> None:
+        """Load the answering model and its prompt prefix now, not on the first question."""
+        self._answerer.warm_up()
+
     def documents(self) -> list[Document]:
         return list(self._index.documents.values())
 

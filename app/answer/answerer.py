@@ -142,6 +142,14 @@ class Answerer:
         )
         return self.retriever.retrieve(query, text=chinese, k=k, year=year, doc_id=doc_id)
 
+    def warm_up(self) -> None:
+        """Load the model and evaluate the fixed prompt prefix (system turn and worked
+        examples), which every question then shares; for backends that can (`prime`)."""
+        prime = getattr(self.llm, "prime", None)
+        if prime is None or self.settings.answer_mode != "llm":
+            return
+        prime(build_translation(self.settings.prompts_dir, self._examples, question="Hello"))
+
     def rewrite(self, previous: str, question: str) -> str:
         """A follow-up written as a standalone question by the model (one short line)."""
         messages = build_rewrite(

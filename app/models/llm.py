@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +130,9 @@ class LlamaCppLLM:
         self._llama = None
         self._grammars: dict[str, object] = {}
         self._lock = threading.Lock()
+        # One record per call, for benchmarks: prompt tokens (and how many of them the
+        # KV cache already held), generated tokens, time to the first token and after it.
+        self.calls: list[dict] = []
 
     def problem(self) -> str | None:
         """Why this model cannot answer now (its file is missing or empty), or None."""
@@ -155,6 +159,12 @@ class LlamaCppLLM:
             flash_attn=True,
             verbose=False,
         )
+
+    def prime(self, messages: list[Message]) -> None:
+        """Load the model and evaluate `messages` into the KV cache (one token generated), so
+        that the next prompt sharing their prefix pays only for what follows it."""
+        for _ in self.complete(messages, max_tokens=1):
+            pass
 
     def _single_token(self, text: str) -> int:
         ids = self._llama.tokenize(text.encode(), add_bos=False, special=False)
@@ -194,23 +204,55 @@ class LlamaCppLLM:
         with self._lock:
             self.warm_up()
             extra = self._arguments(lead, grammar)
+            before = list(self._llama.input_ids[: self._llama.n_tokens])
+            started = time.perf_counter()
+            first = None
+            pieces = 0
             try:
                 result = self._llama.create_chat_completion(
                     messages=messages,
                     temperature=0.0,
                     max_tokens=max_tokens,
-                    stream=stream,
+                    stream=True,
                     **extra,
                 )
-                if not stream:
-                    yield result["choices"][0]["message"]["content"] or ""
-                    return
+                text = []
                 for part in result:
                     piece = part["choices"][0]["delta"].get("content")
                     if piece:
-                        yield piece
+                        first = first or time.perf_counter()
+                        pieces += 1
+                        if stream:
+                            yield piece
+                        else:
+                            text.append(piece)
+                if not stream:
+                    yield "".join(text)
             except ValueError as exc:  # llama-cpp raises ValueError when the prompt is too long
                 raise LLMError(f"the local model failed: {exc}") from exc
+            finally:
+                self._record(before, started, first, pieces)
+
+    def _record(self, before: list[int], started: float, first: float | None, pieces: int) -> None:
+        """What this call cost: its prompt, the part the KV cache held, its generation."""
+        ended = time.perf_counter()
+        after = self._llama.input_ids[: self._llama.n_tokens]
+        cached = 0
+        for old, new in zip(before, after, strict=False):
+            if old != new:
+                break
+            cached += 1
+        prompt = max(len(after) - pieces, 0)
+        self.calls.append(
+            {
+                "prompt_tokens": prompt,
+                "cached_tokens": min(cached, prompt),
+                "generated_tokens": pieces,
+                "first_token_s": round((first or ended) - started, 4),
+                "generate_s": round(ended - (first or ended), 4),
+            }
+        )
+        del self.calls[:-200]  # bounded: only the recent calls are kept
 
 
 class OpenAICompatibleLLM:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -77,6 +78,7 @@ def create_app(
                     build_service, settings, embedder=embedder, llm=llm, build_if_missing=True
                 )
                 await run_in_threadpool(warm_up, state.service)
+                start_model_warm_up(state)
             except (IndexMissingError, ModelMissingError) as exc:
                 state.load_error = str(exc)
                 log.error("not ready: %s", exc)
@@ -135,6 +137,25 @@ def _status_handler(status: int):
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     return handler
+
+
+def start_model_warm_up(state: AppState) -> None:
+    """Load the model and its prompt prefix in the background: the service is ready (search,
+    extractive answers) meanwhile, and the first question does not pay for the load."""
+
+    def run() -> None:
+        state.model_state = "warming"
+        started = time.perf_counter()
+        try:
+            state.service.warm_up_model()
+        except Exception as exc:  # said on /readyz; questions then report it themselves
+            state.model_state = f"failed: {exc}"
+            log.warning("the model did not warm up: %s", exc)
+            return
+        state.model_state = "ready"
+        log.info("model and prompt prefix ready in %.1f s", time.perf_counter() - started)
+
+    threading.Thread(target=run, name="model-warm-up", daemon=True).start()
 
 
 def warm_up(service: QAService) -> None:

@@ -78,6 +78,7 @@ class AppState:
         self.gate = GenerationGate(settings.max_queue)
         self.jobs = JobRunner()
         self.load_error: str | None = None
+        self.model_state = "not loaded"  # warming | ready | failed: … (start-up warm-up)
 
     def require_service(self) -> QAService:
         if self.service is None:

@@ -292,3 +292,27 @@ def test_openapi_schema_documents_the_api(client):
         "/readyz",
     ):
         assert path in paths
+
+
+class PrimedLLM(ScriptedLLM):
+    """A fake that can be primed, as the llama.cpp backend can."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.primed: list[list[dict]] = []
+
+    def prime(self, messages) -> None:
+        self.primed.append(messages)
+
+
+def test_the_model_and_its_prompt_prefix_warm_up_in_the_background(settings, fake_embedder):
+    llm = PrimedLLM()
+    with TestClient(create_app(settings, embedder=fake_embedder, llm=llm)) as client:
+        for _ in range(100):
+            ready = client.get("/readyz").json()
+            if ready.get("model") == "ready":
+                break
+            time.sleep(0.05)
+        assert ready["status"] == "ready" and ready["model"] == "ready"
+    assert len(llm.primed) == 1 and llm.primed[0][0]["role"] == "system"
+    assert not llm.prompts  # priming is not a question: no scripted reply was used

@@ -36,4 +36,5 @@ def readyz(state: AppState = Depends(get_state)) -> JSONResponse:
     # Answers do not need the conversation store: without it the service is ready but
     # forgets (no follow-ups by id, no log, no feedback), and says so.
     body["conversations"] = "ok" if store.available else store.problem
+    body["model"] = state.model_state  # loaded in the background after start-up
     return JSONResponse(body)
