@@ -169,6 +169,18 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Bearer keys accepted by /v1 and /mcp besides the admin token.",
     )
+    parse_memory_mb: int = Field(
+        3072,
+        ge=256,
+        description="Most memory the child process that parses one PDF, Word or HTML file may "
+        "use; past it the file is set aside, the service goes on.",
+    )
+    parse_timeout_s: float = Field(
+        1800.0,
+        gt=0,
+        description="Longest the parse of one such file may take (OCR of a long scan included); "
+        "an upload's check gets at most 120 s.",
+    )
     max_body_kb: int = Field(
         64, ge=1, description="Largest JSON request body, in KB (uploads have max_upload_mb)."
     )

@@ -13,7 +13,7 @@ from app.domain import Chunk, Document
 from app.index.cache import EmbeddingCache, content_hash, embed_texts
 from app.index.hybrid import HybridIndex, tokenize
 from app.index.store import FORMAT_VERSION, IndexManifest, save_index
-from app.ingest.pipeline import IngestResult, ingest
+from app.ingest.pipeline import IngestResult, ParseLimits, ingest
 from app.models.embedder import Embedder
 from app.settings import Settings
 from app.text.sentences import split_sentences
@@ -103,6 +103,7 @@ def build_index(
         settings.subject_terms,
         cache_dir=settings.index_dir / "cache" / "texts",
         progress=lambda fraction, message: report(0.02 + 0.08 * fraction, message),
+        limits=ParseLimits(settings.parse_memory_mb, settings.parse_timeout_s),
     )
     report(0.1, f"{len(result.documents)} documents read; chunking")
     chunks: list[Chunk] = []

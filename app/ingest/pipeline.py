@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.domain import Document, QualityNote
 from app.errors import BadInputError
-from app.ingest import loaders
+from app.ingest import loaders, worker
 from app.ingest.chrome import repeated_lines, strip_chrome
 from app.ingest.cleaning import clean_text
 from app.ingest.metadata import ManifestEntry, infer_metadata, load_manifest
@@ -177,17 +177,40 @@ def doc_stem(path: Path, stems: dict[str, int] | None) -> str:
     return path.stem
 
 
-def load_cached(path: Path, cache_dir: Path | None, progress: Progress | None = None) -> str:
+@dataclass(frozen=True)
+class ParseLimits:
+    """What the child process parsing one PDF, Word or HTML file may take."""
+
+    memory_mb: int
+    timeout_s: float
+
+
+def extract(path: Path, limits: ParseLimits | None, progress: Progress | None = None) -> str:
+    """A file's text: PDF, Word and HTML in a limited child process (when `limits`)."""
+    pages = _page_progress(path, progress)
+    if limits is not None and worker.parsed_apart(path):
+        return worker.run(
+            "load", path, memory_mb=limits.memory_mb, timeout_s=limits.timeout_s, pages=pages
+        )
+    return loaders.load(path, pages)
+
+
+def load_cached(
+    path: Path,
+    cache_dir: Path | None,
+    progress: Progress | None = None,
+    limits: ParseLimits | None = None,
+) -> str:
     """A file's extracted text, from the cache when the same bytes were read before.
 
     OCR takes seconds a page: a scanned PDF is read once, not on every re-index."""
     if cache_dir is None:
-        return loaders.load(path, _page_progress(path, progress))
+        return extract(path, limits, progress)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     cached = cache_dir / f"{digest}-{EXTRACTOR_VERSION}.txt"
     if cached.is_file():
         return cached.read_text(encoding="utf-8")
-    text = loaders.load(path, _page_progress(path, progress))
+    text = extract(path, limits, progress)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -212,11 +235,13 @@ def ingest(
     *,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    limits: ParseLimits | None = None,
 ) -> IngestResult:
     """Read every document in the corpus folder; unreadable files are reported, not fatal.
 
     `progress(fraction, message)` follows the reading file by file (and a PDF page by
-    page); `cache_dir` keeps extracted texts by content hash."""
+    page); `cache_dir` keeps extracted texts by content hash; with `limits`, PDF, Word and
+    HTML files are parsed in a child process that may take only so much memory and time."""
     manifest = load_manifest(corpus_dir)
     documents: list[Document] = []
     result = IngestResult(documents=[])
@@ -231,7 +256,7 @@ def ingest(
                 progress((n + fraction) / len(files), message)
 
         try:
-            raws[path] = load_cached(path, cache_dir, step)
+            raws[path] = load_cached(path, cache_dir, step, limits)
         except BadInputError as exc:
             log.warning("skipping %s: %s", path.name, exc)
             result.errors.append(str(exc))

@@ -10,8 +10,9 @@ import zipfile
 from pathlib import Path
 
 from app.errors import BadInputError, NotFoundError, StorageError, UnreadableDocumentError
-from app.ingest import loaders
+from app.ingest import loaders, worker
 from app.ingest.loaders import check_unpacked
+from app.ingest.pipeline import ParseLimits
 from app.text.cjk import HAN
 
 _SAFE_NAME = re.compile(f"[^\\w.\\-{HAN}]+")
@@ -61,6 +62,7 @@ def store_upload(
     *,
     max_bytes: int,
     max_unpacked_bytes: int = 100_000_000,
+    limits: ParseLimits | None = None,
 ) -> Path:
     """Check an upload and place it in the corpus folder; on any problem nothing is written."""
     if not data.strip():
@@ -81,7 +83,14 @@ def store_upload(
         tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        loaders.check(tmp)  # must yield text, or the upload is refused
+        # It must yield text, or the upload is refused; PDF, Word and HTML are opened in a
+        # child process with a memory and a time limit (a hostile file costs only that).
+        if limits is not None and worker.parsed_apart(tmp):
+            worker.run(
+                "check", tmp, memory_mb=limits.memory_mb, timeout_s=min(limits.timeout_s, 120)
+            )
+        else:
+            loaders.check(tmp)
         os.replace(tmp, target)
     except UnreadableDocumentError as exc:
         raise BadInputError(str(exc).replace(tmp.name if tmp else name, name)) from exc

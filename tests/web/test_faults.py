@@ -233,3 +233,23 @@ def test_an_upload_to_a_full_or_read_only_disk_is_a_clear_error_and_changes_noth
         assert "unchanged" in response.json()["detail"]
         assert sorted(p.name for p in settings.corpus_dir.iterdir()) == before
         assert client.get("/readyz").json()["chunks"] == chunks
+
+
+def test_an_upload_whose_parse_needs_too_much_memory_is_refused_and_the_service_goes_on(
+    settings, fake_embedder
+):
+    # A page of 100,000 table rows: within the upload limit, yet more than the parse may
+    # take. The child process that opens it runs out of memory, not the service.
+    client, service = make_client(settings, fake_embedder, ScriptedLLM(), parse_memory_mb=300)
+    rows = "".join(f"<tr><td>徐汇区第{i}项</td><td>{i}亿元</td></tr>" for i in range(100_000))
+    page = f"<html><body><article><table>{rows}</table></article></body></html>".encode()
+    with client:
+        response = client.post(
+            "/api/admin/documents",
+            files={"file": ("heavy.html", page, "text/html")},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert response.status_code == 422, response.text
+        assert "more than 300 MB of memory" in response.json()["detail"]
+        assert not (settings.corpus_dir / "heavy.html").exists()
+        assert client.get("/api/search", params={"q": "跨国公司"}).status_code == 200

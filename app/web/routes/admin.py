@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from app.ingest.pipeline import ParseLimits
 from app.web.deps import PROBLEMS, AppState, get_state, require_admin
 from app.web.jobs import Job
 from app.web.uploads import corpus_path, store_upload
@@ -37,6 +38,7 @@ async def upload(file: UploadFile = File(...), state: AppState = Depends(get_sta
         data,
         max_bytes=limit,
         max_unpacked_bytes=int(settings.max_unpacked_mb * 1e6),
+        limits=ParseLimits(settings.parse_memory_mb, settings.parse_timeout_s),
     )
     job = start_reindex(state, f"upload {path.name}")
     return {"file": path.name, "job": job.to_dict()}
