@@ -40,6 +40,11 @@ def main(report: Path) -> int:
     for n, item in enumerate(items, start=1):
         first = service.converse(item["history"][0], channel="eval")
         follow = service.converse(item["question"], conversation_id=first.conversation_id)
+        # The same standalone question on its own, right after the same first question
+        # again (so that the model's prompt cache is where it was for the follow-up), and
+        # right after it in time (so that both meet the same load on the machine).
+        service.ask(item["history"][0])
+        standalone = service.ask(follow.question)
         query = service._retriever.analyse(follow.question)
         rows.append(
             {
@@ -53,17 +58,13 @@ def main(report: Path) -> int:
                 "refused": follow.refused,
                 "followup_ms": follow.timings["total_ms"],
                 "resolve_ms": follow.timings["resolve_ms"],
+                "standalone_ms": standalone.timings["total_ms"],
             }
         )
         print(
             f"{n}/{len(items)} {item['id']} {rows[-1]['resolved_by']}: {follow.question}",
             flush=True,
         )
-    # The same standalone questions on their own, each right after its first question
-    # again, so that the model's prompt cache is where it was for the follow-up.
-    for item, row in zip(items, rows, strict=True):
-        service.ask(item["history"][0])
-        row["standalone_ms"] = service.ask(row["resolved"]).timings["total_ms"]
     scores = followup_scores(items, rows)
     write_report(report, items, rows, scores)
     out = report.with_suffix(".jsonl")
