@@ -135,6 +135,16 @@ def bench_index(settings: Settings, rows: list) -> None:
         rows.append(("re-index with nothing new", f"{time.perf_counter() - started:.1f} s", ""))
 
 
+def ask_over_http(base: str, question: str) -> dict:
+    request = urllib.request.Request(
+        base + "/api/ask",
+        data=json.dumps({"question": question}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return json.load(response)
+
+
 def bench_serving(settings: Settings, question: str, rows: list) -> None:
     """`xuhui-qa serve` from process start: ready, model warm, first answer; its peak RSS."""
     from tests.servers import free_port
@@ -160,22 +170,10 @@ def bench_serving(settings: Settings, question: str, rows: list) -> None:
                         break
             except OSError:
                 time.sleep(0.2)
-        request = urllib.request.Request(
-            base + "/api/ask",
-            data=json.dumps({"question": question}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=300) as response:
-            json.load(response)
+        ask_over_http(base, question)
         first = time.perf_counter() - started
-        for extra in ("2025年徐汇区全年收储土地多少亩？", "那2023年呢？"):
-            request = urllib.request.Request(
-                base + "/api/ask",
-                data=json.dumps({"question": extra}).encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(request, timeout=300) as response:
-                json.load(response)
+        for extra in ("2025年徐汇区全年收储土地多少亩？", "2023年徐汇新增绿地多少公顷？"):
+            ask_over_http(base, extra)
         status = Path(f"/proc/{process.pid}/status").read_text()
         peak_kb = int(
             next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]

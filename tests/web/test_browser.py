@@ -7,6 +7,7 @@ with its progress, and escaping. Screenshots go to test-output/.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from pathlib import Path
@@ -25,27 +26,36 @@ REPO = Path(__file__).resolve().parents[2]
 OUTPUT = REPO / "test-output"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def sample_server(root: Path, llm, token: str, extra: dict[str, str] | None = None):
+    """The sample corpus (plus `extra` files) with the fake embedder and `llm`, served on
+    loopback; yields (base URL, settings, service)."""
     from app.settings import Settings
     from app.web.app import create_app
     from tests.conftest import write_sample_corpus
     from tests.fakes import HashEmbedder
 
-    root = tmp_path_factory.mktemp("browser")
     corpus = write_sample_corpus(root)
+    for name, text in (extra or {}).items():
+        (corpus / name).write_text(text, encoding="utf-8")
     settings = Settings(
         corpus_dir=corpus,
         index_dir=root / "index",
         show_progress=False,
         chunk_size=120,
         chunk_overlap=10,
-        admin_token=TOKEN,
+        admin_token=token,
     )
     embedder = HashEmbedder()
-    llm = ChoosingLLM(*[("11家", "2023年新增跨国公司地区总部11家。", 0.9)] * 20)
     service = QAService(settings, build_index(settings, embedder), embedder, llm)
     with serve_in_thread(create_app(settings, service=service)) as base:
+        yield base, settings, service
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    llm = ChoosingLLM(*[("11家", "2023年新增跨国公司地区总部11家。", 0.9)] * 20)
+    with sample_server(tmp_path_factory.mktemp("browser"), llm, TOKEN) as (base, settings, _):
         yield base, settings
 
 

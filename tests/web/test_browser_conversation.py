@@ -9,11 +9,8 @@ import io
 
 import pytest
 
-from app.index import build_index
-from app.service import QAService
 from tests.fakes import ChoosingLLM
-from tests.servers import serve_in_thread
-from tests.web.test_browser import OUTPUT, browser, page  # noqa: F401 (fixtures)
+from tests.web.test_browser import OUTPUT, browser, page, sample_server  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 TOKEN = "browser-admin-token-2"
@@ -28,29 +25,12 @@ REPORT_2025 = """上海市徐汇区 区长 李 四
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from app.settings import Settings
-    from app.web.app import create_app
-    from tests.conftest import write_sample_corpus
-    from tests.fakes import HashEmbedder
-
-    root = tmp_path_factory.mktemp("conversation")
-    corpus = write_sample_corpus(root)
-    (corpus / "report2025.txt").write_text(REPORT_2025, encoding="utf-8")
-    settings = Settings(
-        corpus_dir=corpus,
-        index_dir=root / "index",
-        show_progress=False,
-        chunk_size=120,
-        chunk_overlap=10,
-        admin_token=TOKEN,
-    )
-    embedder = HashEmbedder()
     llm = ChoosingLLM(
         ("11家", "2023年新增跨国公司地区总部11家。", 0.9),
         ("9家", "2024年新增跨国公司地区总部9家。", 0.9),
     )
-    service = QAService(settings, build_index(settings, embedder), embedder, llm)
-    with serve_in_thread(create_app(settings, service=service)) as base:
+    root = tmp_path_factory.mktemp("conversation")
+    with sample_server(root, llm, TOKEN, {"report2025.txt": REPORT_2025}) as (base, _, service):
         yield base, service
 
 
