@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from app.domain import CONGRESS_REPORTS, Chunk, Document
 from app.ingest.cleaning import is_heading_line
+from app.text.phases import PART_YEAR, PLAN_WORDS, REVIEW_WORDS
 from app.text.years import chinese_numeral_years, mentioned_years, plan_period
 
 _PART = re.compile(
@@ -26,16 +27,7 @@ _MARKER_ONLY = re.compile(
     r"^(【[一二三四五六七八九十]{1,3}】|[（(][一二三四五六七八九十]{1,3}[）)]|■)\s*$"
 )
 _TITLE_END = re.compile(r"[，,。；;：:！？!?]")
-_REVIEW_WORDS = re.compile(r"工作回顾|过去一年|过去五年|执行情况")
-_PLAN_HEADING = re.compile(
-    r"主要任务|工作安排|预期目标|开局工作|目标任务|五年规划|规划纲要|草案|(?:计划|预算)安排"
-)
 _PLAN_PARAGRAPH = re.compile(r"主要预期目标|今年[^。]{0,30}目标是|做好以下[^。]{0,8}工作")
-# A part that names its year: "2025年主要任务", and in plan-execution and budget reports
-# "2014年国民经济和社会发展计划执行情况", "2015年预算草案".
-_EXPLICIT_PHASE_YEAR = re.compile(
-    r"((?:19|20)\d{2})年(工作回顾|主要任务|工作安排|[^，。\d]{0,16}(?:计划|预算)(?:执行情况|草案|安排))"
-)
 BANNER_MAX = 24
 HEADING_MAX = 40
 
@@ -85,7 +77,7 @@ def _names_marker_heading(heading_path: list[str]) -> bool:
 
 def _section_years(heading: str, phase: str, doc: Document) -> list[int]:
     heading = chinese_numeral_years(heading)
-    explicit = _EXPLICIT_PHASE_YEAR.search(heading)
+    explicit = PART_YEAR.search(heading)
     if explicit:
         return [int(explicit.group(1))]
     period = plan_period(heading)
@@ -144,15 +136,13 @@ def split_sections(doc: Document) -> list[_Section]:
             title = heading_title(paragraph)
             whole_line_heading = title == paragraph.lstrip("# ").strip()
             if is_part:
-                if _REVIEW_WORDS.search(title) and is_report:
+                if REVIEW_WORDS.search(title) and is_report:
                     phase = "review"
-                elif _PLAN_HEADING.search(title) and is_report:
+                elif PLAN_WORDS.search(title) and is_report:
                     phase = "plan"
                 part, item = title, None
                 part_years = _section_years(title, phase, doc)
-                if not _EXPLICIT_PHASE_YEAR.search(
-                    chinese_numeral_years(title)
-                ) and not plan_period(title):
+                if not PART_YEAR.search(chinese_numeral_years(title)) and not plan_period(title):
                     part_years = None
             else:
                 item = title

@@ -19,6 +19,7 @@ from typing import Any
 
 from app.errors import BadInputError
 from app.text.cjk import HAN
+from app.text.phases import PLAN_HEADING, REVIEW_HEADING, YEAR_OF_PART
 from app.text.years import chinese_numeral_years, plan_period
 
 MANIFEST_NAME = "manifest.toml"
@@ -92,13 +93,7 @@ _KIND_IN_TITLE = [
     ("work_report", re.compile(r"政府工作报告")),
 ]
 _HEAD_CHARS = 600
-_MARKER = r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|【[一二三四五六七八九十]{1,3}】|#+|第[一二三四五六七八九十]{1,3}部分)?\s*"
-_YEAR = r"((?:19|20)\d{2})年"
-_REVIEW_HEADING = re.compile(rf"^{_MARKER}{_YEAR}(?:工作回顾|[^，。]{{0,16}}(?:计划|预算)执行情况)")
-_PLAN_HEADING = re.compile(
-    rf"^{_MARKER}(?:展望)?{_YEAR}(?:主要任务|工作安排|工作任务|主要目标|预期目标|工作建议|展望"
-    rf"|[^，。]{{0,16}}(?:计划|预算)(?:草案|安排))"
-)
+_YEAR = YEAR_OF_PART
 # The year nearest the words: no other year between ("2014年…执行情况与2015年计划草案").
 _TITLE_REVIEW = re.compile(rf"{_YEAR}[^，。\d]{{0,30}}?(?:计划|预算)执行情况")
 _TITLE_PLAN = re.compile(rf"{_YEAR}[^，。\d]{{0,30}}?(?:计划|预算)(?:草案|安排)")
@@ -164,8 +159,8 @@ def _title_like(line: str) -> bool:
         and not _DELIVERY.search(line)
         and not _DATE_LINE.match(line)
         and not (_SPEAKER.search(line) and len(line) <= 20)
-        and not _REVIEW_HEADING.match(line)
-        and not _PLAN_HEADING.match(line)
+        and not REVIEW_HEADING.match(line)
+        and not PLAN_HEADING.match(line)
         and not re.match(
             r"[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|【", line
         )
@@ -198,8 +193,8 @@ def find_kind(title: Found | None, text: str) -> Found | None:
         match = pattern.search(head)
         if match:
             return Found(kind, "title", match.group(0))
-    review = _first(_REVIEW_HEADING, text)
-    plan = _first(_PLAN_HEADING, text)
+    review = _first(REVIEW_HEADING, text)
+    plan = _first(PLAN_HEADING, text)
     if review and plan:
         return Found("work_report", "heading", f"{review.group(0)} / {plan.group(0)}")
     # Delivered to the people's congress, and its head names no plan or budget report.
@@ -241,9 +236,9 @@ def find_years(
             year = int(match.group(1))
             reviewed = reviewed or Found([year - 1], "title", match.group(0))
             planned = planned or Found([year], "title", match.group(0))
-    if reviewed is None and (match := _first(_REVIEW_HEADING, text)):
+    if reviewed is None and (match := _first(REVIEW_HEADING, text)):
         reviewed = Found([int(match.group(1))], "heading", match.group(0))
-    if planned is None and (match := _first(_PLAN_HEADING, text)):
+    if planned is None and (match := _first(PLAN_HEADING, text)):
         planned = Found([int(match.group(1))], "heading", match.group(0))
     if planned is None and (found := _years_from_period(_AHEAD_PLAN, text)):
         planned = Found(found[0], "period", found[1])
