@@ -49,7 +49,6 @@ from app.settings import Settings
 
 Mode = Literal["llm", "extractive"]
 TRANSLATION_GRAMMAR = r"root ::= [^\[\n]+"  # one line, never a bracketed choice
-ENGLISH_START = "[A-Za-z]"  # the first character of an English answer (a letter)
 MIN_QUOTE_SCORE = 0.55  # an extractive answer's sentence must score at least this
 Events = Generator[tuple[str, object], None, "Draft"]
 
@@ -226,11 +225,7 @@ class Answerer:
             candidates=[c.prompt_line() for c in candidates],
             year_hint=hint or year_hint(query),
         )
-        lead = Lead(
-            options=[str(i) for i in range(len(candidates) + 1)],
-            # An English question is answered in English: the reply's text must open so.
-            text_start=ENGLISH_START if query.english else None,
-        )
+        lead = Lead(options=[str(i) for i in range(len(candidates) + 1)])
         pieces: list[str] = []
         opened = False
         for piece in self.llm.complete(

@@ -42,15 +42,10 @@ class Lead:
     options: list[str]
     probs: dict[str, float] = field(default_factory=dict)
     mass: float | None = None
-    # GBNF for the first character of the text after the choice: ASCII for an answer that
-    # must be in English (a model that starts in English goes on in English).
-    text_start: str | None = None
 
     def grammar(self) -> str:
         """The GBNF grammar of the reply: a bracketed option, then one line of text."""
         choices = " | ".join(f'"{o}"' for o in self.options)
-        if self.text_start:
-            return f'root ::= "[" ( {choices} ) "]" " "? {self.text_start} [^\\n]*'
         return f'root ::= "[" ( {choices} ) "]" [^\\n]*'
 
     def record(self, logprobs: dict[str, float]) -> None:
