@@ -209,7 +209,7 @@ def chart(stages: dict[str, dict[str, float]], path: Path) -> None:
     kinds = list(stages)
     names = ["retrieval", "prompt evaluation", "generation", "checks and other"]
     colours = ["#4c78a8", "#f58518", "#54a24b", "#bab0ac"]
-    fig, ax = plt.subplots(figsize=(7, 2.6))
+    fig, ax = plt.subplots(figsize=(7, 3))
     for i, kind in enumerate(kinds):
         left = 0.0
         for name, colour in zip(names, colours, strict=True):
@@ -218,7 +218,7 @@ def chart(stages: dict[str, dict[str, float]], path: Path) -> None:
             left += width
     ax.set_yticks(range(len(kinds)), kinds)
     ax.set_xlabel("seconds (median per stage)")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=4, fontsize=8, frameon=False)
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
