@@ -175,6 +175,15 @@ class Answer:
         }
 
 
+def final_answer(events) -> Answer | None:
+    """The ("answer", Answer) an answer's event stream ends with (None if it was cut off)."""
+    answer = None
+    for kind, payload in events:
+        if kind == "answer":
+            answer = payload
+    return answer
+
+
 @dataclass
 class SearchResult:
     """The analysed question and its passages, best first."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from app.answer.answerer import Answerer, Mode
 from app.converse.chat import answer_turn
 from app.converse.store import ConversationStore
-from app.domain import Answer, Document, SearchResult
+from app.domain import Answer, Document, SearchResult, final_answer
 from app.errors import BadInputError, IndexMissingError
 from app.index import HybridIndex, build_index, load_index
 from app.index.store import clean_partial_builds
@@ -112,10 +112,7 @@ class QAService:
 
     def converse(self, question: str, **options) -> Answer:
         """As `converse_stream`, all at once."""
-        answer = None
-        for kind, payload in self.converse_stream(question, **options):
-            if kind == "answer":
-                answer = payload
+        answer = final_answer(self.converse_stream(question, **options))
         assert answer is not None
         return answer
 

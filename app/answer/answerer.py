@@ -41,7 +41,7 @@ from app.answer.texts import (
     verdict_text,
     year_hint,
 )
-from app.domain import Answer, Query, SearchResult
+from app.domain import Answer, Query, SearchResult, final_answer
 from app.models.llm import LLM, Lead, complete_text
 from app.retrieve.query import part_question
 from app.retrieve.retriever import Retriever
@@ -84,10 +84,7 @@ class Answerer:
         doc_id: str | None = None,
     ) -> Answer:
         """The grounded answer, all at once."""
-        answer = None
-        for kind, payload in self.ask_stream(question, mode=mode, year=year, doc_id=doc_id):
-            if kind == "answer":
-                answer = payload
+        answer = final_answer(self.ask_stream(question, mode=mode, year=year, doc_id=doc_id))
         assert answer is not None
         return answer
 

@@ -86,8 +86,6 @@ def create_app(
             yield
 
     # FastAPIOffline: /docs and /redoc load their scripts from the package, not a CDN.
-    mcp = None  # set below, before the app starts
-
     app = FastAPIOffline(
         title="Xuhui Report QA",
         version=__version__,
@@ -170,19 +168,15 @@ def mount_mcp(app: FastAPI, state: AppState):
     for the model; the same keys as /v1 (open unless `chat_open` is off)."""
     from starlette.routing import Route
 
+    from app.domain import final_answer
     from app.mcp_server import build_mcp
     from app.web.deps import AskRequest
     from app.web.streaming import answer_events
 
     def ask(question, history, mode, year, doc_id):
         request = AskRequest(question=question, mode=mode, year=year, doc_id=doc_id)
-        answer = None
-        for kind, payload in answer_events(
-            state, request, threading.Event(), channel="mcp", history=history
-        ):
-            if kind == "answer":
-                answer = payload
-        return answer
+        events = answer_events(state, request, threading.Event(), channel="mcp", history=history)
+        return final_answer(events)
 
     mcp = build_mcp(state.require_service, ask)
     http = mcp.streamable_http_app(

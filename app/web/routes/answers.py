@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from app.domain import Answer
+from app.domain import Answer, final_answer
 from app.web.deps import PROBLEMS, QUESTION_PATTERN, AppState, AskRequest, get_state, valid_question
 from app.web.streaming import answer_events, sse_answer
 
@@ -50,11 +50,7 @@ async def run_answer(
     cancel = threading.Event()
 
     def run() -> Answer | None:
-        answer = None
-        for kind, payload in answer_events(state, body, cancel, channel=channel, history=history):
-            if kind == "answer":
-                answer = payload
-        return answer
+        return final_answer(answer_events(state, body, cancel, channel=channel, history=history))
 
     task = asyncio.ensure_future(run_in_threadpool(run))
     try:
