@@ -16,27 +16,34 @@ from app.text.years import YEAR, YEAR_RANGE, chinese_numeral_years, plan_period
 
 ENGLISH_BELOW = 0.5  # a question less Chinese than this is answered in English
 
+
+def _cue(chinese: str, english: str) -> re.Pattern[str]:
+    """A cue's Chinese words anywhere, its English words only as whole words ("plan" not
+    in "explanation", "expected to" not in "expected total")."""
+    return re.compile(rf"{chinese}|\b(?:{english})\b", re.I)
+
+
 CUES: dict[str, re.Pattern[str]] = {
     # asks for a target or plan, not for what happened
-    "plan": re.compile(
-        r"目标|计划|预期|任务|力争|规划|打算|将要|提出|target|plan|goal|aim|expected to|will",
-        re.I,
+    "plan": _cue(
+        "目标|计划|预期|任务|力争|规划|打算|将要|提出",
+        r"targets?|targeted|plan(?:s|ned|ning)?|goals?|aims?|aimed|expected to|will",
     ),
     # the year before the named (or latest) report
-    "last_year": re.compile(r"去年|上一年|last year|previous year", re.I),
+    "last_year": _cue("去年|上一年", "last year|previous year"),
     # the year of the named (or latest) report
-    "this_year": re.compile(r"今年|this year", re.I),
+    "this_year": _cue("今年", "this year"),
     # the answer must state a figure
-    "asks_figure": re.compile(
-        r"多少|几[个家台项所座条套幅亩人年]|多大|多高|比例|比重|how many|how much|what percentage",
-        re.I,
+    "asks_figure": _cue(
+        "多少|几[个家台项所座条套幅亩人年]|多大|多高|比例|比重",
+        "how many|how much|what percentage|what share|what proportion",
     ),
     # the question is about a measure: sentences holding a number are preferred as
     # context (broader than asks_figure: "增速", "rate" ask about a figure without
     # requiring the answer to be one)
-    "measure": re.compile(
-        r"多少|几|多大|多高|比例|比重|增速|增长|排名|how many|how much|what (?:was|is) the|rate|rank|percent",
-        re.I,
+    "measure": _cue(
+        "多少|几|多大|多高|比例|比重|增速|增长|排名",
+        r"how many|how much|what (?:was|is) the|rates?|rank(?:ed|ing)?|percent(?:age)?|share",
     ),
     # a yes/no question
     "yes_no": re.compile(r"吗|是否|有没有|^(?:did|does|do|was|were|is|are|has|have)\b", re.I),

@@ -45,6 +45,20 @@ def test_plan_questions_are_told_from_outcome_questions():
 
 
 @pytest.mark.parametrize(
+    ("question", "plan"),
+    [
+        ("What were the expected total retail sales in 2025?", False),  # not "expected to"
+        ("What is Xuhui expected to achieve in 2026?", True),
+        ("How many roads were planned for 2024?", True),
+        ("Give an explanation of the 2023 figures", False),  # "plan" inside a word
+        ("What share of corporate tax came from private firms in 2023?", False),
+    ],
+)
+def test_english_cues_are_whole_words(question, plan):
+    assert analyse_question(question, 2026).wants_plan is plan
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "2023年新增多少跨国公司地区总部",
