@@ -152,7 +152,12 @@ def llm_from_settings(settings: Settings) -> LLM:
         path = assets.gguf_path(settings.models_dir, settings.llm_model)
     else:
         path = Path(settings.llm_model)
-    return LlamaCppLLM(path, n_ctx=settings.llm_n_ctx, n_threads=settings.threads)
+    return LlamaCppLLM(
+        path,
+        n_ctx=settings.llm_n_ctx,
+        n_threads=settings.threads,
+        state_dir=settings.index_dir / "cache" / "llm",
+    )
 
 
 def build_service(

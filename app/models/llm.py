@@ -13,7 +13,11 @@ of each option at that point, read from the model's own token log-probabilities.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +28,8 @@ from typing import Protocol, runtime_checkable
 from app.errors import ModelMissingError, XuhuiQAError
 
 Message = dict[str, str]
+STATE_MAGIC = b"XQA-KV1\n"  # opens a saved prompt-prefix state file
+log = logging.getLogger(__name__)
 
 
 class LLMError(XuhuiQAError):
@@ -122,11 +128,20 @@ class _LeadRecorder:
 class LlamaCppLLM:
     """A local GGUF model through llama-cpp-python; loaded lazily, one generation at a time."""
 
-    def __init__(self, model_path: Path, *, n_ctx: int = 2048, n_threads: int = 2) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int = 2048,
+        n_threads: int = 2,
+        state_dir: Path | None = None,
+    ) -> None:
         self.model_path = Path(model_path)
         self.model_id = self.model_path.stem
         self.n_ctx = n_ctx
         self.n_threads = n_threads
+        # Where the evaluated prompt prefix is kept between runs (None: not kept).
+        self.state_dir = Path(state_dir) if state_dir else None
         self._llama = None
         self._grammars: dict[str, object] = {}
         self._lock = threading.Lock()
@@ -162,9 +177,96 @@ class LlamaCppLLM:
 
     def prime(self, messages: list[Message]) -> None:
         """Load the model and evaluate `messages` into the KV cache (one token generated), so
-        that the next prompt sharing their prefix pays only for what follows it."""
+        that the next prompt sharing their prefix pays only for what follows it.
+
+        With a `state_dir`, the evaluated cache is saved there and loaded by the next
+        process instead of evaluated again (a file per model, context size and prompt:
+        any change makes a new one, and a file that fails to load is evaluated anew)."""
+        path = self._state_path(messages)
+        with self._lock:
+            self.warm_up()
+            if path is not None and self._load_state(path):
+                return
         for _ in self.complete(messages, max_tokens=1):
             pass
+        if path is not None:
+            with self._lock:
+                self._save_state(path)
+
+    def _state_path(self, messages: list[Message]) -> Path | None:
+        if self.state_dir is None or not self.model_path.is_file():
+            return None
+        import llama_cpp
+
+        stat = self.model_path.stat()
+        identity = json.dumps(
+            [
+                self.model_path.name,
+                stat.st_size,
+                stat.st_mtime_ns,
+                self.n_ctx,
+                llama_cpp.__version__,
+                messages,
+            ],
+            ensure_ascii=False,
+        )
+        key = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        return self.state_dir / f"prefix-{self.model_id}-{key}.state"
+
+    def _save_state(self, path: Path) -> None:
+        """The KV cache and its tokens, written whole or not at all (older files removed)."""
+        import numpy as np
+
+        state = self._llama.save_state()
+        tokens = np.asarray(state.input_ids[: state.n_tokens], dtype=np.int32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        try:
+            with partial.open("wb") as out:
+                out.write(STATE_MAGIC + len(tokens).to_bytes(4, "little"))
+                out.write(tokens.tobytes())
+                out.write(state.llama_state)
+            os.replace(partial, path)
+        except OSError as exc:  # a full or read-only disk costs only the next start's time
+            log.warning("could not keep the evaluated prompt prefix in %s: %s", path, exc)
+            partial.unlink(missing_ok=True)
+            return
+        for old in path.parent.glob(f"prefix-{self.model_id}-*.state"):
+            if old != path:
+                old.unlink(missing_ok=True)
+
+    def _load_state(self, path: Path) -> bool:
+        """Restore a saved prefix into the model; False (and the file removed) if it fails."""
+        import ctypes
+
+        import llama_cpp
+        import numpy as np
+
+        if not path.is_file():
+            return False
+        try:
+            data = path.read_bytes()
+            if not data.startswith(STATE_MAGIC):
+                raise ValueError("not a prefix state file")
+            start = len(STATE_MAGIC) + 4
+            n = int.from_bytes(data[len(STATE_MAGIC) : start], "little")
+            tokens = np.frombuffer(data[start : start + 4 * n], dtype=np.int32)
+            blob = data[start + 4 * n :]
+            if len(tokens) != n or not 0 < n <= self.n_ctx or not blob:
+                raise ValueError("truncated")
+            buffer = (ctypes.c_uint8 * len(blob)).from_buffer_copy(blob)
+            ctx = self._llama._ctx.ctx
+            if llama_cpp.llama_state_set_data(ctx, buffer, len(blob)) != len(blob):
+                raise ValueError("llama.cpp refused the state")
+        except (OSError, ValueError) as exc:
+            log.warning("evaluating the prompt prefix anew (%s: %s)", path.name, exc)
+            path.unlink(missing_ok=True)
+            self._llama.reset()
+            return False
+        self._llama.input_ids[:n] = tokens
+        self._llama.n_tokens = n
+        self._llama._requires_eval = True  # as llama-cpp-python's own load_state leaves it
+        return True
 
     def _single_token(self, text: str) -> int:
         ids = self._llama.tokenize(text.encode(), add_bos=False, special=False)

@@ -60,6 +60,30 @@ def test_local_backend_commits_to_a_choice_with_its_probability(small_model):
     assert 0 < lead.mass <= 1
 
 
+def test_an_evaluated_prefix_is_kept_and_loaded_by_the_next_process(small_model, tmp_path):
+    follow = [*MESSAGES, {"role": "assistant", "content": "11家。"}]
+    follow.append({"role": "user", "content": "外资研发中心呢？"})
+    fresh = LlamaCppLLM(small_model, n_ctx=1024, n_threads=2)
+    expected = complete_text(fresh, follow, max_tokens=20)
+
+    first = LlamaCppLLM(small_model, n_ctx=1024, n_threads=2, state_dir=tmp_path)
+    first.prime(MESSAGES)
+    (saved,) = tmp_path.glob("prefix-*.state")
+    assert first.calls[-1]["cached_tokens"] == 0  # evaluated, then written
+
+    second = LlamaCppLLM(small_model, n_ctx=1024, n_threads=2, state_dir=tmp_path)
+    second.prime(MESSAGES)
+    assert second.calls == []  # loaded: nothing evaluated
+    assert complete_text(second, follow, max_tokens=20) == expected
+    assert second.calls[-1]["cached_tokens"] > 20  # the loaded prefix was reused
+
+    saved.write_bytes(saved.read_bytes()[:100])  # truncated: evaluated anew, not trusted
+    third = LlamaCppLLM(small_model, n_ctx=1024, n_threads=2, state_dir=tmp_path)
+    third.prime(MESSAGES)
+    assert third.calls and complete_text(third, follow, max_tokens=20) == expected
+    assert saved.stat().st_size > 100  # and written again whole
+
+
 def test_pipeline_with_the_small_model_returns_a_verified_answer(
     small_model, real_settings, real_index, real_embedder
 ):
