@@ -82,6 +82,13 @@ class HybridIndex:
         years |= {y for c in self.chunks for y in c.years + c.mentioned_years}
         return frozenset(years)
 
+    @cached_property
+    def last_reviewed_year(self) -> int | None:
+        """The latest year some document looks back on (its results are known)."""
+        years = {y for d in self.documents.values() for y in d.reviewed_years}
+        years |= {y for c in self.chunks if c.phase == "review" for y in c.years}
+        return max(years) if years else None
+
     @staticmethod
     def _all_scores(dense, query_vector: np.ndarray) -> np.ndarray:
         n = dense.ntotal

@@ -76,7 +76,13 @@ class Retriever:
         question = question.strip()
         if not question:
             raise BadInputError("the question is empty")
-        return analyse_question(question, self.index.latest_report_year, self.index.idf)
+        query = analyse_question(question, self.index.latest_report_year, self.index.idf)
+        # A year no document reviews yet has no results, only targets: "2026年新增多少…"
+        # asked while the newest report plans 2026 asks for the plan.
+        reviewed = self.index.last_reviewed_year
+        if query.years and reviewed and min(query.years) > reviewed:
+            query.wants_plan = True
+        return query
 
     def search(
         self,

@@ -34,3 +34,12 @@ def test_year_filter_keeps_only_that_year(settings, fake_embedder):
 def test_empty_question_is_rejected(settings, fake_embedder):
     with pytest.raises(BadInputError):
         retriever(settings, fake_embedder).search("   ")
+
+
+def test_a_year_no_document_reviews_yet_is_asked_as_a_target(settings, fake_embedder):
+    r = retriever(settings, fake_embedder)  # the sample report reviews 2023, plans 2024
+    assert r.index.last_reviewed_year == 2023
+    future = r.search("2024年新增各类绿地多少公顷", k=1)
+    assert future.query.wants_plan and "8公顷" in future.passages[0].chunk.text
+    assert not r.analyse("2023年新增多少跨国公司地区总部").wants_plan
+    assert r.analyse("How many hectares of green space will be added in 2024?").wants_plan
