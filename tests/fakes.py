@@ -103,7 +103,6 @@ class ChoosingLLM(ScriptedLLM):
         n = candidate_number(messages, containing)
         options = lead.options if lead else [str(n)]
         rest = (1 - confidence) / max(len(options) - 1, 1)
-        self.enqueue(
-            f"[{n}] {answer}", {int(o): confidence if int(o) == n else rest for o in options}
-        )
+        probs = {int(o): confidence if int(o) == n else rest for o in options}
+        self.replies.insert(0, (f"[{n}] {answer}", probs))  # before any reply queued for later
         yield from super().complete(messages, stream=stream, max_tokens=max_tokens, lead=lead)

@@ -30,7 +30,13 @@ from app.answer.grounding import (
     is_refusal,
     parse_reply,
 )
-from app.answer.prompt import build_messages, build_rewrite, build_translation, load_examples
+from app.answer.prompt import (
+    build_english_answer,
+    build_messages,
+    build_rewrite,
+    build_translation,
+    load_examples,
+)
 from app.answer.texts import (
     cite,
     comparison_text,
@@ -43,9 +49,12 @@ from app.answer.texts import (
 )
 from app.domain import Answer, Query, SearchResult, final_answer
 from app.models.llm import LLM, Lead, complete_text
+from app.retrieve.glossary import load_glossary
 from app.retrieve.query import part_question
 from app.retrieve.retriever import Retriever
 from app.settings import Settings
+from app.text.cjk import reads_as_english
+from app.text.markers import strip_markers
 
 Mode = Literal["llm", "extractive"]
 TRANSLATION_GRAMMAR = r"root ::= [^\[\n]+"  # one line, never a bracketed choice
@@ -74,6 +83,7 @@ class Answerer:
         self.llm = llm
         self.settings = settings
         self._examples = load_examples(settings.prompts_dir)
+        self._glossary = load_glossary(settings.prompts_dir / "glossary.tsv")
 
     def ask(
         self,
@@ -127,17 +137,21 @@ class Answerer:
         query = self.retriever.analyse(question)
         if mode != "llm" or not query.english or self._out_of_scope(query):
             return self.retriever.retrieve(query, k=k, year=year, doc_id=doc_id)
-        chinese = self._translate(query.text)
+        glossary = self._glossary.find(query.text)
+        chinese = self._translate(query.text, glossary)
         if not chinese:
             return self.retriever.retrieve(query, k=k, year=year, doc_id=doc_id)
         # The cues (what is asked, years, plan or review) are read from the English
         # question itself; the key terms that find and score Chinese sentences, and the
-        # search itself, from its translation.
-        terms = self.retriever.analyse(chinese)
+        # search itself, from its translation and the reports' terms the glossary gives
+        # for its words (which a loose translation may have missed).
+        missing = [c for _, c in glossary if c not in chinese]
+        searched = " ".join([chinese, *missing])
+        terms = self.retriever.analyse(searched)
         query = replace(
             query, terms=terms.terms, term_weights=terms.term_weights, translation=chinese
         )
-        return self.retriever.retrieve(query, text=chinese, k=k, year=year, doc_id=doc_id)
+        return self.retriever.retrieve(query, text=searched, k=k, year=year, doc_id=doc_id)
 
     def warm_up(self) -> None:
         """Load the model and evaluate the fixed prompt prefix (system turn and worked
@@ -154,9 +168,11 @@ class Answerer:
         )
         return complete_text(self.llm, messages, max_tokens=80, grammar=TRANSLATION_GRAMMAR).strip()
 
-    def _translate(self, question: str) -> str:
+    def _translate(self, question: str, glossary: list[tuple[str, str]]) -> str:
         """The question in Chinese, in one short model call that reuses the cached prefix."""
-        messages = build_translation(self.settings.prompts_dir, self._examples, question=question)
+        messages = build_translation(
+            self.settings.prompts_dir, self._examples, question=question, terms=glossary
+        )
         reply = complete_text(self.llm, messages, max_tokens=60, grammar=TRANSLATION_GRAMMAR)
         return reply.strip()
 
@@ -218,7 +234,7 @@ class Answerer:
         messages = build_messages(
             self.settings.prompts_dir,
             self._examples,
-            question=query.text,
+            question=query.translation or query.text,
             candidates=[c.prompt_line() for c in candidates],
             year_hint=hint or year_hint(query),
         )
@@ -291,10 +307,39 @@ class Answerer:
         return replace(draft, text=text, outcome="verdict")
 
     def _single(self, query: Query, candidates: list[Candidate]) -> Events:
-        commitment, text, raw = yield from self._lookup(query, candidates)
+        in_chinese = query.english and bool(query.translation)
+        commitment, text, raw = yield from self._lookup(query, candidates, stream=not in_chinese)
         draft = self._decide(query, candidates, commitment, text)
         draft.model_answer = raw
+        if in_chinese and draft.outcome == "answered":
+            draft = yield from self._in_english(query, draft)
         return draft
+
+    def _in_english(self, query: Query, draft: Draft) -> Events:
+        """A grounded Chinese answer to an English question, put into English by the model
+        and grounded again against the same chosen sentence. When the English does not
+        hold the figures as the sentence gives them, the Chinese answer stands, introduced
+        in English: a figure is never changed in translation."""
+        chosen = draft.cited[0]
+        chinese = strip_markers(draft.text).strip()
+        messages = build_english_answer(
+            self.settings.prompts_dir, self._examples, question=query.text, answer=chinese
+        )
+        pieces: list[str] = []
+        for piece in self.llm.complete(
+            messages,
+            stream=True,
+            max_tokens=self.settings.answer_max_tokens,
+            grammar=TRANSLATION_GRAMMAR,
+        ):
+            pieces.append(piece)
+            yield "token", piece
+        english = fix_units("".join(pieces).strip(), chosen.text)
+        draft.model_answer += "\n" + english
+        if reads_as_english(english) and not ground(english, query, chosen):
+            return replace(draft, text=cite(english, 1, english=True))
+        text = "The report says: " + cite(chinese, 1, english=False)
+        return replace(draft, text=text, outcome="answered: kept in Chinese")
 
     def _compare(self, query: Query, year: int | None, doc_id: str | None) -> Events:
         """Two years compared: one grounded lookup per year, the difference computed."""

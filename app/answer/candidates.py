@@ -20,6 +20,13 @@ from app.text.sentences import Sentence, split_sentences
 from app.text.years import mentioned_years
 
 _DIGIT = re.compile(r"\d")
+KIND_WORDS_EN = {
+    "work_report": "report",
+    "plan_report": "plan report",
+    "budget_report": "budget report",
+    "news": "news item",
+    "feature": "feature",
+}
 KIND_WORDS = {
     "work_report": "报告",
     "plan_report": "计划报告",
@@ -29,17 +36,18 @@ KIND_WORDS = {
 }
 
 
-def period_label(passage: Passage) -> str:
-    """How a passage's period is named: 回顾2023年 / 2024年目标任务 / 涉及2021-2025年."""
+def period_label(passage: Passage, english: bool = False) -> str:
+    """How a passage's period is named: 回顾2023年 / 2024年目标任务 / 涉及2021-2025年
+    (in English: review of 2023 / targets for 2024 / about 2021-2025)."""
     years = passage.chunk.years
     span = (f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}") if years else ""
     if not span:
-        return "年份不详"
+        return "year not given" if english else "年份不详"
     if passage.chunk.phase == "review":
-        return f"回顾{span}年"
+        return f"review of {span}" if english else f"回顾{span}年"
     if passage.chunk.phase == "plan":
-        return f"{span}年目标任务"
-    return f"涉及{span}年"
+        return f"targets for {span}" if english else f"{span}年目标任务"
+    return f"about {span}" if english else f"涉及{span}年"
 
 
 @dataclass
@@ -66,6 +74,17 @@ class Candidate:
         word = KIND_WORDS.get(self.kind, "文件")
         delivered = self.passage.delivered
         return f"{delivered[:4]}年{word}" if delivered else word
+
+    @property
+    def label_en(self) -> str:
+        return period_label(self.passage, english=True)
+
+    @property
+    def source_en(self) -> str:
+        """Which document, in English: "the 2024 report", "a 2022 feature"."""
+        word = KIND_WORDS_EN.get(self.kind, "document")
+        delivered = self.passage.delivered
+        return f"the {delivered[:4]} {word}" if delivered else f"a {word}"
 
     def prompt_line(self) -> str:
         return f"[{self.n}]（{self.source}·{self.label}）{self.text}"

@@ -72,10 +72,17 @@ def build_messages(
     return _prefix(prompts_dir, examples) + [{"role": "user", "content": user}]
 
 
-def build_translation(prompts_dir: Path, examples: list[dict], *, question: str) -> list[dict]:
-    """The cached prefix, then a request to put an English question into Chinese: it shares
-    the prefix with the answer call that follows, so only its own few tokens cost."""
-    user = render(prompts_dir, "translate", question=question)
+def build_translation(
+    prompts_dir: Path,
+    examples: list[dict],
+    *,
+    question: str,
+    terms: list[tuple[str, str]] | None = None,
+) -> list[dict]:
+    """The cached prefix, then a request to put an English question into Chinese, with the
+    glossary's entries for its terms: it shares the prefix with the answer call that
+    follows, so only its own few tokens cost."""
+    user = render(prompts_dir, "translate", question=question, terms=terms or [])
     return _prefix(prompts_dir, examples) + [{"role": "user", "content": user}]
 
 
@@ -85,4 +92,13 @@ def build_rewrite(
     """The cached prefix, then a request to write a follow-up as a standalone question
     (like the translation, it reuses the prefix the answer call needs next)."""
     user = render(prompts_dir, "rewrite", previous=previous, question=question)
+    return _prefix(prompts_dir, examples) + [{"role": "user", "content": user}]
+
+
+def build_english_answer(
+    prompts_dir: Path, examples: list[dict], *, question: str, answer: str
+) -> list[dict]:
+    """The cached prefix, then a request to put a grounded Chinese answer into English
+    for the English question it answers."""
+    user = render(prompts_dir, "answer_en", question=question, answer=answer)
     return _prefix(prompts_dir, examples) + [{"role": "user", "content": user}]

@@ -16,15 +16,8 @@ from app.domain import Query
 
 
 def year_hint(query: Query) -> str:
-    """The line that tells the model which year (and review or plan) the question is about,
-    with an English question's Chinese translation."""
-    hint = _period_hint(query)
-    if query.translation:
-        return f"中文：{query.translation}" + (f"；{hint}" if hint else "")
-    return hint
-
-
-def _period_hint(query: Query) -> str:
+    """The line that tells the model which year (and review or plan) the question is about
+    (read from the question as asked, an English one too)."""
     if query.report_year and set(query.years) <= {query.report_year}:
         report = query.report_year
         return (
@@ -43,7 +36,11 @@ def source_note(cited: list[tuple[int, Candidate]], english: bool) -> str:
         return ""
     parts = []
     for n, c in cited:
-        delivered = c.passage.delivered or ("undated" if english else "日期不详")
+        if english:
+            delivered = c.passage.delivered or "undated"
+            parts.append(f"[{n}] 《{c.passage.doc_title}》 ({delivered}, {c.label_en})")
+            continue
+        delivered = c.passage.delivered or "日期不详"
         parts.append(f"[{n}]《{c.passage.doc_title}》（{delivered}，{c.label}）")
     return ("Sources: " if english else "来源：") + "；".join(parts)
 
@@ -72,7 +69,7 @@ def refusal_text(nearest: Candidate | None, english: bool, *, unsure: bool = Fal
     if english:
         text = "The reports give no clear answer to this." if unsure else "The reports do not say."
         if nearest:
-            text += f" The closest passage is in the {nearest.source} ({nearest.label}) [1]."
+            text += f" The closest passage is in {nearest.source_en} ({nearest.label_en}) [1]."
         return text
     text = "报告中没有找到能确切回答这个问题的内容。" if unsure else "报告中未提及。"
     if nearest:

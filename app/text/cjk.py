@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from app.text.numbers import FIGURE_WITH_UNIT
+
 HAN = "\u4e00-\u9fff"
 """The CJK Unified Ideographs block: every character of the reports' Chinese."""
 HAN_EXTENDED = "\u3400-\u4dbf" + HAN + "\uf900-\ufaff"
@@ -30,6 +32,13 @@ def chinese_share(text: str) -> float:
     cjk = han_count(text)
     latin = len(_LATIN_WORD.findall(text))
     return cjk / (cjk + 2 * latin) if cjk + latin else 0.0
+
+
+def reads_as_english(text: str) -> bool:
+    """Whether a text is an English sentence once its figures are set aside: figures may
+    keep the report's Chinese units ("300亿元", "1500余家"), nothing else may be Chinese."""
+    words = FIGURE_WITH_UNIT.sub(" ", text)
+    return not has_han(words) and len(_LATIN_WORD.findall(words)) >= 2
 
 
 # PDF printers map a glyph shared by a radical and an ideograph to the radical's code

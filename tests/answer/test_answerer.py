@@ -134,14 +134,46 @@ def test_the_prompt_prefix_is_fixed_and_the_question_carries_its_year(service_wi
     assert "问题问的是2024年" in second[-1]["content"]
 
 
-def test_an_english_question_is_put_into_chinese_for_retrieval_and_answered_in_english(
-    service_with,
-):
-    llm = ChoosingLLM(("11家", "Xuhui added 11 regional headquarters in 2023.", 0.9))
+def test_an_english_question_is_looked_up_in_chinese_and_answered_in_english(service_with):
+    llm = ChoosingLLM(("11家", "2023年新增跨国公司地区总部11家。", 0.9))
     llm.enqueue("2023年新增多少跨国公司地区总部")  # the translation, asked first
+    llm.enqueue("Xuhui added 11 regional headquarters of multinationals in 2023.")  # rendering
     answer = service_with(llm).ask("How many regional headquarters were added in 2023?")
-    translate, choose = llm.prompts
+    translate, choose, render = llm.prompts
     assert "翻译成中文" in translate[-1]["content"]
-    assert translate[:-1] == choose[:-1]  # the same cached prefix
-    assert "中文：2023年新增多少跨国公司地区总部" in choose[-1]["content"]
-    assert answer.answer == "Xuhui added 11 regional headquarters in 2023[1]."
+    assert "regional headquarters=跨国公司地区总部" in translate[-1]["content"]  # the glossary
+    assert translate[:-1] == choose[:-1] == render[:-1]  # the same cached prefix
+    # The model chooses its evidence for the Chinese question, with the English cues' period.
+    assert "问题：2023年新增多少跨国公司地区总部（问题问的是2023年" in choose[-1]["content"]
+    assert "2023年新增跨国公司地区总部11家" in render[-1]["content"]
+    assert answer.answer == "Xuhui added 11 regional headquarters of multinationals in 2023[1]."
+    assert answer.verification["outcome"] == "answered"
+    assert "review of 2023" in answer.source_note
+
+
+def test_an_english_rendering_that_changes_a_figure_leaves_the_chinese_answer(service_with):
+    llm = ChoosingLLM(("11家", "2023年新增跨国公司地区总部11家。", 0.9))
+    llm.enqueue("2023年新增多少跨国公司地区总部")
+    llm.enqueue("Xuhui added 12 regional headquarters in 2023.")  # a figure the sentence lacks
+    answer = service_with(llm).ask("How many regional headquarters were added in 2023?")
+    assert not answer.refused
+    assert answer.answer == "The report says: 2023年新增跨国公司地区总部11家[1]。"
+    assert answer.verification["outcome"] == "answered: kept in Chinese"
+
+
+def test_an_english_amount_misread_as_billions_is_written_as_the_report_gives_it(service_with):
+    llm = ChoosingLLM(("17.1亿美元", "2023年实到外资17.1亿美元。", 0.9))
+    llm.enqueue("2023年实到外资多少")
+    llm.enqueue("Foreign capital actually used in 2023 was 17.1 billion US dollars.")
+    answer = service_with(llm).ask("How much foreign capital was actually used in 2023?")
+    assert answer.answer == "Foreign capital actually used in 2023 was 17.1亿美元[1]."
+
+
+def test_an_english_refusal_names_the_nearest_passage_in_english(service_with):
+    llm = ChoosingLLM(("11家", "报告中未提及。", 0.9))
+    llm.enqueue("2023年徐汇区常住人口是多少")
+    answer = service_with(llm).ask("What was the resident population in 2023?")
+    assert answer.refused
+    assert "The reports do not say. The closest passage is in the 2024 report (review of 2023)" in (
+        answer.answer
+    )
