@@ -49,10 +49,11 @@ format: install
 	$(BIN)/ruff format app tests eval
 	$(BIN)/ruff check --fix app tests eval
 
-# The dev set and the probes written off it, each reported with its halves.
+# The dev set, the probes and the English questions written off it, each reported with its halves.
 eval: index
 	$(BIN)/xuhui-qa eval --questions eval/dev.jsonl --out eval/reports/dev-results.jsonl --report eval/reports/dev-report.md
 	$(BIN)/xuhui-qa eval --questions eval/probes.jsonl --out eval/reports/probes-results.jsonl --report eval/reports/probes-report.md
+	$(BIN)/xuhui-qa eval --questions eval/english.jsonl --out eval/reports/english-results.jsonl --report eval/reports/english-report.md
 
 # Choose the confidence threshold on one dev half, report the other and the probes.
 calibrate: index
