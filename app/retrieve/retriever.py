@@ -9,6 +9,8 @@ boosted, so "2023年…" prefers the 2024 report's review of 2023.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from app.domain import Passage, Query, SearchResult
@@ -76,12 +78,15 @@ class Retriever:
         question = question.strip()
         if not question:
             raise BadInputError("the question is empty")
-        query = analyse_question(question, self.index.latest_report_year, self.index.idf)
-        # A year no document reviews yet has no results, only targets: "2026年新增多少…"
-        # asked while the newest report plans 2026 asks for the plan.
+        return analyse_question(question, self.index.latest_report_year, self.index.idf)
+
+    def in_period(self, query: Query) -> Query:
+        """The query as this library can answer it: a year no document reviews yet has no
+        results, only targets, so "2026年新增多少…" asked while the newest report plans
+        2026 asks for the plan. (Applied when searching, not to the question's reading.)"""
         reviewed = self.index.last_reviewed_year
-        if query.years and reviewed and min(query.years) > reviewed:
-            query.wants_plan = True
+        if query.years and reviewed and min(query.years) > reviewed and not query.wants_plan:
+            return replace(query, wants_plan=True)
         return query
 
     def search(
@@ -108,6 +113,7 @@ class Retriever:
         question itself; an English question's Chinese translation, say)."""
         text = text or query.text
         k = k or self.settings.top_k
+        query = self.in_period(query)
         result = SearchResult(query=query)
         if not self.index.chunks:
             return result
