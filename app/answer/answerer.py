@@ -383,7 +383,7 @@ class Answerer:
             answer=draft.text,
             refused=draft.refused,
             mode=mode,
-            citations=[c.to_citation(n) for n, c in cited],
+            citations=[c.to_citation(n, english=query.english) for n, c in cited],
             retrieved=[p.to_dict() for p in result.passages],
             source_note="" if draft.refused else source_note(cited, query.english),
             years=query.years,

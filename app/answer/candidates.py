@@ -89,15 +89,16 @@ class Candidate:
     def prompt_line(self) -> str:
         return f"[{self.n}]（{self.source}·{self.label}）{self.text}"
 
-    def to_citation(self, n: int) -> dict:
-        """The citation returned to users: the passage with this sentence highlighted."""
+    def to_citation(self, n: int, english: bool = False) -> dict:
+        """The citation returned to users: the passage with this sentence highlighted, its
+        period named in the question's language."""
         chunk = self.passage.chunk
         return {
             "n": n,
             "doc_id": chunk.doc_id,
             "title": self.passage.doc_title,
             "section": chunk.section,
-            "label": self.label,
+            "label": self.label_en if english else self.label,
             "delivered": self.passage.delivered,
             "years": chunk.years,
             "text": chunk.text,

@@ -149,6 +149,7 @@ def test_an_english_question_is_looked_up_in_chinese_and_answered_in_english(ser
     assert answer.answer == "Xuhui added 11 regional headquarters of multinationals in 2023[1]."
     assert answer.verification["outcome"] == "answered"
     assert "review of 2023" in answer.source_note
+    assert answer.citations[0]["label"] == "review of 2023"
 
 
 def test_an_english_rendering_that_changes_a_figure_leaves_the_chinese_answer(service_with):
