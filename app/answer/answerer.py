@@ -29,6 +29,7 @@ from app.answer.grounding import (
     ground,
     is_refusal,
     parse_reply,
+    scaled_amounts,
 )
 from app.answer.prompt import (
     build_english_answer,
@@ -336,7 +337,8 @@ class Answerer:
             yield "token", piece
         english = fix_units("".join(pieces).strip(), chosen.text)
         draft.model_answer += "\n" + english
-        if reads_as_english(english) and not ground(english, query, chosen):
+        grounded = not ground(english, query, chosen) and not scaled_amounts(english)
+        if reads_as_english(english) and grounded:
             return replace(draft, text=cite(english, 1, english=True))
         text = "The report says: " + cite(chinese, 1, english=False)
         return replace(draft, text=text, outcome="answered: kept in Chinese")

@@ -101,6 +101,13 @@ def fix_units(answer: str, shown: str) -> str:
     return _ENGLISH_AMOUNT.sub(repair, answer)
 
 
+def scaled_amounts(answer: str) -> list[str]:
+    """English amounts with a scale word ("12 billion", "3 million yuan") left in an answer
+    after `fix_units`: none of them matched an amount of the sentence, so the scale was
+    made up in translation ("亿元级项目12个" rendered as "12 billion yuan-level projects")."""
+    return [match.group(0) for match in _ENGLISH_AMOUNT.finditer(answer)]
+
+
 def exempt_numbers(query: Query, candidate: Candidate) -> set[str]:
     """Numbers an answer may state without the sentence holding them: the question's own,
     and the years the candidate's section is about or names."""

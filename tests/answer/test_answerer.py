@@ -162,6 +162,14 @@ def test_an_english_rendering_that_changes_a_figure_leaves_the_chinese_answer(se
     assert answer.verification["outcome"] == "answered: kept in Chinese"
 
 
+def test_an_english_rendering_that_invents_a_scale_leaves_the_chinese_answer(service_with):
+    llm = ChoosingLLM(("11家", "2023年新增跨国公司地区总部11家。", 0.9))
+    llm.enqueue("2023年新增多少跨国公司地区总部")
+    llm.enqueue("Xuhui added 11 billion-level regional headquarters in 2023.")  # no such amount
+    answer = service_with(llm).ask("How many regional headquarters were added in 2023?")
+    assert answer.answer == "The report says: 2023年新增跨国公司地区总部11家[1]。"
+
+
 def test_an_english_amount_misread_as_billions_is_written_as_the_report_gives_it(service_with):
     llm = ChoosingLLM(("17.1亿美元", "2023年实到外资17.1亿美元。", 0.9))
     llm.enqueue("2023年实到外资多少")
