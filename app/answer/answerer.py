@@ -10,6 +10,9 @@ service says it found no sure answer. The answer's figures must stand in the cho
 sentence, else the service refuses (the model misread). Composite questions are decomposed:
 a comparison of two years is two lookups and a difference computed in code; a yes/no
 question about a rise or fall is decided from the chosen sentence's own direction.
+An English question costs two short calls more: its translation (with the glossary's
+terms) before the lookup, which is then made for the Chinese question, and the grounded
+answer's rendering in English after it, grounded again against the same sentence.
 """
 
 from __future__ import annotations
