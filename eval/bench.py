@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -153,18 +152,13 @@ def ask_over_http(base: str, question: str) -> dict:
 
 def serve_once(question: str) -> tuple[float, float, int]:
     """Start `xuhui-qa serve`, wait for /readyz, ask: (ready s, first answer s, peak RSS KB)."""
-    from tests.servers import free_port
+    from tests.servers import free_port, start_serve
 
     port = free_port()
     database = Path(tempfile.mkdtemp()) / "serve.sqlite3"
     env = {**os.environ, "XUHUI_SHOW_PROGRESS": "false", "XUHUI_DATABASE": str(database)}
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_serve(port, env)
     base = f"http://127.0.0.1:{port}"
     try:
         ready = None

@@ -20,6 +20,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_serve(port: int, env: dict[str, str]) -> subprocess.Popen:
+    """`python -m app serve` on a loopback port, in its own process, output discarded."""
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> None:
     """Poll `url` until it answers; fail if the process exits or time runs out."""
     deadline = time.monotonic() + seconds

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -20,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from tests.servers import free_port, stop, wait_until_up
+from tests.servers import free_port, start_serve, stop, wait_until_up
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CLIENTS = 20
@@ -73,12 +71,7 @@ def live_server(real_settings, real_index):
         # The thresholds are calibrated for the 1.5B model; the small one is less sure.
         "XUHUI_MIN_CONFIDENCE": "0",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_serve(port, env)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/readyz", process, 180)
