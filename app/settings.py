@@ -124,6 +124,19 @@ class Settings(BaseSettings):
         description="The same for an English question, whose choice among Chinese sentences "
         "is less sure (calibrated apart).",
     )
+    second_look: bool = Field(
+        True,
+        description="When the model's answer is refused but it chose a sentence (unsure, a "
+        "figure the sentence does not hold, its own refusal), ask once more with the "
+        "candidates in reverse order: a small model's choice leans to the first numbers.",
+    )
+    agree_confidence: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="When both looks are unsure but agree (the same sentence, or the same "
+        "figures), the least probability each must have given its choice: a majority.",
+    )
     llm_grammar: bool = Field(
         True,
         description="Constrain the reply's leading [n] with a grammar (llama.cpp and its server); "

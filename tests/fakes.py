@@ -96,8 +96,8 @@ class ChoosingLLM(ScriptedLLM):
         self.choices = list(replies)
 
     def complete(self, messages, *, stream=False, max_tokens=160, lead=None, grammar=None):
-        if lead is None:  # a translation: no choice to make
-            yield from super().complete(messages, stream=stream, max_tokens=max_tokens)
+        if lead is None or not self.choices:  # a translation, or the script has ended
+            yield from super().complete(messages, stream=stream, max_tokens=max_tokens, lead=lead)
             return
         containing, answer, confidence = self.choices.pop(0)
         n = candidate_number(messages, containing)

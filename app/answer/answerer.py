@@ -59,6 +59,7 @@ from app.retrieve.retriever import Retriever
 from app.settings import Settings
 from app.text.cjk import reads_as_english
 from app.text.markers import strip_markers
+from app.text.numbers import numbers_in
 
 Mode = Literal["llm", "extractive"]
 TRANSLATION_GRAMMAR = r"root ::= [^\[\n]+"  # one line, never a bracketed choice
@@ -77,6 +78,8 @@ class Draft:
     problems: list[str] = field(default_factory=list)
     commitments: list[dict] = field(default_factory=list)
     model_answer: str = ""
+    said: str = ""  # the model's answer as it stated it (units restored), before citing
+    looks: int = 1  # 2: accepted at the second look, the candidates in reverse order
 
 
 class Answerer:
@@ -267,10 +270,17 @@ class Answerer:
         return Commitment(choice, probs), text, raw
 
     def _decide(
-        self, query: Query, candidates: list[Candidate], commitment: Commitment, text: str
+        self,
+        query: Query,
+        candidates: list[Candidate],
+        commitment: Commitment,
+        text: str,
+        *,
+        least: float | None = None,
     ) -> Draft:
-        """Accept the model's answer when its choice is sure and its figures stand in the
-        chosen sentence; otherwise refuse."""
+        """Accept the model's answer when its choice is sure (at least `least`, by default
+        the language's threshold) and its figures stand in the chosen sentence; otherwise
+        refuse."""
         english = query.english
         by_n = {c.n: c for c in candidates}
         chosen = by_n.get(commitment.choice or 0)
@@ -281,7 +291,8 @@ class Answerer:
             draft.outcome, draft.commitments = "refused: no sentence answers", record
             return draft
         confidence = commitment.confidence
-        least = self.settings.min_confidence_en if english else self.settings.min_confidence
+        if least is None:
+            least = self.settings.min_confidence_en if english else self.settings.min_confidence
         if confidence is not None and confidence < least:
             draft = Draft(refusal_text(nearest, english, unsure=True), True, [nearest])
             draft.outcome, draft.commitments = "refused: unsure", record
@@ -294,7 +305,7 @@ class Answerer:
             draft = Draft(refusal_text(nearest, english, unsure=True), True, [nearest])
             draft.outcome, draft.problems = "refused: figure not in the chosen sentence", problems
         else:
-            draft = Draft(cite(text, 1, english), False, [chosen])
+            draft = Draft(cite(text, 1, english), False, [chosen], said=text)
         draft.commitments = record
         return self._yes_no(query, draft)
 
@@ -310,11 +321,47 @@ class Answerer:
         text = verdict_text(said == asked, chosen, 1, query.english)
         return replace(draft, text=text, outcome="verdict")
 
+    def _settle(self, query: Query, candidates: list[Candidate], *, stream: bool) -> Events:
+        """One lookup decided; when it is refused but chose a sentence, a second look.
+
+        A small model's choice among numbered sentences leans towards the first numbers
+        it is shown (position bias), and its answer sometimes comes from a sentence it did
+        not name. The second look shows the same candidates in reverse order and is
+        decided by the same rules; if it is refused too, the two looks still answer when
+        they agree (the same sentence, or the same figures each grounded in its own
+        sentence) and each gave its choice at least `agree_confidence`. Otherwise the
+        first refusal stands."""
+        commitment, text, raw = yield from self._lookup(query, candidates, stream=stream)
+        first = self._decide(query, candidates, commitment, text)
+        first.model_answer = raw
+        if not (self.settings.second_look and first.refused and commitment.choice):
+            return first
+        last = len(candidates)
+        reordered = [replace(c, n=last + 1 - c.n) for c in reversed(candidates)]
+        commitment2, text2, raw2 = yield from self._lookup(query, reordered, stream=False)
+        second = self._decide(query, reordered, commitment2, text2)
+        both = first.commitments + second.commitments
+        if not second.refused:
+            draft = second
+            draft.commitments = _superseded(first.commitments) + second.commitments
+        else:
+            least = self.settings.agree_confidence
+            a = self._decide(query, candidates, commitment, text, least=least)
+            b = self._decide(query, reordered, commitment2, text2, least=least)
+            if _agree(a, b):
+                draft = max(a, b, key=lambda d: d.commitments[0]["confidence"] or 0)
+                draft.commitments = both
+            else:
+                first.commitments = _superseded(both)
+                first.model_answer += "\n" + raw2
+                return first
+        draft.model_answer = raw + "\n" + raw2
+        draft.looks = 2
+        return draft
+
     def _single(self, query: Query, candidates: list[Candidate]) -> Events:
         in_chinese = query.english and bool(query.translation)
-        commitment, text, raw = yield from self._lookup(query, candidates, stream=not in_chinese)
-        draft = self._decide(query, candidates, commitment, text)
-        draft.model_answer = raw
+        draft = yield from self._settle(query, candidates, stream=not in_chinese)
         if in_chinese and draft.outcome == "answered":
             draft = yield from self._in_english(query, draft)
         return draft
@@ -361,11 +408,10 @@ class Answerer:
             candidates = self._candidates(sub, SearchResult(sub, result.passages))
             if not candidates:
                 break
-            commitment, text, raw = yield from self._lookup(sub, candidates, stream=False)
-            commitments.append(commitment.to_dict())
-            raws.append(raw)
-            draft = self._decide(sub, candidates, commitment, text)
-            figure = None if draft.refused else figure_in(text, sub, draft.cited[0])
+            draft = yield from self._settle(sub, candidates, stream=False)
+            commitments.extend(draft.commitments)
+            raws.append(draft.model_answer)
+            figure = None if draft.refused else figure_in(draft.said, sub, draft.cited[0])
             if figure is None:
                 break
             found.append((asked, figure))
@@ -399,6 +445,22 @@ class Answerer:
                 "problems": draft.problems,
                 "commitments": draft.commitments,
                 "model_answer": draft.model_answer,
+                "looks": draft.looks,
             },
             timings=timings,
         )
+
+
+def _superseded(commitments: list[dict]) -> list[dict]:
+    """Commitments kept for the record that the answer does not rest on."""
+    return [dict(c, superseded=True) for c in commitments]
+
+
+def _agree(a: Draft, b: Draft) -> bool:
+    """Two accepted looks that say the same: the same sentence, or the same figures."""
+    if a.refused or b.refused:
+        return False
+    if a.cited[0].text == b.cited[0].text:
+        return True
+    figures = sorted(set(numbers_in(a.said)))
+    return bool(figures) and figures == sorted(set(numbers_in(b.said)))

@@ -6,6 +6,11 @@ the model gave its chosen sentence. Raising a threshold turns the answers below 
 refusals; nothing else changes. So every threshold can be scored from one run. Chinese
 and English questions get a threshold each: an English question's choice among Chinese
 sentences is measurably less sure.
+
+One thing the simulation cannot see: in the service, an answer refused as unsure gets a
+second look (the candidates in reverse order), which may answer it. A run at threshold 0
+refuses nothing as unsure, so it takes no such looks, and the accuracy a threshold is
+credited with here is a lower bound of what the service gives with it.
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ def language(item: dict) -> str:
 
 
 def confidence(row: dict) -> float | None:
-    """The least confidence among the row's model choices (None when it made none)."""
+    """The least confidence among the model choices the row's answer rests on (None when
+    it made none); a look superseded by a second look is left out."""
     values = [
         c["confidence"]
         for c in row.get("verification", {}).get("commitments", [])
-        if c.get("confidence") is not None
+        if c.get("confidence") is not None and not c.get("superseded")
     ]
     return min(values) if values else None
 

@@ -78,8 +78,13 @@ def render_report(
             for i, s in zip(items, answers["answer_acc"]["individual_scores"], strict=True)
             if s == 0.0
         ]
+        looked = [r for r in rows if _second_look_taken(r)]
+        answered_again = [r["id"] for r in looked if r["verification"].get("looks") == 2]
         lines += [
             f"Outcomes: {dict(outcomes)}.",
+            f"Second looks (the candidates reversed after a refused choice): {len(looked)},"
+            f" {len(answered_again)} of them answered {answered_again or ''}".rstrip()
+            + ".",
             f"Answers with a figure not in the sentence they cite: {unsupported or 'none'}"
             f" (differences computed from two cited figures: {computed or 'none'}).",
             f"Refusals that quote their own evidence: {len(quoted_ids)} {quoted_ids or ''}".rstrip()
@@ -98,3 +103,9 @@ def render_report(
     ]
     lines.append(f"Evidence missed in the top 5: {', '.join(misses) or 'none'}.")
     return "\n".join(lines)
+
+
+def _second_look_taken(row: dict) -> bool:
+    verification = row.get("verification") or {}
+    commitments = verification.get("commitments") or []
+    return verification.get("looks") == 2 or any(c.get("superseded") for c in commitments)

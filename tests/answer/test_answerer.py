@@ -59,6 +59,66 @@ def test_an_unsure_choice_is_refused_at_the_threshold(service_with, settings):
     assert not service.ask(QUESTION).refused
 
 
+def _candidate_lines(prompt: list[dict]) -> list[str]:
+    return [line for line in prompt[-1]["content"].splitlines() if line.startswith("[")]
+
+
+def test_an_unsure_choice_gets_a_second_look_with_the_candidates_reversed(service_with):
+    llm = ChoosingLLM(
+        ("11家", "新增跨国公司地区总部11家。", 0.4),
+        ("11家", "新增跨国公司地区总部11家。", 0.95),
+    )
+    answer = service_with(llm).ask(QUESTION)
+    assert not answer.refused and "11家" in answer.answer
+    assert answer.verification["looks"] == 2
+    first, second = answer.verification["commitments"]
+    assert first["superseded"] and first["confidence"] == pytest.approx(0.4)
+    assert "superseded" not in second and second["confidence"] == pytest.approx(0.95)
+    shown, again = (_candidate_lines(p) for p in llm.prompts)
+    assert len(shown) > 1
+    assert [line[3:] for line in again] == [line[3:] for line in reversed(shown)]
+    assert [line[:3] for line in again] == [line[:3] for line in shown]  # numbered 1..n again
+
+
+def test_a_second_look_refused_too_leaves_the_first_refusal(service_with):
+    llm = ChoosingLLM(
+        ("11家", "2023年新增跨国公司地区总部15家。", 0.9),
+        ("11家", "2023年新增跨国公司地区总部15家。", 0.9),
+    )
+    answer = service_with(llm).ask(QUESTION)
+    assert answer.refused and "15" not in answer.answer
+    assert answer.verification["outcome"] == "refused: figure not in the chosen sentence"
+    assert answer.verification["looks"] == 1 and len(llm.prompts) == 2
+    assert all(c["superseded"] for c in answer.verification["commitments"])
+
+
+def test_two_unsure_looks_that_agree_answer_and_one_below_a_majority_does_not(service_with):
+    agreeing = ChoosingLLM(
+        ("11家", "新增跨国公司地区总部11家。", 0.6),
+        ("11家", "2023年新增跨国公司地区总部11家。", 0.7),
+    )
+    answer = service_with(agreeing).ask(QUESTION)
+    assert not answer.refused and "11家" in answer.answer
+    assert answer.verification["looks"] == 2
+    confidences = [c["confidence"] for c in answer.verification["commitments"]]
+    assert confidences == [pytest.approx(0.6), pytest.approx(0.7)]
+    assert not any(c.get("superseded") for c in answer.verification["commitments"])
+    split = ChoosingLLM(
+        ("11家", "新增跨国公司地区总部11家。", 0.4),
+        ("11家", "新增跨国公司地区总部11家。", 0.7),
+    )
+    answer = service_with(split).ask(QUESTION)
+    assert answer.refused and answer.verification["outcome"] == "refused: unsure"
+
+
+def test_a_choice_of_none_gets_no_second_look(service_with, settings):
+    llm = ScriptedLLM("[0] 报告中未提及。", "[1] 不该被调用")
+    assert service_with(llm).ask(QUESTION).refused and len(llm.prompts) == 1
+    settings.second_look = False
+    llm = ChoosingLLM(("11家", "新增跨国公司地区总部11家。", 0.4))
+    assert service_with(llm).ask(QUESTION).refused and len(llm.prompts) == 1
+
+
 def test_the_models_own_refusal_stays_a_refusal(service_with):
     service = service_with(ChoosingLLM(("11家", "报告中未提及2023年新增绿地的面积。", 0.9)))
     assert service.ask(QUESTION).refused

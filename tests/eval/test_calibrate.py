@@ -23,6 +23,8 @@ def test_the_least_confidence_of_a_rows_choices():
     assert confidence(row("x", 0.8)) == 0.8
     both = {"verification": {"commitments": [{"confidence": 0.9}, {"confidence": 0.5}]}}
     assert confidence(both) == 0.5 and confidence(row("x", None)) is None
+    looked = [{"confidence": 0.4, "superseded": True}, {"confidence": 0.9}]
+    assert confidence({"verification": {"commitments": looked}}) == 0.9  # the second look's
 
 
 def test_answers_below_the_threshold_become_refusals():
