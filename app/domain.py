@@ -118,6 +118,7 @@ class Query:
     mentions_measure: bool = False  # about a measure: sentences with numbers are preferred
     comparison_cue: bool = False  # words of comparison ("比", "more than")
     yes_no: bool = False  # a yes/no question ("…了吗", "是否", "Did …")
+    asked_kind: str | None = None  # the kind of amount its unit names ("多少公顷" → area)
     translation: str | None = None  # an English question put into Chinese for retrieval
     terms: list[str] = field(default_factory=list)  # key terms, in question order
     term_weights: dict[str, float] = field(default_factory=dict)  # key term → IDF weight

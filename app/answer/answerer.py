@@ -7,7 +7,10 @@ One lookup is one model call: the model sees numbered candidate sentences with t
 provenance and opens its reply with the number of the sentence that answers ([0] for
 none). Its probability of that choice is the confidence; below `min_confidence` the
 service says it found no sure answer. The answer's figures must stand in the chosen
-sentence, else the service refuses (the model misread). Composite questions are decomposed:
+sentence, else the service refuses (the model misread). A refused answer whose model
+chose a sentence gets one second look, the candidates shown in reverse order (a small
+model's choice leans to the first numbers); two unsure looks that agree answer too.
+Composite questions are decomposed:
 a comparison of two years is two lookups and a difference computed in code; a yes/no
 question about a rise or fall is decided from the chosen sentence's own direction.
 An English question costs two short calls more: its translation (with the glossary's
@@ -156,7 +159,11 @@ class Answerer:
         searched = " ".join([chinese, *missing])
         terms = self.retriever.analyse(searched)
         query = replace(
-            query, terms=terms.terms, term_weights=terms.term_weights, translation=chinese
+            query,
+            terms=terms.terms,
+            term_weights=terms.term_weights,
+            translation=chinese,
+            asked_kind=query.asked_kind or terms.asked_kind,
         )
         return self.retriever.retrieve(query, text=searched, k=k, year=year, doc_id=doc_id)
 

@@ -17,6 +17,7 @@ from app.answer.candidates import Candidate
 from app.domain import Query
 from app.text.markers import strip_markers
 from app.text.numbers import FIGURE_WITH_UNIT, contains_number, han_numbers, numbers_in, plain
+from app.text.units import wrong_kind
 from app.text.years import mentioned_years
 
 _REFUSAL = re.compile(
@@ -130,6 +131,12 @@ def ground(text: str, query: Query, candidate: Candidate) -> list[str]:
     for number in stated:
         if not contains_number(candidate.text, number):
             problems.append(f"the number {number} is not in the chosen sentence [{candidate.n}]")
+    other = wrong_kind(query.asked_kind, stated, strip_markers(text))
+    if other and not problems:
+        problems.append(
+            f"the question asks for an amount of {query.asked_kind} and the answer's figures"
+            f" ({', '.join(other)}) are of another kind"
+        )
     if query.asks_figure and not stated and not figures(candidate.text, query, candidate):
         problems.append("the question asks for a figure and the chosen sentence gives none")
     elif query.asks_figure and not stated:

@@ -12,6 +12,7 @@ import re
 
 from app.domain import Query
 from app.text.cjk import chinese_share
+from app.text.units import asked_kind
 from app.text.years import YEAR, YEAR_RANGE, chinese_numeral_years, plan_period
 
 ENGLISH_BELOW = 0.5  # a question less Chinese than this is answered in English
@@ -192,6 +193,7 @@ def analyse_question(
         mentions_measure=bool(CUES["measure"].search(text)),
         comparison_cue=bool(CUES["comparison"].search(text)),
         yes_no=bool(CUES["yes_no"].search(text)),
+        asked_kind=asked_kind(text),
         terms=terms,
         term_weights=term_weights(terms, idf),
     )

@@ -45,6 +45,14 @@ def test_years_and_the_questions_own_numbers_are_not_figures():
     assert ground("2023年新增跨国公司地区总部11家。", query, HQ) == []
 
 
+def test_an_amount_of_another_kind_does_not_answer_a_question_naming_its_unit():
+    parks = candidate(1, "新建口袋公园8处，改建街心花园5个。", [2024])
+    query = q("2024年新建口袋公园多少公顷", [2024])
+    (problem,) = ground("2024年新建口袋公园8处。", query, parks)
+    assert "asks for an amount of area" in problem and "(8)" in problem
+    assert ground("2024年新建口袋公园8处。", q("2024年新建口袋公园多少处", [2024]), parks) == []
+
+
 def test_a_figure_question_needs_a_figure():
     query = q("2023年新增多少跨国公司地区总部", [2023])
     assert ground("新增了一些。", query, HQ) == [
