@@ -59,15 +59,17 @@ def test_an_unsure_choice_is_refused_at_the_threshold(service_with, settings):
     assert not service.ask(QUESTION).refused
 
 
+def two_looks(*replies: tuple[str, float]) -> ChoosingLLM:
+    """A model that chooses the 11家 sentence at each look, saying and sure as scripted."""
+    return ChoosingLLM(*(("11家", said, p) for said, p in replies))
+
+
 def _candidate_lines(prompt: list[dict]) -> list[str]:
     return [line for line in prompt[-1]["content"].splitlines() if line.startswith("[")]
 
 
 def test_an_unsure_choice_gets_a_second_look_with_the_candidates_reversed(service_with):
-    llm = ChoosingLLM(
-        ("11家", "新增跨国公司地区总部11家。", 0.4),
-        ("11家", "新增跨国公司地区总部11家。", 0.95),
-    )
+    llm = two_looks(("新增跨国公司地区总部11家。", 0.4), ("新增跨国公司地区总部11家。", 0.95))
     answer = service_with(llm).ask(QUESTION)
     assert not answer.refused and "11家" in answer.answer
     assert answer.verification["looks"] == 2
@@ -81,9 +83,8 @@ def test_an_unsure_choice_gets_a_second_look_with_the_candidates_reversed(servic
 
 
 def test_a_second_look_refused_too_leaves_the_first_refusal(service_with):
-    llm = ChoosingLLM(
-        ("11家", "2023年新增跨国公司地区总部15家。", 0.9),
-        ("11家", "2023年新增跨国公司地区总部15家。", 0.9),
+    llm = two_looks(
+        ("2023年新增跨国公司地区总部15家。", 0.9), ("2023年新增跨国公司地区总部15家。", 0.9)
     )
     answer = service_with(llm).ask(QUESTION)
     assert answer.refused and "15" not in answer.answer
@@ -93,9 +94,8 @@ def test_a_second_look_refused_too_leaves_the_first_refusal(service_with):
 
 
 def test_two_unsure_looks_that_agree_answer_and_one_below_a_majority_does_not(service_with):
-    agreeing = ChoosingLLM(
-        ("11家", "新增跨国公司地区总部11家。", 0.6),
-        ("11家", "2023年新增跨国公司地区总部11家。", 0.7),
+    agreeing = two_looks(
+        ("新增跨国公司地区总部11家。", 0.6), ("2023年新增跨国公司地区总部11家。", 0.7)
     )
     answer = service_with(agreeing).ask(QUESTION)
     assert not answer.refused and "11家" in answer.answer
@@ -103,10 +103,7 @@ def test_two_unsure_looks_that_agree_answer_and_one_below_a_majority_does_not(se
     confidences = [c["confidence"] for c in answer.verification["commitments"]]
     assert confidences == [pytest.approx(0.6), pytest.approx(0.7)]
     assert not any(c.get("superseded") for c in answer.verification["commitments"])
-    split = ChoosingLLM(
-        ("11家", "新增跨国公司地区总部11家。", 0.4),
-        ("11家", "新增跨国公司地区总部11家。", 0.7),
-    )
+    split = two_looks(("新增跨国公司地区总部11家。", 0.4), ("新增跨国公司地区总部11家。", 0.7))
     answer = service_with(split).ask(QUESTION)
     assert answer.refused and answer.verification["outcome"] == "refused: unsure"
 
