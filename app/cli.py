@@ -159,7 +159,9 @@ def _print_stream(events) -> object:
         elif kind == "token":
             streamed.append(payload)
             print(payload, end="", flush=True)
-        else:
+        elif kind == "checking":  # what was printed failed the checks: a second look
+            print(f"\n({payload}; 再核对一次 / looking again…)", flush=True)
+        elif kind == "answer":
             answer = payload
     if streamed:
         print()

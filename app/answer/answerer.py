@@ -116,7 +116,8 @@ class Answerer:
         year: int | None = None,
         doc_id: str | None = None,
     ) -> Iterator[tuple[str, object]]:
-        """Yield ("token", piece) while generating, then ("answer", Answer)."""
+        """Yield ("token", piece) while generating, then ("answer", Answer); ("checking",
+        why) when what was streamed was refused and the model takes a second look."""
         started = time.perf_counter()
         mode = (mode or self.settings.answer_mode) if self.llm is not None else "extractive"
         result = self._search(question, mode, year, doc_id)
@@ -343,6 +344,7 @@ class Answerer:
         first.model_answer = raw
         if not (self.settings.second_look and first.refused and commitment.choice):
             return first
+        yield "checking", first.outcome  # what was streamed is not the answer
         last = len(candidates)
         reordered = [replace(c, n=last + 1 - c.n) for c in reversed(candidates)]
         commitment2, text2, raw2 = yield from self._lookup(query, reordered, stream=False)

@@ -69,7 +69,8 @@ def _candidate_lines(prompt: list[dict]) -> list[str]:
 
 
 def test_an_unsure_choice_gets_a_second_look_with_the_candidates_reversed(service_with):
-    llm = two_looks(("新增跨国公司地区总部11家。", 0.4), ("新增跨国公司地区总部11家。", 0.95))
+    replies = ("新增跨国公司地区总部11家。", 0.4), ("新增跨国公司地区总部11家。", 0.95)
+    llm = two_looks(*replies)
     answer = service_with(llm).ask(QUESTION)
     assert not answer.refused and "11家" in answer.answer
     assert answer.verification["looks"] == 2
@@ -77,6 +78,8 @@ def test_an_unsure_choice_gets_a_second_look_with_the_candidates_reversed(servic
     assert first["superseded"] and first["confidence"] == pytest.approx(0.4)
     assert "superseded" not in second and second["confidence"] == pytest.approx(0.95)
     shown, again = (_candidate_lines(p) for p in llm.prompts)
+    events = [kind for kind, _ in service_with(two_looks(*replies)).ask_stream(QUESTION)]
+    assert events.index("checking") < events.index("answer") == len(events) - 1
     assert len(shown) > 1
     assert [line[3:] for line in again] == [line[3:] for line in reversed(shown)]
     assert [line[:3] for line in again] == [line[:3] for line in shown]  # numbered 1..n again

@@ -194,6 +194,12 @@ function ask(event, attempt = 0) {
     box.dataset.streamed += JSON.parse(e.data);
     box.textContent = box.dataset.streamed;
   });
+  source.addEventListener("checking", () => {
+    // the streamed answer was refused by the checks: a second look follows
+    box.dataset.streamed = "";
+    box.textContent = "";
+    $("status").textContent = T.checking;
+  });
   source.addEventListener("answer", (e) => {
     finished = true;
     showFinal(JSON.parse(e.data));
