@@ -68,13 +68,16 @@ async def run_answer(
 
 SSE = {
     200: {
-        "description": "Server-Sent Events: `resolved`, `token`, then `answer` (or `busy`, `error`)",
+        "description": "Server-Sent Events: `resolved`, `token`, then `answer` (or `busy`, "
+        "`error`); `checking` when the streamed tokens were refused and a second look follows",
         "content": {
             "text/event-stream": {
                 "schema": {
                     "type": "object",
                     "properties": {
-                        "event": {"enum": ["resolved", "token", "answer", "busy", "error"]},
+                        "event": {
+                            "enum": ["resolved", "token", "checking", "answer", "busy", "error"]
+                        },
                         "data": {"type": "string", "description": "JSON"},
                     },
                 }
