@@ -101,6 +101,32 @@ def test_stream_sends_tokens_then_the_final_answer(client):
     assert final["answer"] == "2023年新增跨国公司地区总部11家[1]。"  # grounded and cited
 
 
+def test_a_streamed_answer_the_checks_refuse_is_withdrawn_before_the_second_look(
+    settings, fake_embedder
+):
+    llm = ChoosingLLM(
+        ("11家", "2023年新增跨国公司地区总部15家。", 0.9),  # a figure its sentence lacks
+        ("11家", "2023年新增跨国公司地区总部11家。", 0.9),
+    )
+    client, _ = make_client(settings, fake_embedder, llm)
+    with (
+        client,
+        client.stream(
+            "GET", "/api/ask/stream", params={"question": "2023年新增多少跨国公司地区总部"}
+        ) as response,
+    ):
+        text = "".join(response.iter_text())
+    events = [block for block in text.split("\n\n") if block.startswith("event:")]
+    kinds = [block.split("\n")[0].removeprefix("event: ") for block in events]
+    checking = kinds.index("checking")
+    assert "token" in kinds[:checking] and kinds[-1] == "answer"
+    why = json.loads(events[checking].split("data: ", 1)[1])
+    assert why == "refused: figure not in the chosen sentence"
+    final = json.loads(events[-1].split("data: ", 1)[1])
+    assert final["answer"] == "2023年新增跨国公司地区总部11家[1]。"
+    assert final["verification"]["looks"] == 2
+
+
 def test_search_and_documents(client):
     passages = client.get("/api/search", params={"q": "跨国公司地区总部", "k": 2}).json()[
         "passages"
