@@ -344,7 +344,8 @@ class Answerer:
         first.model_answer = raw
         if not (self.settings.second_look and first.refused and commitment.choice):
             return first
-        yield "checking", first.outcome  # what was streamed is not the answer
+        if stream:  # what was shown is not the answer: say so before looking again
+            yield "checking", first.outcome
         last = len(candidates)
         reordered = [replace(c, n=last + 1 - c.n) for c in reversed(candidates)]
         commitment2, text2, raw2 = yield from self._lookup(query, reordered, stream=False)
