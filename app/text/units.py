@@ -2,11 +2,11 @@
 "几亿元", "how many hectares") asks for an amount of that kind, and an answer whose
 figures are all amounts of another kind (10处, 85.75岁) does not answer it.
 
-A question asks for a kind only with a unit of measure (area, length, money, mass,
-percent, age). Counting words (个, 家, 处, 套, …) are not asked kinds: a count may be asked
-with one and answered with another ("多少个项目" → "12项"). But a figure stated with a
-counting word is a count, and a count does not answer "多少公顷". A figure whose unit is
-not recognised decides nothing.
+The kinds are the units of measure (area, length, money, mass, percent, age) and counts.
+Every counting word (个, 家, 处, 套, 人次, …) is one kind, "count": a count may be asked
+with one word and answered with another ("多少个项目" → "12项"), but "多少人次" or "how
+many person-times" is not answered by an amount of money, nor "多少公顷" by a count. A
+figure whose unit is not recognised decides nothing.
 """
 
 from __future__ import annotations
@@ -59,10 +59,13 @@ _SCALE = "[万亿千百]?"
 _UNITS = "|".join(re.escape(u) for u in sorted(UNIT_KINDS, key=len, reverse=True))
 _ASKED = re.compile(rf"(?:多少|几)(?:{_SCALE})(?P<unit>{_UNITS})")
 _ASKED_PERCENT = re.compile(r"百分之几|百分之多少|百分比是多少|多少个百分点")
+# "多少家", "几万人次" (not the ordinal "第几个"); after the measures and percentages.
+_ASKED_COUNT = re.compile(rf"(?<!第)(?:多少|几)(?:{_SCALE})[{COUNT_WORDS}]")
 _ENGLISH = "|".join(re.escape(u) for u in sorted(ENGLISH_KINDS, key=len, reverse=True))
 _ASKED_EN = re.compile(
     rf"\bhow (?:many|much)(?: \w+)?? (?:(?:thousand|million|billion) )?(?P<unit>{_ENGLISH})\b"
 )
+_ASKED_COUNT_EN = re.compile(r"\bhow many\b")
 _UNIT_AT_START = re.compile(rf"[余多]?{_SCALE}(?P<unit>{_UNITS})")
 
 
@@ -75,7 +78,11 @@ def asked_kind(question: str) -> str | None:
     if _ASKED_PERCENT.search(text):
         return "percentage points" if "百分点" in text else "percent"
     match = _ASKED_EN.search(text.lower())
-    return ENGLISH_KINDS[match.group("unit")] if match else None
+    if match:
+        return ENGLISH_KINDS[match.group("unit")]
+    if _ASKED_COUNT.search(text) or _ASKED_COUNT_EN.search(text.lower()):
+        return "count"
+    return None
 
 
 def figure_kinds(text: str) -> dict[str, str | None]:

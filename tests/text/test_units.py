@@ -18,8 +18,12 @@ pytestmark = pytest.mark.unit
         ("优良率提高了多少个百分点", "percentage points"),
         ("How many hectares of parkland were added?", "area"),
         ("How many kilometres of cycle lanes are planned?", "length"),
-        ("How many new parks were opened?", None),  # a count: not a kind of measure
-        ("新增多少个养老床位", None),
+        ("How many new parks were opened?", "count"),
+        ("How many person-times of assistance were given?", "count"),
+        ("新增多少个养老床位", "count"),
+        ("全年服务了多少万人次", "count"),
+        ("优良率提高了几个百分点", "percentage points"),  # 个 here belongs to the unit
+        ("增速排第几个", None),  # an ordinal, not a count
         ("全区常住人口是多少", None),  # no unit named: nothing is assumed
     ],
 )
@@ -46,4 +50,6 @@ def test_an_answer_is_the_wrong_kind_only_when_every_figure_is_known_to_be_anoth
     assert wrong_kind("area", ["3.5"], "新增绿地3.5万平方米。") == []  # another unit, same kind
     assert wrong_kind("area", ["320"], "新增绿地共320。") == []  # unknown unit: no judgement
     assert wrong_kind(None, ["8"], "新建口袋公园8处。") == []
+    assert wrong_kind("count", ["3.7"], "全年发放救助金3.7亿元。") == ["3.7"]
+    assert wrong_kind("count", ["12"], "引进亿元级项目12项。") == []  # any counting word
     assert wrong_kind("percentage points", ["87.7"], "优良率87.7%。") == []  # a part of a change
