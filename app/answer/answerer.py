@@ -62,7 +62,7 @@ from app.retrieve.retriever import Retriever
 from app.settings import Settings
 from app.text.cjk import reads_as_english
 from app.text.markers import strip_markers
-from app.text.numbers import numbers_in
+from app.text.numbers import as_written, numbers_in
 
 Mode = Literal["llm", "extractive"]
 TRANSLATION_GRAMMAR = r"root ::= [^\[\n]+"  # one line, never a bracketed choice
@@ -313,7 +313,8 @@ class Answerer:
             draft = Draft(refusal_text(nearest, english, unsure=True), True, [nearest])
             draft.outcome, draft.problems = "refused: figure not in the chosen sentence", problems
         else:
-            draft = Draft(cite(text, 1, english), False, [chosen], said=text)
+            shown = as_written(text, chosen.text)  # 第1 → 第一, as the sentence writes it
+            draft = Draft(cite(shown, 1, english), False, [chosen], said=text)
         draft.commitments = record
         return self._yes_no(query, draft)
 

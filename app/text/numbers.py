@@ -81,6 +81,23 @@ def han_numbers(text: str) -> str:
     return _HAN_NUMBER.sub(digits, text)
 
 
+def as_written(answer: str, sentence: str) -> str:
+    """Counting numbers an answer writes in digits put back as the sentence writes them in
+    Chinese: "排第1" → "排第一", "2家" → "两家" (a figure is given as the report gives it).
+    A number the sentence also writes in digits is left alone."""
+    source = plain(sentence)
+    for match in _HAN_NUMBER.finditer(source):
+        written, value = match.group(0), han_value(match.group(0))
+        if value is None or whole_number(str(value)).search(source):
+            continue
+        if source[match.start() - 1 : match.start()] == "第":
+            pattern = rf"(?<=第){value}(?![\d.])"
+        else:
+            pattern = rf"(?<![\d.]){value}(?=\s*{re.escape(source[match.end()])})"
+        answer = re.sub(pattern, written, answer)
+    return answer
+
+
 def contains_number(text: str, number: str) -> bool:
     """Whether `number` occurs in text as a whole number (not inside 2011 or 11.5), in
     digits or as a counting Chinese numeral ("第一", "十一家")."""

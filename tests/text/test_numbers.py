@@ -1,6 +1,6 @@
 import pytest
 
-from app.text.numbers import contains_number, derived, is_number, numbers_in, plain
+from app.text.numbers import as_written, contains_number, derived, is_number, numbers_in, plain
 
 pytestmark = pytest.mark.unit
 
@@ -40,3 +40,12 @@ def test_is_number():
 )
 def test_a_figure_may_be_written_in_counting_chinese_numerals(text, number, found):
     assert contains_number(text, number) is found
+
+
+def test_an_answer_gives_counting_numerals_as_the_sentence_writes_them():
+    assert as_written("增速排第1。", "增速位居中心城区第一。") == "增速排第一。"
+    assert as_written("组建了2家医院", "组建两家区属医院") == "组建了两家医院"
+    assert as_written("排名第1，新增11家", "排名第一，新增11家") == "排名第一，新增11家"
+    # the sentence also writes the number in digits: which one was meant is unclear
+    assert as_written("新增2家，第2批", "新增2家，两家为外资，第二批") == "新增2家，第2批"
+    assert as_written("增长3.1%", "增速第一") == "增长3.1%"
