@@ -3,9 +3,11 @@
 The model opens its reply with the number of the candidate sentence that answers
 ("[2] …", "[0]" for none); its probability, read from the token log-probabilities, is
 the confidence. The answer is then checked against that one sentence: every figure it
-states must occur in the sentence as written (units included), and a question asking
-for a figure must get one. Nothing here matches the question's words against the
-passage: which sentence answers is the model's call, measured by its confidence.
+states must occur in the sentence as written (units included), a question asking
+for a figure must get one, and the figures the question itself states about what it
+asks (PM2.5, 10个重点项目, 百万级项目) must stand in the sentence's passage. Nothing here
+matches the question's words against the passage: which sentence answers is the
+model's call, measured by its confidence.
 """
 
 from __future__ import annotations
@@ -16,9 +18,17 @@ from dataclasses import dataclass, field
 from app.answer.candidates import Candidate
 from app.domain import Query
 from app.text.markers import strip_markers
-from app.text.numbers import FIGURE_WITH_UNIT, contains_number, han_numbers, numbers_in, plain
+from app.text.numbers import (
+    FIGURE_WITH_UNIT,
+    contains_number,
+    han_numbers,
+    is_number,
+    normalise_digits,
+    numbers_in,
+    plain,
+)
 from app.text.units import wrong_kind
-from app.text.years import mentioned_years
+from app.text.years import YEAR, mentioned_years
 
 _REFUSAL = re.compile(
     r"未提及|没有提及|未提到|没有提到|未给出|没有给出|无法回答|没有相关|"
@@ -124,9 +134,27 @@ def figures(text: str, query: Query, candidate: Candidate) -> list[str]:
     return [n for n in numbers_in(strip_markers(text)) if n not in exempt]
 
 
+_MAGNITUDE = re.compile(r"[十百千万亿]+元?级")  # 百万级, 亿元级: a figure written in words
+
+
+def qualifiers(query: Query) -> list[str]:
+    """The figures a question states about what it asks ("PM2.5", "10个重点项目", "百万级
+    项目"), years left out: the evidence must be about them."""
+    text = " ".join(t for t in (query.text, query.translation) if t)
+    years = set(YEAR.findall(normalise_digits(text)))
+    found = [n for n in numbers_in(text) if n not in years]
+    found += _MAGNITUDE.findall(text)
+    return list(dict.fromkeys(found))
+
+
 def ground(text: str, query: Query, candidate: Candidate) -> list[str]:
     """What is wrong with an answer that cites `candidate` (empty when it is grounded)."""
-    problems = []
+    passage = plain(candidate.passage.chunk.text)
+    problems = [
+        f"the question's {q} is not in the passage of the chosen sentence [{candidate.n}]"
+        for q in qualifiers(query)
+        if not (contains_number(passage, q) if is_number(q) else q in passage)
+    ]
     stated = figures(text, query, candidate)
     for number in stated:
         if not contains_number(candidate.text, number):

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from app.answer.grounding import (
@@ -9,7 +11,7 @@ from app.answer.grounding import (
     is_refusal,
     parse_reply,
 )
-from tests.answer.helpers import candidate, q
+from tests.answer.helpers import candidate, passage, q
 
 pytestmark = pytest.mark.unit
 
@@ -51,6 +53,22 @@ def test_an_amount_of_another_kind_does_not_answer_a_question_naming_its_unit():
     (problem,) = ground("2024年新建口袋公园8处。", query, parks)
     assert "asks for an amount of area" in problem and "(8)" in problem
     assert ground("2024年新建口袋公园8处。", q("2024年新建口袋公园多少处", [2024]), parks) == []
+
+
+def test_the_figures_a_question_states_must_stand_in_the_evidence_passage():
+    projects = candidate(1, "引进亿元级项目16个、千万级项目120个。", [2025])
+    asked = q("2025年引进了多少个百万级项目", [2025])
+    (problem,) = ground("引进百万级项目120个。", asked, projects)
+    assert "百万级" in problem
+    assert ground("引进亿元级项目16个。", q("2025年引进多少个亿元级项目", [2025]), projects) == []
+    air = candidate(1, "PM2.5年均浓度降至27微克/立方米。", [2024])
+    assert ground("27微克/立方米。", q("2024年PM2.5年均浓度是多少", [2024]), air) == []
+    assert ground("27微克/立方米。", q("2024年PM10年均浓度是多少", [2024]), air) != []
+    # a figure the passage gives in the sentence before the chosen one still counts
+    before = "西岸等10个重点项目同步开工。总投资超300亿元。"
+    works = replace(candidate(1, "总投资超300亿元。", [2022]), passage=passage(before, [2022]))
+    english = q("What is the total investment of the 10 key projects started in 2022?", [2022])
+    assert ground("总投资超300亿元。", english, works) == []
 
 
 def test_a_figure_question_needs_a_figure():
