@@ -9,7 +9,8 @@ none). Its probability of that choice is the confidence; below `min_confidence` 
 service says it found no sure answer. The answer's figures must stand in the chosen
 sentence, else the service refuses (the model misread). A refused answer whose model
 chose a sentence gets one second look, the candidates shown in reverse order (a small
-model's choice leans to the first numbers); two unsure looks that agree answer too.
+model's choice leans to the first numbers); two unsure looks that state the same figures
+answer too.
 Composite questions are decomposed:
 a comparison of two years is two lookups and a difference computed in code; a yes/no
 question about a rise or fall is decided from the chosen sentence's own direction.
@@ -31,6 +32,7 @@ from app.answer.grounding import (
     Figure,
     direction,
     figure_in,
+    figures,
     fix_units,
     ground,
     is_refusal,
@@ -62,10 +64,11 @@ from app.retrieve.retriever import Retriever
 from app.settings import Settings
 from app.text.cjk import reads_as_english
 from app.text.markers import strip_markers
-from app.text.numbers import as_written, numbers_in
+from app.text.numbers import as_written
 
 Mode = Literal["llm", "extractive"]
 TRANSLATION_GRAMMAR = r"root ::= [^\[\n]+"  # one line, never a bracketed choice
+MISREAD = "refused: figure not in the chosen sentence"
 MIN_QUOTE_SCORE = 0.55  # an extractive answer's sentence must score at least this
 Events = Generator[tuple[str, object], None, "Draft"]
 
@@ -311,7 +314,8 @@ class Answerer:
             # The model stated what its own choice does not say: it misread the question
             # or the sentence, so neither its words nor its choice can be trusted.
             draft = Draft(refusal_text(nearest, english, unsure=True), True, [nearest])
-            draft.outcome, draft.problems = "refused: figure not in the chosen sentence", problems
+            draft.outcome, draft.problems = MISREAD, problems
+            draft.said = text
         else:
             shown = as_written(text, chosen.text)  # 第1 → 第一, as the sentence writes it
             draft = Draft(cite(shown, 1, english), False, [chosen], said=text)
@@ -337,8 +341,8 @@ class Answerer:
         it is shown (position bias), and its answer sometimes comes from a sentence it did
         not name. The second look shows the same candidates in reverse order and is
         decided by the same rules; if it is refused too, the two looks still answer when
-        they agree (the same sentence, or the same figures each grounded in its own
-        sentence) and each gave its choice at least `agree_confidence`. Otherwise the
+        they agree (the same sentence, or the same figures, grounded in a sentence one of
+        them chose) and each gave its choice at least `agree_confidence`. Otherwise the
         first refusal stands."""
         commitment, text, raw = yield from self._lookup(query, candidates, stream=stream)
         first = self._decide(query, candidates, commitment, text)
@@ -359,8 +363,9 @@ class Answerer:
             least = self.settings.agree_confidence
             a = self._decide(query, candidates, commitment, text, least=least)
             b = self._decide(query, reordered, commitment2, text2, least=least)
-            if _agree(a, b):
-                draft = max(a, b, key=lambda d: d.commitments[0]["confidence"] or 0)
+            agreed = _agreed(query, a, b)
+            if agreed is not None:
+                draft = agreed
                 draft.commitments = both
             else:
                 first.commitments = _superseded(both)
@@ -467,11 +472,20 @@ def _superseded(commitments: list[dict]) -> list[dict]:
     return [dict(c, superseded=True) for c in commitments]
 
 
-def _agree(a: Draft, b: Draft) -> bool:
-    """Two accepted looks that say the same: the same sentence, or the same figures."""
-    if a.refused or b.refused:
-        return False
-    if a.cited[0].text == b.cited[0].text:
-        return True
-    figures = sorted(set(numbers_in(a.said)))
-    return bool(figures) and figures == sorted(set(numbers_in(b.said)))
+def _agreed(query: Query, a: Draft, b: Draft) -> Draft | None:
+    """The answer two looks agree on, each sure of its choice at least to the agreement
+    floor, or None. They agree when both are grounded in the same sentence, or when they
+    state the same figures and at least one is grounded: the other stated them too but
+    pointed at a neighbour (its answer did not move with the candidates' order; its
+    pointer did). Of the grounded looks, the surer one answers."""
+    if any(d.refused and d.outcome != MISREAD for d in (a, b)):
+        return None  # unsure at the floor, or no sentence chosen
+    grounded = [d for d in (a, b) if not d.refused]
+    if not grounded:
+        return None
+    best = max(grounded, key=lambda d: d.commitments[0]["confidence"] or 0)
+    if len(grounded) == 2 and a.cited[0].text == b.cited[0].text:
+        return best
+    sentence = best.cited[0]
+    stated = [set(figures(d.said, query, sentence)) for d in (a, b)]
+    return best if stated[0] and stated[0] == stated[1] else None

@@ -111,6 +111,25 @@ def test_two_unsure_looks_that_agree_answer_and_one_below_a_majority_does_not(se
     assert answer.refused and answer.verification["outcome"] == "refused: unsure"
 
 
+def test_two_looks_stating_the_same_figure_answer_from_the_sentence_that_holds_it(service_with):
+    # The second look says 11家 again but points at a neighbouring sentence: its answer
+    # held under the reordering, its pointer did not.
+    moved = ChoosingLLM(
+        ("11家", "新增跨国公司地区总部11家。", 0.7), ("17.1", "新增跨国公司地区总部11家。", 0.75)
+    )
+    answer = service_with(moved).ask(QUESTION)
+    assert not answer.refused and "11家" in answer.answer
+    assert "11家" in answer.citations[0]["quote"] and answer.verification["looks"] == 2
+    other = ChoosingLLM(
+        ("11家", "新增跨国公司地区总部11家。", 0.7), ("17.1", "实到外资17.1亿美元。", 0.75)
+    )
+    assert service_with(other).ask(QUESTION).refused  # two looks, two answers
+    unsure = ChoosingLLM(
+        ("11家", "新增跨国公司地区总部11家。", 0.7), ("17.1", "新增跨国公司地区总部11家。", 0.4)
+    )
+    assert service_with(unsure).ask(QUESTION).refused  # the second below the floor
+
+
 def test_a_choice_of_none_gets_no_second_look(service_with, settings):
     llm = ScriptedLLM("[0] 报告中未提及。", "[1] 不该被调用")
     assert service_with(llm).ask(QUESTION).refused and len(llm.prompts) == 1
