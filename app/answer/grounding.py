@@ -147,6 +147,10 @@ def qualifiers(query: Query) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _asked(kind: str) -> str:
+    return "a count" if kind == "count" else f"an amount of {kind}"
+
+
 def ground(text: str, query: Query, candidate: Candidate) -> list[str]:
     """What is wrong with an answer that cites `candidate` (empty when it is grounded)."""
     passage = plain(candidate.passage.chunk.text)
@@ -162,7 +166,7 @@ def ground(text: str, query: Query, candidate: Candidate) -> list[str]:
     other = wrong_kind(query.asked_kind, stated, strip_markers(text))
     if other and not problems:
         problems.append(
-            f"the question asks for an amount of {query.asked_kind} and the answer's figures"
+            f"the question asks for {_asked(query.asked_kind)} and the answer's figures"
             f" ({', '.join(other)}) are of another kind"
         )
     if query.asks_figure and not stated and not figures(candidate.text, query, candidate):

@@ -53,6 +53,10 @@ def test_an_amount_of_another_kind_does_not_answer_a_question_naming_its_unit():
     (problem,) = ground("2024年新建口袋公园8处。", query, parks)
     assert "asks for an amount of area" in problem and "(8)" in problem
     assert ground("2024年新建口袋公园8处。", q("2024年新建口袋公园多少处", [2024]), parks) == []
+    aid = candidate(1, "全年发放救助金2.1亿元，救助15.3万人次。", [2024])
+    (problem,) = ground("救助金2.1亿元。", q("2024年救助了多少人次", [2024]), aid)
+    assert problem.startswith("the question asks for a count") and "(2.1)" in problem
+    assert ground("救助15.3万人次。", q("2024年救助了多少人次", [2024]), aid) == []
 
 
 def test_the_figures_a_question_states_must_stand_in_the_evidence_passage():
