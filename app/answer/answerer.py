@@ -64,7 +64,7 @@ from app.retrieve.retriever import Retriever
 from app.settings import Settings
 from app.text.cjk import reads_as_english
 from app.text.markers import strip_markers
-from app.text.numbers import as_written
+from app.text.numbers import as_written, numbers_in
 
 Mode = Literal["llm", "extractive"]
 TRANSLATION_GRAMMAR = r"root ::= [^\[\n]+"  # one line, never a bracketed choice
@@ -474,18 +474,22 @@ def _superseded(commitments: list[dict]) -> list[dict]:
 
 def _agreed(query: Query, a: Draft, b: Draft) -> Draft | None:
     """The answer two looks agree on, each sure of its choice at least to the agreement
-    floor, or None. They agree when both are grounded in the same sentence, or when they
-    state the same figures and at least one is grounded: the other stated them too but
-    pointed at a neighbour (its answer did not move with the candidates' order; its
-    pointer did). Of the grounded looks, the surer one answers."""
+    floor, or None. Two grounded looks agree when they chose the same sentence or state
+    the same numbers (an entity question's two sentences naming the event by the same
+    date). One grounded look agrees with a look refused for its figures when they state
+    the same figures, years and the question's own numbers aside: the other stated them
+    too but pointed at a neighbour (its answer did not move with the candidates' order;
+    its pointer did). Of the grounded looks, the surer one answers."""
     if any(d.refused and d.outcome != MISREAD for d in (a, b)):
         return None  # unsure at the floor, or no sentence chosen
     grounded = [d for d in (a, b) if not d.refused]
     if not grounded:
         return None
     best = max(grounded, key=lambda d: d.commitments[0]["confidence"] or 0)
-    if len(grounded) == 2 and a.cited[0].text == b.cited[0].text:
-        return best
+    if len(grounded) == 2:  # each grounded in its own sentence: the same one, or the same numbers
+        same = a.cited[0].text == b.cited[0].text
+        numbers = sorted(set(numbers_in(a.said)))
+        return best if same or (numbers and numbers == sorted(set(numbers_in(b.said)))) else None
     sentence = best.cited[0]
     stated = [set(figures(d.said, query, sentence)) for d in (a, b)]
     return best if stated[0] and stated[0] == stated[1] else None
