@@ -139,10 +139,12 @@ _MAGNITUDE = re.compile(r"[十百千万亿]+元?级")  # 百万级, 亿元级: a
 
 def qualifiers(query: Query) -> list[str]:
     """The figures a question states about what it asks ("PM2.5", "10个重点项目", "百万级
-    项目"), years left out: the evidence must be about them."""
+    项目"), years left out: the evidence must be about them. In a yes/no or comparison
+    question a number is the claim to check ("是否超过1000亿元"), not the subject."""
     text = " ".join(t for t in (query.text, query.translation) if t)
     years = set(YEAR.findall(normalise_digits(text)))
-    found = [n for n in numbers_in(text) if n not in years]
+    claims = query.yes_no or query.comparison_cue
+    found = [] if claims else [n for n in numbers_in(text) if n not in years]
     found += _MAGNITUDE.findall(text)
     return list(dict.fromkeys(found))
 

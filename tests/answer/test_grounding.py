@@ -68,6 +68,9 @@ def test_the_figures_a_question_states_must_stand_in_the_evidence_passage():
     air = candidate(1, "PM2.5年均浓度降至27微克/立方米。", [2024])
     assert ground("27微克/立方米。", q("2024年PM2.5年均浓度是多少", [2024]), air) == []
     assert ground("27微克/立方米。", q("2024年PM10年均浓度是多少", [2024]), air) != []
+    # a number a yes/no question asks about is the claim to check, not the subject
+    revenue = candidate(1, "区级财政收入突破300亿元。", [2024])
+    assert ground("突破300亿元。", q("2024年区级财政收入是否超过280亿元", [2024]), revenue) == []
     # a figure the passage gives in the sentence before the chosen one still counts
     before = "西岸等10个重点项目同步开工。总投资超300亿元。"
     works = replace(candidate(1, "总投资超300亿元。", [2022]), passage=passage(before, [2022]))
