@@ -122,6 +122,7 @@ class Query:
     translation: str | None = None  # an English question put into Chinese for retrieval
     terms: list[str] = field(default_factory=list)  # key terms, in question order
     term_weights: dict[str, float] = field(default_factory=dict)  # key term → IDF weight
+    indicators: list[str] = field(default_factory=list)  # the reports' indicator names it names
 
     @property
     def english(self) -> bool:

@@ -168,12 +168,15 @@ class Answerer:
             term_weights=terms.term_weights,
             translation=chinese,
             asked_kind=query.asked_kind or terms.asked_kind,
+            indicators=terms.indicators,
         )
         return self.retriever.retrieve(query, text=searched, k=k, year=year, doc_id=doc_id)
 
     def warm_up(self) -> None:
         """Load the model and evaluate the fixed prompt prefix (system turn and worked
-        examples), which every question then shares; for backends that can (`prime`)."""
+        examples), which every question then shares; for backends that can (`prime`).
+        The reports' indicator names are read here too, not on the first question."""
+        self.retriever.indicator_names  # noqa: B018 (reads and caches them)
         prime = getattr(self.llm, "prime", None)
         if prime is None or self.settings.answer_mode != "llm":
             return

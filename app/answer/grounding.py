@@ -5,9 +5,10 @@ The model opens its reply with the number of the candidate sentence that answers
 the confidence. The answer is then checked against that one sentence: every figure it
 states must occur in the sentence as written (units included), a question asking
 for a figure must get one, and the figures the question itself states about what it
-asks (PM2.5, 10个重点项目, 百万级项目) must stand in the sentence's passage. Nothing here
-matches the question's words against the passage: which sentence answers is the
-model's call, measured by its confidence.
+asks (PM2.5, 10个重点项目, 百万级项目) must stand in the sentence's passage, and so must
+one of the reports' own indicator names the question uses (商品销售总额: not answered
+from the 社会消费品零售总额 sentence). Nothing else matches the question's words against
+the passage: which sentence answers is the model's call, measured by its confidence.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from app.answer.candidates import Candidate
 from app.domain import Query
+from app.retrieve.indicators import names_in
 from app.text.markers import strip_markers
 from app.text.numbers import (
     FIGURE_WITH_UNIT,
@@ -161,6 +163,11 @@ def ground(text: str, query: Query, candidate: Candidate) -> list[str]:
         for q in qualifiers(query)
         if not (contains_number(passage, q) if is_number(q) else q in passage)
     ]
+    if query.indicators and not any(names_in(name, passage) for name in query.indicators):
+        problems.append(
+            f"the question asks about {'/'.join(query.indicators)}, which the passage of"
+            f" the chosen sentence [{candidate.n}] does not name"
+        )
     stated = figures(text, query, candidate)
     for number in stated:
         if not contains_number(candidate.text, number):

@@ -10,6 +10,7 @@ boosted, so "2023年…" prefers the 2024 report's review of 2023.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cached_property
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from app.domain import Passage, Query, SearchResult
 from app.errors import BadInputError
 from app.index import HybridIndex
 from app.models.embedder import Embedder, embed_one
+from app.retrieve.indicators import indicator_names, named
 from app.retrieve.query import analyse_question
 from app.settings import Settings
 from app.text.cjk import chinese_share
@@ -37,6 +39,11 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+
+    @cached_property
+    def indicator_names(self) -> frozenset[str]:
+        """The names this index's reports give their figures (read once, on first use)."""
+        return indicator_names(c.text for c in self.index.chunks)
 
     def year_factors(self, query: Query, year_filter: int | None = None) -> np.ndarray:
         """A multiplier per chunk: above 1 for chunks about the question's year or report."""
@@ -74,11 +81,14 @@ class Retriever:
         return factors
 
     def analyse(self, question: str) -> Query:
-        """The question analysed against this index (its latest report, its term IDF)."""
+        """The question analysed against this index (its latest report, its term IDF, the
+        indicator names its reports use)."""
         question = question.strip()
         if not question:
             raise BadInputError("the question is empty")
-        return analyse_question(question, self.index.latest_report_year, self.index.idf)
+        query = analyse_question(question, self.index.latest_report_year, self.index.idf)
+        query.indicators = named(question, self.indicator_names)
+        return query
 
     def in_period(self, query: Query) -> Query:
         """The query as this library can answer it: a year no document reviews yet has no

@@ -231,6 +231,21 @@ def test_an_english_question_is_looked_up_in_chinese_and_answered_in_english(ser
     assert answer.citations[0]["label"] == "review of 2023"
 
 
+def test_an_english_question_naming_a_reports_indicator_is_not_answered_from_another(
+    service_with,
+):
+    # The translation names 固定资产投资总额, which the sample report gives a figure for
+    # (in its 2024 plan); the 2023 review's growth figure is 实到外资's.
+    llm = ChoosingLLM(
+        ("37.3%", "2023年固定资产投资总额增长37.3%。", 0.95),
+        ("37.3%", "2023年固定资产投资总额增长37.3%。", 0.95),
+    )
+    llm.enqueue("2023年固定资产投资总额增长了多少")
+    answer = service_with(llm).ask("How much did total fixed-asset investment grow in 2023?")
+    assert answer.refused
+    assert any("固定资产投资总额" in p for p in answer.verification["problems"])
+
+
 def test_an_english_rendering_that_changes_a_figure_leaves_the_chinese_answer(service_with):
     llm = ChoosingLLM(("11家", "2023年新增跨国公司地区总部11家。", 0.9))
     llm.enqueue("2023年新增多少跨国公司地区总部")

@@ -112,3 +112,18 @@ def test_refusal_words_and_unit_repair():
     assert fix_units("5 billion yuan, done in 2025", "计划投资50亿元") == "50亿元, done in 2025"
     assert fix_units("1.71 billion US dollars", "实到外资17.1亿美元") == "17.1亿美元"
     assert fix_units("48 million dollars", "合同外资4800万美元") == "4800万美元"
+
+
+def test_an_indicator_the_question_names_must_be_named_by_the_evidence_passage():
+    retail = candidate(1, "预计完成社会消费品零售总额980亿元，同比增长5%。", [2024])
+    sales = q("2024年商品销售总额是多少", [2024], indicators=["商品销售总额"])
+    (problem,) = ground("2024年社会消费品零售总额980亿元。", sales, retail)
+    assert "商品销售总额" in problem and "[1]" in problem
+    # the indicator named, whole or abbreviated, or by one of several the question names
+    assert ground("980亿元。", q("2024年社零总额", [2024], indicators=["社零总额"]), retail) == []
+    both = q("2024年两项总额", [2024], indicators=["商品销售总额", "社会消费品零售总额"])
+    assert ground("980亿元。", both, retail) == []
+    # the name may stand in the sentence before the chosen one, in the same passage
+    before = "社会消费品零售总额稳步回升。全年完成980亿元。"
+    moved = replace(candidate(1, "全年完成980亿元。", [2024]), passage=passage(before, [2024]))
+    assert ground("980亿元。", replace(sales, indicators=["社会消费品零售总额"]), moved) == []

@@ -46,3 +46,12 @@ def test_a_year_no_document_reviews_yet_is_asked_as_a_target(settings, fake_embe
     assert english.query.wants_plan
     # The question's own reading stays as asked (a follow-up's rewrite is built from it).
     assert not r.analyse("2024年新增各类绿地多少公顷").wants_plan
+
+
+def test_a_question_is_read_with_the_indicator_names_of_the_indexed_reports(
+    settings, fake_embedder
+):
+    r = retriever(settings, fake_embedder)
+    assert "跨国公司地区总部" in r.indicator_names  # "新增跨国公司地区总部11家" in the sample
+    assert r.analyse("2023年新增多少跨国公司地区总部？").indicators == ["跨国公司地区总部"]
+    assert r.analyse("去年来了几家外国大公司的总部？").indicators == []
