@@ -49,6 +49,7 @@ _NAME_FLAGS = ("n", "vn", "b", "nz", "j", "l", "eng")
 _CLAUSE = re.compile(r"[。；;，,、：:\n]")
 _HAN = re.compile(f"[{HAN}]")
 _DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 ABBREVIATION_SPAN = 3  # an abbreviation's characters stand within 3x its length, in order
 
 
@@ -60,6 +61,12 @@ def _name_word(word: str, flag: str) -> bool:
         and bool(_HAN.search(word))
         and flag.startswith(_NAME_FLAGS)
     )
+
+
+def _is_year(words: list, i: int) -> bool:
+    """Whether the number at `i` is a year ("2020年主要任务"), not a figure."""
+    following = words[i + 1].word if i + 1 < len(words) else ""
+    return bool(_YEAR.fullmatch(words[i].word)) and following.startswith("年")
 
 
 def indicator_names(texts: Iterable[str]) -> frozenset[str]:
@@ -76,7 +83,7 @@ def indicator_names(texts: Iterable[str]) -> frozenset[str]:
                 continue
             words = pseg.lcut(clause)
             for i, pair in enumerate(words):
-                if not pair.word[:1].isdigit():
+                if not pair.word[:1].isdigit() or _is_year(words, i):
                     continue
                 j = i - 1
                 while j >= 0 and words[j].word in _LINKS:

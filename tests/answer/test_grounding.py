@@ -127,3 +127,7 @@ def test_an_indicator_the_question_names_must_be_named_by_the_evidence_passage()
     before = "社会消费品零售总额稳步回升。全年完成980亿元。"
     moved = replace(candidate(1, "全年完成980亿元。", [2024]), passage=passage(before, [2024]))
     assert ground("980亿元。", replace(sales, indicators=["社会消费品零售总额"]), moved) == []
+    # or head the passage's section
+    chunk = replace(retail.passage.chunk, heading_path=["商品销售总额"])
+    headed = replace(retail, passage=replace(retail.passage, chunk=chunk))
+    assert ground("980亿元。", sales, headed) == []
