@@ -75,3 +75,27 @@ def test_english_question_finds_chinese_evidence(retriever):
         k=5,
     ).passages
     assert any("总投资规模超300亿元" in p.chunk.text for p in passages)
+
+
+def test_the_reports_indicator_names_tell_a_sibling_indicator_from_the_asked_one(retriever):
+    from app.answer.candidates import Candidate
+    from app.answer.grounding import ground
+    from app.text.sentences import split_sentences
+
+    def grounded(question: str, containing: str) -> list[str]:
+        query = retriever.analyse(question)
+        passage = next(
+            p for p in retriever.search(question, k=8).passages if containing in p.chunk.text
+        )
+        sentence = next(s for s in split_sentences(passage.chunk.text) if containing in s.text)
+        candidate = Candidate(n=1, sentence=sentence, passage=passage)
+        return ground(f"{sentence.text}", query, candidate)
+
+    assert {"商品销售总额", "社会消费品零售总额"} <= retriever.indicator_names
+    # the 2026 report gives 2025's retail sales, not its total commodity sales
+    asked = "2025年徐汇区商品销售总额增长了多少？"
+    assert retriever.analyse(asked).indicators == ["商品销售总额"]
+    assert any("商品销售总额" in p for p in grounded(asked, "社会消费品零售总额1208亿元"))
+    # the 2024 report does give 2023's; and 规上 abbreviates the report's 规模以上
+    assert grounded("2023年徐汇商品销售总额增长了多少？", "商品销售总额完成8155亿元") == []
+    assert grounded("徐汇2025年规上工业总产值是多少？", "规模以上工业总产值882.1亿元") == []
