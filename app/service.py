@@ -132,10 +132,12 @@ class QAService:
     def reindex(self, progress=None) -> HybridIndex:
         """Rebuild from the corpus folder; the old index serves until the new one is swapped in."""
         index = build_index(self.settings, self.embedder, progress=progress)
+        retriever = Retriever(index, self.embedder, self.settings)
+        retriever.indicator_names  # noqa: B018 (read here, not on the first question after)
         with self._swap_lock:
             self._index = index
-            self._retriever = Retriever(index, self.embedder, self.settings)
-            self._answerer = Answerer(self._retriever, self.llm, self.settings)
+            self._retriever = retriever
+            self._answerer = Answerer(retriever, self.llm, self.settings)
         return index
 
 

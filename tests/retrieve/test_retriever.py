@@ -55,3 +55,16 @@ def test_a_question_is_read_with_the_indicator_names_of_the_indexed_reports(
     assert "跨国公司地区总部" in r.indicator_names  # "新增跨国公司地区总部11家" in the sample
     assert r.analyse("2023年新增多少跨国公司地区总部？").indicators == ["跨国公司地区总部"]
     assert r.analyse("去年来了几家外国大公司的总部？").indicators == []
+
+
+def test_a_new_report_brings_its_indicator_names_when_it_is_indexed(settings, fake_embedder):
+    from app.service import build_service
+    from tests.fakes import ScriptedLLM
+
+    service = build_service(
+        settings, embedder=fake_embedder, llm=ScriptedLLM([]), build_if_missing=True
+    )
+    assert "口袋公园" not in service.search("新建了多少口袋公园").query.indicators
+    (settings.corpus_dir / "extra.txt").write_text("全年新建口袋公园27座。", encoding="utf-8")
+    service.reindex()
+    assert service.search("新建了多少口袋公园").query.indicators == ["口袋公园"]
