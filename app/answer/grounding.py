@@ -157,14 +157,14 @@ def _asked(kind: str) -> str:
 
 def ground(text: str, query: Query, candidate: Candidate) -> list[str]:
     """What is wrong with an answer that cites `candidate` (empty when it is grounded)."""
-    passage = plain(candidate.passage.chunk.text)
+    chunk = candidate.passage.chunk
+    passage = f"{plain(chunk.section)}\n{plain(chunk.text)}"  # a heading may name the subject
     problems = [
         f"the question's {q} is not in the passage of the chosen sentence [{candidate.n}]"
         for q in qualifiers(query)
         if not (contains_number(passage, q) if is_number(q) else q in passage)
     ]
-    headed = plain(candidate.passage.chunk.section) + passage  # a name may head the section
-    if query.indicators and not any(names_in(name, headed) for name in query.indicators):
+    if query.indicators and not any(names_in(name, passage) for name in query.indicators):
         problems.append(
             f"the question asks about {'/'.join(query.indicators)}, which the passage of"
             f" the chosen sentence [{candidate.n}] does not name"

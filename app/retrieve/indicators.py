@@ -122,7 +122,7 @@ def names_in(name: str, passage: str) -> bool:
             if window[end - 1] != last:
                 continue
             piece = window[:end]
-            if _in_order(name, piece) or (3 <= end < len(name) and _in_order(piece, name)):
+            if _in_order(name, piece) or (end < len(name) and _in_order(piece, name)):
                 return True
         start = passage.find(first, start + 1)
     return False
