@@ -21,7 +21,8 @@ import re
 from collections.abc import Iterable
 
 from app.retrieve.query import STOP_TERMS
-from app.text.cjk import HAN
+from app.text.cjk import has_han
+from app.text.years import YEAR
 
 # Verbs that join a name to its figure ("商品销售总额完成8155亿元", "增长10%").
 _LINKS = frozenset(
@@ -47,9 +48,7 @@ _LINKS = frozenset(
 # distinguishing nouns (销售, 公共), idioms and abbreviations, Latin words.
 _NAME_FLAGS = ("n", "vn", "b", "nz", "j", "l", "eng")
 _CLAUSE = re.compile(r"[。；;，,、：:\n]")
-_HAN = re.compile(f"[{HAN}]")
 _DIGIT = re.compile(r"\d")
-_YEAR = re.compile(r"(?:19|20)\d{2}")
 ABBREVIATION_SPAN = 3  # an abbreviation's characters stand within 3x its length, in order
 
 
@@ -58,7 +57,7 @@ def _name_word(word: str, flag: str) -> bool:
         len(word) >= 2
         and word not in STOP_TERMS
         and not _DIGIT.search(word)
-        and bool(_HAN.search(word))
+        and has_han(word)
         and flag.startswith(_NAME_FLAGS)
     )
 
@@ -66,7 +65,7 @@ def _name_word(word: str, flag: str) -> bool:
 def _is_year(words: list, i: int) -> bool:
     """Whether the number at `i` is a year ("2020年主要任务"), not a figure."""
     following = words[i + 1].word if i + 1 < len(words) else ""
-    return bool(_YEAR.fullmatch(words[i].word)) and following.startswith("年")
+    return bool(YEAR.fullmatch(words[i].word)) and following.startswith("年")
 
 
 def indicator_names(texts: Iterable[str]) -> frozenset[str]:
