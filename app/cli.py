@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from app.domain import AskOptions
 from app.errors import BadInputError, XuhuiQAError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -138,13 +139,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                service.ask(question, mode=args.mode, year=args.year).to_dict(),
+                service.ask(question, AskOptions(mode=args.mode, year=args.year)).to_dict(),
                 ensure_ascii=False,
                 indent=1,
             )
         )
         return 0
-    _print_stream(service.ask_stream(question, mode=args.mode, year=args.year))
+    _print_stream(service.ask_stream(question, AskOptions(mode=args.mode, year=args.year)))
     return 0
 
 
@@ -196,7 +197,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
         try:
             answer = _print_stream(
                 service.converse_stream(
-                    question, conversation_id=conversation_id, channel="cli", mode=args.mode
+                    question,
+                    conversation_id=conversation_id,
+                    channel="cli",
+                    options=AskOptions(mode=args.mode),
                 )
             )
         except XuhuiQAError as exc:

@@ -123,6 +123,7 @@ class Query:
     terms: list[str] = field(default_factory=list)  # key terms, in question order
     term_weights: dict[str, float] = field(default_factory=dict)  # key term → IDF weight
     indicators: list[str] = field(default_factory=list)  # the reports' indicator names it names
+    span: tuple[int, int] | None = None  # a span of years asked as one period (十四五: 2021-2025)
 
     @property
     def english(self) -> bool:
@@ -136,6 +137,16 @@ class Query:
     @property
     def empty(self) -> bool:
         return not self.years and self.report_year is None
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    """How a question is to be answered: by the model or extractively, and restricted to
+    one year's or one document's passages."""
+
+    mode: Literal["llm", "extractive"] | None = None  # None: the settings' answer mode
+    year: int | None = None
+    doc_id: str | None = None
 
 
 @dataclass

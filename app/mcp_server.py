@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from app import __version__
-from app.domain import Answer, Document
+from app.domain import Answer, AskOptions, Document
 from app.service import QAService
 
 INSTRUCTIONS = (
@@ -110,7 +110,10 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
 
     def ask_directly(question, history, mode, year, doc_id) -> Answer:
         return service().converse(
-            question, history=history, channel="mcp", mode=mode, year=year, doc_id=doc_id
+            question,
+            history=history,
+            channel="mcp",
+            options=AskOptions(mode=mode, year=year, doc_id=doc_id),
         )
 
     ask = ask or ask_directly

@@ -7,10 +7,10 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from app.answer.answerer import Answerer, Mode
+from app.answer.answerer import Answerer
 from app.converse.chat import answer_turn
 from app.converse.store import ConversationStore
-from app.domain import Answer, Document, SearchResult, final_answer
+from app.domain import Answer, AskOptions, Document, SearchResult, final_answer
 from app.errors import BadInputError, IndexMissingError
 from app.index import HybridIndex, build_index, load_index
 from app.index.store import clean_partial_builds
@@ -58,27 +58,15 @@ class QAService:
         """Top passages for a question; optionally one year's or one document's."""
         return self._retriever.search(question, k=k, year=year, doc_id=doc_id)
 
-    def ask(
-        self,
-        question: str,
-        *,
-        mode: Mode | None = None,
-        year: int | None = None,
-        doc_id: str | None = None,
-    ) -> Answer:
+    def ask(self, question: str, options: AskOptions | None = None) -> Answer:
         """A verified answer with citations (or a refusal that says what is nearby)."""
-        return self._answerer.ask(question, mode=mode, year=year, doc_id=doc_id)
+        return self._answerer.ask(question, options)
 
     def ask_stream(
-        self,
-        question: str,
-        *,
-        mode: Mode | None = None,
-        year: int | None = None,
-        doc_id: str | None = None,
+        self, question: str, options: AskOptions | None = None
     ) -> Iterator[tuple[str, object]]:
         """("token", text) pieces while the model writes, then ("answer", Answer)."""
-        return self._answerer.ask_stream(question, mode=mode, year=year, doc_id=doc_id)
+        return self._answerer.ask_stream(question, options)
 
     def converse_stream(
         self,
@@ -87,9 +75,7 @@ class QAService:
         conversation_id: str | None = None,
         history: list[str] | None = None,
         channel: str = "api",
-        mode: Mode | None = None,
-        year: int | None = None,
-        doc_id: str | None = None,
+        options: AskOptions | None = None,
     ) -> Iterator[tuple[str, object]]:
         """A question in a conversation: ("resolved", Resolution) (the standalone question it
         was read as), ("token", text)…, then ("answer", Answer) with the stored turn's id.
@@ -104,9 +90,7 @@ class QAService:
             conversation_id=conversation_id,
             history=history,
             channel=channel,
-            mode=mode,
-            year=year,
-            doc_id=doc_id,
+            options=options,
             max_turns=self.settings.max_turns,
         )
 

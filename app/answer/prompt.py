@@ -7,6 +7,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from app.domain import Query
 from app.errors import XuhuiQAError
 
 
@@ -102,3 +103,18 @@ def build_english_answer(
     for the English question it answers."""
     user = render(prompts_dir, "answer_en", question=question, answer=answer)
     return _prefix(prompts_dir, examples) + [{"role": "user", "content": user}]
+
+
+def year_hint(query: Query) -> str:
+    """The line that tells the model which year (and review or plan) the question is about
+    (read from the question as asked, an English one too)."""
+    if query.report_year and set(query.years) <= {query.report_year}:
+        report = query.report_year
+        return (
+            f"问题问的是{report}年政府工作报告，即{report}年的目标任务或该报告回顾的{report - 1}年"
+        )
+    if query.years:
+        listed = "、".join(f"{y}年" for y in query.years)
+        kind = "的目标任务" if query.wants_plan else "实际完成的情况（不是目标）"
+        return f"问题问的是{listed}{kind}"
+    return ""

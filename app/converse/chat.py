@@ -8,10 +8,10 @@ import logging
 import time
 from collections.abc import Iterator
 
-from app.answer.answerer import Answerer, Mode
+from app.answer.answerer import Answerer
 from app.converse.followup import Resolution, resolve
 from app.converse.store import ConversationStore, StoreUnavailable, Turn, new_id
-from app.domain import Answer
+from app.domain import Answer, AskOptions
 from app.errors import BadInputError
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,7 @@ def answer_turn(
     conversation_id: str | None = None,
     history: list[str] | None = None,
     channel: str = "api",
-    mode: Mode | None = None,
-    year: int | None = None,
-    doc_id: str | None = None,
+    options: AskOptions | None = None,
     max_turns: int = 100,
 ) -> Iterator[tuple[str, object]]:
     """("resolved", Resolution), ("token", text)…, then ("answer", Answer) with its turn id.
@@ -75,16 +73,16 @@ def answer_turn(
         if history is not None
         else earlier_questions(store, conversation_id, max_turns)
     )
-    use_model = answerer.llm is not None and (mode or answerer.settings.answer_mode) == "llm"
+    options = options or AskOptions()
+    mode = options.mode or answerer.settings.answer_mode
+    use_model = answerer.llm is not None and mode == "llm"
     rewrite = answerer.rewrite if use_model else None
     resolution = resolve(question, previous, answerer.retriever.analyse, rewrite)
     resolved_ms = round((time.perf_counter() - started) * 1000, 1)
     yield "resolved", resolution
     answer: Answer | None = None
     try:
-        for kind, payload in answerer.ask_stream(
-            resolution.question, mode=mode, year=year, doc_id=doc_id
-        ):
+        for kind, payload in answerer.ask_stream(resolution.question, options):
             if kind == "answer":
                 answer = payload
             else:

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+from app.domain import AskOptions
 from app.eval.metrics import load_questions
 from app.eval.report import render_report
 from app.service import QAService
@@ -26,7 +27,7 @@ def _row_from_search(service: QAService, item: dict) -> dict:
 
 def _row_from_answer(service: QAService, item: dict, mode: str | None) -> dict:
     started = time.perf_counter()
-    answer = service.ask(item["question"], mode=mode)
+    answer = service.ask(item["question"], AskOptions(mode=mode))
     latency = (time.perf_counter() - started) * 1000
     return {
         "answer": answer.answer,

@@ -55,6 +55,34 @@ CUES: dict[str, re.Pattern[str]] = {
         r"difference|more than|less than|compared|higher|lower|which year",
         re.I,
     ),
+    # an open question, answered by several points ("有哪些举措", "what does the plan say about")
+    "open": re.compile(
+        r"(?:有|做了|采取了|推出了|取得了|包括|提出了|开展了)哪些(?![0-9０-９一二三四五六七八九十两]+)|"
+        r"哪些(?:方面|措施|举措|计划|工作|成果|成效|亮点|重点|任务|政策|项目)|"
+        r"主要(?:内容|举措|措施|计划|任务|成果|成效|做法)(?:是什么|有哪些)?[？?]?$|"
+        r"如何|怎样|怎么(?:做|推进|发展)|"
+        r"\bwhat (?:are|were|is|was) (?:the )?(?:main |key |major )?"
+        r"(?:measures|plans|steps|initiatives|achievements|priorities|policies|actions)\b|"
+        r"\bwhat does .{0,60}\b(?:say|plan|propose)\b|\bhow (?:does|did|will|is|was) .{0,40}"
+        r"(?:support|promote|improve|develop|plan|attract|build)\b|\bwhat (?:has|have|did) .{0,40}\bdo(?:ne)?\b",
+        re.I,
+    ),
+    # one indicator year by year ("各是多少", "每年", "how did X change from 2018 to 2025")
+    "series": re.compile(
+        r"各(?:是|为|有)?多少|每年|历年|逐年|各年|变化趋势|趋势|"
+        r"\b(?:each|every|per) year\b|\byear by year\b|\btrend\b|\bhow did .{0,60}\bchange\b",
+        re.I,
+    ),
+    # a target held against its result ("完成年初目标了吗", "实际完成额和年初目标相比")
+    "target_actual": re.compile(
+        r"(?:完成|实现|达到|达成|超过|超额完成)了?(?:年初|全年|预期|既定|原定)?(?:的)?目标|"
+        r"目标(?:完成|实现|达成)了?吗|实际.{0,12}(?:目标|计划)|(?:目标|计划).{0,12}实际|"
+        r"\b(?:meet|met|reach(?:ed)?|achieve(?:d)?|hit|miss(?:ed)?|exceed(?:ed)?)\b.{0,30}\b(?:target|goal)s?\b|"
+        r"\b(?:target|goal)s?\b.{0,40}\b(?:actual|achieved|result)",
+        re.I,
+    ),
+    # several figures asked at once ("完成多少？同比增长多少？", "分别是多少")
+    "several": re.compile(r"分别|各自|\band (?:what|how many|how much)\b", re.I),
     # a question that leans on the turn before it ("那2024年呢", "其中出口多少", "What about 2023?")
     "follow_up": re.compile(
         r"^\s*(?:那么?|还有|另外|其中|同期|and\b|what about|how about|then\b)|呢\s*[？?]?\s*$|"
@@ -213,9 +241,11 @@ def _resolve_years(result: Query, latest_report_year: int | None) -> None:
         a, b = int(first), int(last)
         if a <= b and b - a <= 10:
             years.update(range(a, b + 1))
+            result.span = (a, b)
     period = plan_period(text)
     if period:
         years.update(range(period[0], period[1] + 1))
+        result.span = period
     years.update(int(y) for y in YEAR.findall(text))
     # "2022年度…奖" names an award edition, not the year the question is about.
     award_years = {int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年度", text)}

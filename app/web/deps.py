@@ -11,6 +11,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from app.converse.store import ConversationStore, StoreUnavailable
+from app.domain import AskOptions
 from app.errors import NotFoundError, XuhuiQAError
 from app.service import QAService
 from app.settings import Settings
@@ -63,6 +64,10 @@ class AskRequest(BaseModel):
         description="Follow up in this conversation (its id came with an earlier answer); "
         "without it the question starts a new one.",
     )
+
+    @property
+    def options(self) -> AskOptions:
+        return AskOptions(mode=self.mode, year=self.year, doc_id=self.doc_id)
 
 
 class Timeout(XuhuiQAError):

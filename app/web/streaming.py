@@ -44,9 +44,7 @@ def answer_events(
             conversation_id=request.conversation_id,
             history=history,
             channel=channel,
-            mode=request.mode,
-            year=request.year,
-            doc_id=request.doc_id,
+            options=request.options,
         )
         try:
             for event in stream:

@@ -1,5 +1,6 @@
 import pytest
 
+from app.domain import AskOptions
 from app.index import build_index
 from app.service import QAService
 from tests.fakes import ChoosingLLM, ScriptedLLM
@@ -145,7 +146,7 @@ def test_the_models_own_refusal_stays_a_refusal(service_with):
 
 def test_nothing_retrieved_is_refused_without_the_model(service_with):
     llm = ScriptedLLM("[1] 不该被调用")
-    answer = service_with(llm).ask(QUESTION, doc_id="no-such-document")
+    answer = service_with(llm).ask(QUESTION, AskOptions(doc_id="no-such-document"))
     assert answer.refused and llm.prompts == []
     assert answer.verification["outcome"] == "refused: nothing retrieved for the period"
 
@@ -193,7 +194,7 @@ def test_streaming_yields_the_answer_without_its_leading_choice(service_with):
 
 def test_extractive_mode_quotes_the_best_sentence_without_the_model(service_with):
     llm = ScriptedLLM()
-    answer = service_with(llm).ask(QUESTION, mode="extractive")
+    answer = service_with(llm).ask(QUESTION, AskOptions(mode="extractive"))
     assert "新增跨国公司地区总部11家" in answer.answer and answer.answer.endswith("[1]。")
     assert llm.prompts == [] and answer.mode == "extractive"
 

@@ -1,5 +1,6 @@
-"""What the answer stage says to users, in Chinese and English: hints, notes, refusals,
-verdicts. The prompt templates live in `prompts/`; these are the strings built in code.
+"""The one place answer text is made: `render(decision, query)` turns a strategy's
+`Decision` into what a user reads, in Chinese or English (answers, refusals, verdicts,
+comparisons, source notes). The prompt templates live in `prompts/`.
 
 A refusal never quotes a sentence: it says the reports do not answer and points to
 the closest passage by its provenance and citation chip, so it cannot contradict itself
@@ -11,23 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.answer.candidates import Candidate
+from app.answer.decision import Decision, Outcome
 from app.answer.grounding import Figure
 from app.domain import Query
-
-
-def year_hint(query: Query) -> str:
-    """The line that tells the model which year (and review or plan) the question is about
-    (read from the question as asked, an English one too)."""
-    if query.report_year and set(query.years) <= {query.report_year}:
-        report = query.report_year
-        return (
-            f"问题问的是{report}年政府工作报告，即{report}年的目标任务或该报告回顾的{report - 1}年"
-        )
-    if query.years:
-        listed = "、".join(f"{y}年" for y in query.years)
-        kind = "的目标任务" if query.wants_plan else "实际完成的情况（不是目标）"
-        return f"问题问的是{listed}{kind}"
-    return ""
+from app.text.markers import strip_markers
+from app.text.numbers import as_written
 
 
 def source_note(cited: list[tuple[int, Candidate]], english: bool) -> str:
@@ -124,3 +113,41 @@ def comparison_text(first: tuple[int, Figure], second: tuple[int, Figure], engli
     else:
         change = f"{'多' if f2.value > f1.value else '少'}{amount}{f1.unit}"
     return f"{parts_zh}；{higher}年较高，{y2}年比{y1}年{change}。"
+
+
+def chinese_statement(decision: Decision) -> str:
+    """A grounded answer's Chinese statement without its marker: what an English question's
+    rendering is made from."""
+    return strip_markers(cite(_as_written(decision), 1, english=True)).strip()
+
+
+def _as_written(decision: Decision) -> str:
+    """The statement with its counting numerals as the sentence writes them (第1 → 第一)."""
+    return as_written(decision.statement, decision.evidence[0].text)
+
+
+def render(decision: Decision, query: Query) -> str:
+    """The text of an answer or a refusal, in the question's language."""
+    english = query.english
+    outcome = decision.outcome
+    evidence = decision.evidence
+    if outcome is Outcome.NO_DOCUMENT:
+        return no_document_text(list(decision.asked_years), decision.held_years, english)
+    if outcome is Outcome.NO_REPORT:
+        return no_report_text(decision.asked_years[0], list(decision.held_years), english)
+    if outcome in (Outcome.NOTHING_RETRIEVED, Outcome.NOT_ANSWERED):
+        return refusal_text(evidence[0] if evidence else None, english)
+    if decision.refused:  # unsure, misread, a part not found, nothing to quote
+        return refusal_text(evidence[0] if evidence else None, english, unsure=True)
+    if outcome is Outcome.QUOTED:
+        return cite(evidence[0].text, 1, english=False)
+    if outcome is Outcome.VERDICT:
+        return verdict_text(bool(decision.verdict), evidence[0], 1, english)
+    if outcome is Outcome.COMPARED:
+        first, second = decision.figures
+        return comparison_text(first, second, english)
+    if outcome is Outcome.KEPT_CHINESE:
+        return "The report says: " + cite(chinese_statement(decision), 1, english=False)
+    if decision.english:
+        return cite(decision.english, 1, english=True)
+    return cite(_as_written(decision), 1, english)

@@ -1,7 +1,7 @@
 import pytest
 
 from app.answer.grounding import Figure
-from app.answer.texts import cite, comparison_text, refusal_text
+from app.answer.render import cite, comparison_text, refusal_text
 from tests.answer.helpers import candidate
 
 pytestmark = pytest.mark.unit

@@ -1,0 +1,28 @@
+"""Out of scope: a question about years no document covers, or about a report the library
+does not hold, is refused before any model call."""
+
+from __future__ import annotations
+
+from app.answer.decision import Decision, Form, Outcome
+from app.domain import Query
+from app.index import HybridIndex
+
+
+def out_of_scope(query: Query, index: HybridIndex) -> Decision | None:
+    """The refusal when no document covers the asked years or the named report is missing."""
+    if query.years and not set(query.years) & index.covered_years:
+        held = tuple(sorted(index.covered_years))
+        return Decision(
+            Outcome.NO_DOCUMENT, Form.OUT_OF_SCOPE, asked_years=tuple(query.years), held_years=held
+        )
+    reports = sorted(
+        {d.delivered_year for d in index.documents.values() if d.kind == "work_report"} - {None}
+    )
+    if query.report_year and query.report_year not in reports:
+        return Decision(
+            Outcome.NO_REPORT,
+            Form.OUT_OF_SCOPE,
+            asked_years=(query.report_year,),
+            held_years=tuple(reports),
+        )
+    return None
