@@ -124,6 +124,18 @@ class Settings(BaseSettings):
         description="The same for an English question, whose choice among Chinese sentences "
         "is less sure (calibrated apart).",
     )
+    decision: Literal["calibrated", "threshold"] = Field(
+        "calibrated",
+        description="How the service decides to answer: 'calibrated' (a fitted estimate from "
+        "the choice's probability, its margin, the probability of none, the question's "
+        "language and span; `calibration_file`) or 'threshold' (the choice's probability "
+        "against min_confidence / min_confidence_en alone).",
+    )
+    calibration_file: Path | None = Field(
+        None,
+        description="The fitted decision (JSON, written by eval/calibrate.py); default "
+        "prompts_dir/calibration.json.",
+    )
     second_look: bool = Field(
         True,
         description="When the model's answer is refused but it chose a sentence (unsure, a "

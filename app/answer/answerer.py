@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
+from app.answer.calibration import Calibration
 from app.answer.candidates import Candidate, select_candidates
 from app.answer.compare import decide_comparison
 from app.answer.decision import Decision, Form, Outcome
@@ -41,7 +42,8 @@ class Answerer:
         self.settings = settings
         self._examples = load_examples(settings.prompts_dir)
         self._glossary = load_glossary(settings.prompts_dir / "glossary.tsv")
-        self._tools = Tools(llm, settings, self._examples, self._part) if llm else None
+        calibration = _calibration(settings)
+        self._tools = Tools(llm, settings, self._examples, self._part, calibration) if llm else None
 
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
         """The grounded answer, all at once."""
@@ -190,3 +192,11 @@ class Answerer:
             },
             timings=timings,
         )
+
+
+def _calibration(settings: Settings) -> Calibration | None:
+    """The fitted decision, when the settings ask for it and its file exists."""
+    path = settings.calibration_file or settings.prompts_dir / "calibration.json"
+    if settings.decision != "calibrated" or not path.exists():
+        return None
+    return Calibration.load(path)

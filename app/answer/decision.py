@@ -5,7 +5,7 @@ turns it into an `Answer`. Nothing here builds user-facing text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from app.answer.candidates import Candidate
@@ -54,14 +54,19 @@ class Look:
 
     commitment: Commitment
     superseded: bool = False  # kept for the record; the answer does not rest on it
+    # What the decision to answer can read of the look (`calibration.features`) and of the
+    # chosen sentence (its period tier, whether it scored best, its key-term coverage).
+    features: tuple[tuple[str, float], ...] = ()
 
     def to_dict(self) -> dict:
         data = self.commitment.to_dict()
+        if self.features:
+            data["features"] = {k: round(v, 4) for k, v in self.features}
         return {**data, "superseded": True} if self.superseded else data
 
 
 def superseded(looks: tuple[Look, ...]) -> tuple[Look, ...]:
-    return tuple(Look(look.commitment, superseded=True) for look in looks)
+    return tuple(replace(look, superseded=True) for look in looks)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
+from app.answer.calibration import Calibration
 from app.answer.candidates import Candidate
 from app.answer.grounding import Commitment, parse_reply
 from app.answer.prompt import build_messages, year_hint
@@ -17,6 +18,7 @@ from app.models.llm import LLM, Lead
 from app.settings import Settings
 
 Events = Generator[tuple[str, object], None, object]
+Gate = Callable[[Commitment], bool]
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,20 @@ class Tools:
     settings: Settings
     examples: list[dict]
     part: Callable[[str, int, Query, str | None], tuple[Query, list[Candidate]]]
+    calibration: Calibration | None = None  # None: the choice's probability against a threshold
+
+    def sure(self, query: Query) -> Gate:
+        """Whether a look's choice is sure enough to answer, for this question."""
+        if self.calibration is not None:
+            return lambda commitment: self.calibration.accepts(commitment, query)
+        settings = self.settings
+        least = settings.min_confidence_en if query.english else settings.min_confidence
+        return at_least(least)
+
+
+def at_least(least: float) -> Gate:
+    """A gate on the choice's own probability (passes without log-probabilities)."""
+    return lambda c: c.confidence is None or c.confidence >= least
 
 
 def lookup(

@@ -12,28 +12,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from app.answer.calibration import features
 from app.answer.candidates import Candidate
 from app.answer.decision import Decision, Form, Look, Outcome, superseded
 from app.answer.grounding import direction, figures, fix_units, ground, is_refusal
-from app.answer.lookup import Events, Reply, Tools, lookup
+from app.answer.lookup import Events, Gate, Reply, Tools, at_least, lookup
 from app.domain import Query
 from app.text.numbers import numbers_in
 
 
 def judge(
-    query: Query, candidates: list[Candidate], reply: Reply, least: float, form: Form
+    query: Query, candidates: list[Candidate], reply: Reply, sure: Gate, form: Form
 ) -> Decision:
-    """Accept the reply when its choice is sure (at least `least`) and its figures stand in
-    the chosen sentence; otherwise refuse, pointing to the nearest sentence."""
+    """Accept the reply when its choice is `sure` and its figures stand in the chosen
+    sentence; otherwise refuse, pointing to the nearest sentence."""
     by_n = {c.n: c for c in candidates}
     chosen = by_n.get(reply.commitment.choice or 0)
     nearest = max(candidates, key=lambda c: c.sentence.score) if candidates else None
-    looks = (Look(reply.commitment),)
+    looks = (Look(reply.commitment, features=_recorded(query, candidates, reply, chosen)),)
     pointed = (nearest,) if nearest else ()
     if chosen is None or is_refusal(reply.text):
         return Decision(Outcome.NOT_ANSWERED, form, pointed, looks=looks)
-    confidence = reply.commitment.confidence
-    if confidence is not None and confidence < least:
+    if not sure(reply.commitment):
         return Decision(Outcome.UNSURE, form, (nearest,), looks=looks)
     text = fix_units(reply.text, chosen.text)
     problems = ground(text, query, chosen)
@@ -57,11 +57,6 @@ def verdict(query: Query, decision: Decision) -> Decision:
     return replace(decision, outcome=Outcome.VERDICT, verdict=said == asked)
 
 
-def threshold(tools: Tools, query: Query) -> float:
-    settings = tools.settings
-    return settings.min_confidence_en if query.english else settings.min_confidence
-
-
 def decide_value(
     tools: Tools, query: Query, candidates: list[Candidate], *, stream: bool, form: Form
 ) -> Events:
@@ -70,7 +65,7 @@ def decide_value(
     still answer when they agree and each gave its choice at least `agree_confidence`;
     otherwise the first refusal stands."""
     reply = yield from lookup(tools, query, candidates, stream=stream)
-    first = judge(query, candidates, reply, threshold(tools, query), form)
+    first = judge(query, candidates, reply, tools.sure(query), form)
     first = replace(first, model_answer=reply.raw)
     if not (tools.settings.second_look and first.refused and reply.commitment.choice):
         return first
@@ -79,14 +74,14 @@ def decide_value(
     last = len(candidates)
     reordered = [replace(c, n=last + 1 - c.n) for c in reversed(candidates)]
     reply2 = yield from lookup(tools, query, reordered, stream=False)
-    second = judge(query, reordered, reply2, threshold(tools, query), form)
+    second = judge(query, reordered, reply2, tools.sure(query), form)
     raws = reply.raw + "\n" + reply2.raw
     if not second.refused:
         looks = superseded(first.looks) + second.looks
         return replace(second, looks=looks, model_answer=raws, second_look=True)
-    least = tools.settings.agree_confidence
-    a = judge(query, candidates, reply, least, form)
-    b = judge(query, reordered, reply2, least, form)
+    floor = at_least(tools.settings.agree_confidence)
+    a = judge(query, candidates, reply, floor, form)
+    b = judge(query, reordered, reply2, floor, form)
     agreed = _agreed(query, a, b)
     both = first.looks + second.looks
     if agreed is None:
@@ -116,3 +111,18 @@ def _agreed(query: Query, a: Decision, b: Decision) -> Decision | None:
     sentence = best.evidence[0]
     stated = [set(figures(d.statement, query, sentence)) for d in (a, b)]
     return best if stated[0] and stated[0] == stated[1] else None
+
+
+def _recorded(
+    query: Query, candidates: list[Candidate], reply: Reply, chosen: Candidate | None
+) -> tuple[tuple[str, float], ...]:
+    """The look's features, for the record and for fitting the decision to answer."""
+    values = features(reply.commitment, query) or {}
+    if chosen is not None:
+        best = max(c.sentence.score for c in candidates)
+        values |= {
+            "tier": float(chosen.tier),
+            "top": 1.0 if chosen.sentence.score >= best else 0.0,
+            "coverage": float(chosen.sentence.coverage),
+        }
+    return tuple(values.items())

@@ -13,7 +13,7 @@ import re
 from app.domain import Query
 from app.text.cjk import chinese_share
 from app.text.units import asked_kind
-from app.text.years import YEAR, YEAR_RANGE, chinese_numeral_years, plan_period
+from app.text.years import YEAR, YEAR_RANGE, chinese_numeral_years, plan_period, recent_years
 
 ENGLISH_BELOW = 0.5  # a question less Chinese than this is answered in English
 
@@ -47,7 +47,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"how many|how much|what (?:was|is) the|rates?|rank(?:ed|ing)?|percent(?:age)?|share",
     ),
     # a yes/no question
-    "yes_no": re.compile(r"吗|是否|有没有|^(?:did|does|do|was|were|is|are|has|have)\b", re.I),
+    "yes_no": re.compile(
+        r"吗|是否|有没有|了没有|没有[？?]?\s*$|^(?:did|does|do|was|were|is|are|has|have)\b", re.I
+    ),
     # compares two things (two years, more or less, which year)
     "comparison": re.compile(
         r"比(?![重例率])|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|更高|更低|更多|更少|"
@@ -76,13 +78,16 @@ CUES: dict[str, re.Pattern[str]] = {
     # a target held against its result ("完成年初目标了吗", "实际完成额和年初目标相比")
     "target_actual": re.compile(
         r"(?:完成|实现|达到|达成|超过|超额完成)了?(?:年初|全年|预期|既定|原定)?(?:的)?目标|"
-        r"目标(?:完成|实现|达成)了?吗|实际.{0,12}(?:目标|计划)|(?:目标|计划).{0,12}实际|"
-        r"\b(?:meet|met|reach(?:ed)?|achieve(?:d)?|hit|miss(?:ed)?|exceed(?:ed)?)\b.{0,30}\b(?:target|goal)s?\b|"
+        r"目标.{0,10}(?:完成|实现|达成|达到)了?(?:吗|没有|与否)|实际.{0,12}(?:目标|计划)|(?:目标|计划).{0,12}实际|"
+        r"\b(?:meet|met|reach(?:ed)?|achieve(?:d)?|hit|miss(?:ed)?|exceed(?:ed)?)\b.{0,60}\b(?:target|goal)s?\b|"
         r"\b(?:target|goal)s?\b.{0,40}\b(?:actual|achieved|result)",
         re.I,
     ),
     # several figures asked at once ("完成多少？同比增长多少？", "分别是多少")
-    "several": re.compile(r"分别|各自|\band (?:what|how many|how much)\b", re.I),
+    "several": re.compile(
+        r"分别|各自|各(?:有|是|为)多少|\band (?:what|how many|how much|where|which|when|how)\b",
+        re.I,
+    ),
     # a question that leans on the turn before it ("那2024年呢", "其中出口多少", "What about 2023?")
     "follow_up": re.compile(
         r"^\s*(?:那么?|还有|另外|其中|同期|and\b|what about|how about|then\b)|呢\s*[？?]?\s*$|"
@@ -246,6 +251,12 @@ def _resolve_years(result: Query, latest_report_year: int | None) -> None:
     if period:
         years.update(range(period[0], period[1] + 1))
         result.span = period
+    counted = recent_years(text)
+    anchor_year = result.report_year or latest_report_year
+    if counted and anchor_year and not result.span:
+        # "近三年" asked now: the years the latest (or named) report and those before it
+        # review. Only the span is set: which passages fit is left to the years named.
+        result.span = (anchor_year - counted, anchor_year - 1)
     years.update(int(y) for y in YEAR.findall(text))
     # "2022年度…奖" names an award edition, not the year the question is about.
     award_years = {int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年度", text)}

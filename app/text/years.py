@@ -70,3 +70,30 @@ def plan_period(text: str) -> tuple[int, int] | None:
     if match and int(match.group(1)) >= 3:
         return five_year_plan(int(match.group(1)))
     return None
+
+
+# A span counted back from now: "近三年", "过去五年", "五年来", "over the past five years".
+_RECENT = re.compile(
+    r"(?:近|过去|最近)([两二三四五六七八九十\d]{1,2})年|([两二三四五六七八九十])年来|"
+    r"\b(?:past|last) (two|three|four|five|six|seven|eight|nine|ten|\d{1,2}) years\b",
+    re.IGNORECASE,
+)
+_EN_COUNT = {
+    w: i
+    for i, w in enumerate(
+        ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], 2
+    )
+}
+
+
+def recent_years(text: str) -> int | None:
+    """How many years back a text counts ("近三年" → 3, "the past five years" → 5), if it does."""
+    match = _RECENT.search(text)
+    if not match:
+        return None
+    word = next(g for g in match.groups() if g)
+    if word.isdigit():
+        return int(word)
+    if word.lower() in _EN_COUNT:
+        return _EN_COUNT[word.lower()]
+    return _cn_number(word) if "十" in word else _DIGITS.get(word, 2 if word == "两" else None)
