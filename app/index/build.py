@@ -49,7 +49,6 @@ def flat_ip_index(vectors: np.ndarray):
     return dense
 
 
-
 def embed_new(
     texts: list[str],
     sentences: list[str],
@@ -110,9 +109,7 @@ def build_index(
     for doc in result.documents:
         chunks.extend(chunk_document(doc, settings.chunk_size, settings.chunk_overlap))
     # Keyed by model and dimension: vectors of two embedders are never mixed.
-    cache = EmbeddingCache(
-        settings.index_dir / "cache" / f"{embedder.model_id}-{embedder.dim}.npz"
-    )
+    cache = EmbeddingCache(settings.index_dir / "cache" / f"{embedder.model_id}-{embedder.dim}.npz")
     spans = sentence_spans(chunks)
     texts = [c.embedding_text() for c in chunks]
     sentences = [chunks[i].text[a:b] for i, a, b in spans]
@@ -151,5 +148,3 @@ def build_index(
     save_index(index, settings.index_dir)
     report(1.0, f"indexed {len(result.documents)} documents as {len(chunks)} chunks")
     return index
-
-

@@ -66,5 +66,3 @@ def embed_texts(
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     return np.stack([cache.vectors[k] for k in keys]), len(missing)
-
-

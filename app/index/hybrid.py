@@ -122,5 +122,3 @@ class HybridIndex:
         if self.bm25 is None:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokenize(query)), dtype=np.float32)
-
-

@@ -8,14 +8,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import shutil
 import time
 import uuid
-import hashlib
 from collections.abc import Callable
-import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,7 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
 
 FORMAT_VERSION = 4  # 4: the manifest holds each file's sha256; 3: provenance, note params
 INDEX_FILES = ("chunks.jsonl", "documents.json", "dense.faiss", "sentences.faiss", "sentences.json")
@@ -186,7 +187,10 @@ def load_index(
             log.warning("serving the earlier build %s", build.resolve().name)
         return index
     raise IndexDamagedError(
-        "no usable index in " + str(index_dir) + ": " + "; ".join(reasons or ["no build"])
+        "no usable index in "
+        + str(index_dir)
+        + ": "
+        + "; ".join(reasons or ["no build"])
         + "; rebuild it with `xuhui-qa index`"
     )
 
@@ -214,11 +218,15 @@ def load_build(
     except TypeError as exc:
         raise IndexDamagedError(f"{name}: manifest fields do not match ({exc})") from exc
     if model_id is not None and manifest.model_id != model_id:
-        raise IndexDamagedError(f"{name}: built with {manifest.model_id}, the embedder is {model_id}")
+        raise IndexDamagedError(
+            f"{name}: built with {manifest.model_id}, the embedder is {model_id}"
+        )
     if callable(dim):
         dim = dim()  # asked only now: it may load the embedder
     if dim is not None and manifest.dim != dim:
-        raise IndexDamagedError(f"{name}: vectors of {manifest.dim} dimensions, the embedder makes {dim}")
+        raise IndexDamagedError(
+            f"{name}: vectors of {manifest.dim} dimensions, the embedder makes {dim}"
+        )
     for file_name, digest in manifest.checksums.items():
         path = build / file_name
         if not path.is_file():

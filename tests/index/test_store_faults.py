@@ -39,7 +39,12 @@ def two_builds(settings, fake_embedder):
 @pytest.mark.parametrize(
     ("damage", "reason"),
     [
-        (lambda b: (b / "chunks.jsonl").write_text("".join((b / "chunks.jsonl").read_text().splitlines(True)[:-1])), "chunks.jsonl is damaged"),
+        (
+            lambda b: (b / "chunks.jsonl").write_text(
+                "".join((b / "chunks.jsonl").read_text().splitlines(True)[:-1])
+            ),
+            "chunks.jsonl is damaged",
+        ),
         (lambda b: (b / "sentences.faiss").unlink(), "sentences.faiss is missing"),
         (lambda b: (b / "dense.faiss").write_bytes(b"not an index"), "dense.faiss is damaged"),
         (lambda b: (b / "manifest.json").write_text("{broken"), "unreadable manifest"),
@@ -61,7 +66,9 @@ def test_with_no_whole_build_the_service_rebuilds_instead_of_serving_it(settings
     (current_build(settings) / "dense.faiss").write_bytes(b"garbage")
     with pytest.raises(IndexDamagedError, match="dense.faiss is damaged"):
         load_index(settings.index_dir)
-    service = build_service(settings, embedder=fake_embedder, llm=ScriptedLLM(), build_if_missing=True)
+    service = build_service(
+        settings, embedder=fake_embedder, llm=ScriptedLLM(), build_if_missing=True
+    )
     assert service.search("跨国公司地区总部").passages
 
 
@@ -104,7 +111,9 @@ SLOW_BUILD = textwrap.dedent(
 def test_a_rebuild_killed_midway_leaves_the_previous_index_in_service(settings, fake_embedder):
     build_index(settings, fake_embedder)
     before = current_build(settings)
-    (settings.corpus_dir / "more.txt").write_text("2024年徐汇区新建口袋公园27座。", encoding="utf-8")
+    (settings.corpus_dir / "more.txt").write_text(
+        "2024年徐汇区新建口袋公园27座。", encoding="utf-8"
+    )
     script = SLOW_BUILD.format(
         repo=str(REPO), corpus=str(settings.corpus_dir), index=str(settings.index_dir)
     )
