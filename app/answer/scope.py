@@ -3,9 +3,22 @@ does not hold, is refused before any model call."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from app.answer.decision import Decision, Form, Outcome
-from app.domain import Query
+from app.domain import Document, Query
 from app.index import HybridIndex
+
+
+def report_years(documents: Iterable[Document]) -> set[int]:
+    """The years whose work report the library holds: a work report's, or any document's
+    delivered in a year it plans (a feature or news item giving that report's content)."""
+    held = set()
+    for d in documents:
+        year = d.delivered_year
+        if year and (d.kind == "work_report" or year in d.planned_years):
+            held.add(year)
+    return held
 
 
 def out_of_scope(query: Query, index: HybridIndex) -> Decision | None:
@@ -15,9 +28,7 @@ def out_of_scope(query: Query, index: HybridIndex) -> Decision | None:
         return Decision(
             Outcome.NO_DOCUMENT, Form.OUT_OF_SCOPE, asked_years=tuple(query.years), held_years=held
         )
-    reports = sorted(
-        {d.delivered_year for d in index.documents.values() if d.kind == "work_report"} - {None}
-    )
+    reports = sorted(report_years(index.documents.values()))
     if query.report_year and query.report_year not in reports:
         return Decision(
             Outcome.NO_REPORT,
