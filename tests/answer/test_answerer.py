@@ -51,6 +51,7 @@ def test_a_choice_of_none_is_a_refusal_that_quotes_nothing(service_with):
 
 
 def test_an_unsure_choice_is_refused_at_the_threshold(service_with, settings):
+    settings.decision = "threshold"
     service = service_with(ChoosingLLM(("11家", "新增跨国公司地区总部11家。", 0.4)))
     answer = service.ask(QUESTION)
     assert answer.refused and answer.verification["outcome"] == "refused: unsure"
@@ -58,6 +59,16 @@ def test_an_unsure_choice_is_refused_at_the_threshold(service_with, settings):
     settings.min_confidence = 0.3
     service = service_with(ChoosingLLM(("11家", "新增跨国公司地区总部11家。", 0.4)))
     assert not service.ask(QUESTION).refused
+
+
+def test_the_shipped_decision_answers_a_clear_choice_and_refuses_a_split_one(service_with):
+    clear = service_with(ChoosingLLM(("11家", "新增跨国公司地区总部11家。", 0.9)))
+    assert not clear.ask(QUESTION).refused
+    # the same choice at 0.4, the rest of the probability on other sentences: refused as unsure
+    split = service_with(ChoosingLLM(("11家", "新增跨国公司地区总部11家。", 0.4)))
+    answer = split.ask(QUESTION)
+    assert answer.refused and answer.verification["outcome"] == "refused: unsure"
+    assert "features" in answer.verification["commitments"][0]
 
 
 def two_looks(*replies: tuple[str, float]) -> ChoosingLLM:
