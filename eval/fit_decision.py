@@ -76,19 +76,20 @@ def fit(records: list[dict]) -> Calibration:
     return Calibration(weights, intercept, best)
 
 
-def score(records: list[dict], calibration: Calibration | None, least: float | None = None) -> dict:
-    """Answerable right, answerable refused, unanswerable refused, when the first look is
-    accepted by the calibration (or by a plain threshold `least` on the choice's probability)."""
+def score(records: list[dict], calibration: Calibration | None) -> dict:
+    """Answerable right, answerable refused and unanswerable refused when a first look is
+    accepted by the calibration, or (None) by today's single threshold: 0.85 for Chinese
+    questions, 0.5 for English ones."""
+
+    def accepts(values: dict[str, float]) -> bool:
+        if calibration is not None:
+            return calibration.score(values) >= calibration.threshold
+        least = 0.5 if values["english"] else 0.85
+        return 1 / (1 + np.exp(-values["logit_p"])) >= least
+
     right = refused = refused_unanswerable = answerable = unanswerable = 0
     for r in records:
-        values = r["features"]
-        if values is None:
-            accepted = False
-        elif calibration is not None:
-            accepted = calibration.score(values) >= calibration.threshold
-        else:
-            p = 1 / (1 + np.exp(-values["logit_p"]))
-            accepted = p >= least
+        accepted = r["features"] is not None and accepts(r["features"])
         if r["answerable"]:
             answerable += 1
             right += accepted and r["right"]
@@ -96,11 +97,12 @@ def score(records: list[dict], calibration: Calibration | None, least: float | N
         else:
             unanswerable += 1
             refused_unanswerable += not accepted
+    nan = float("nan")
     return {
         "n": len(records),
-        "answer": right / answerable if answerable else float("nan"),
-        "false_refusal": refused / answerable if answerable else float("nan"),
-        "refusal": refused_unanswerable / unanswerable if unanswerable else float("nan"),
+        "answer": right / answerable if answerable else nan,
+        "false_refusal": refused / answerable if answerable else nan,
+        "refusal": refused_unanswerable / unanswerable if unanswerable else nan,
     }
 
 
@@ -145,7 +147,7 @@ def main() -> int:
         for held in ("A", "B"):
             part = [r for r in records if r["half"] == held and name in (r["set"], "all")]
             lines.append(_row(f"{name} {held}, calibrated", score(part, fits[held])))
-            lines.append(_row(f"{name} {held}, threshold 0.85 / 0.5", _pooled(part)))
+            lines.append(_row(f"{name} {held}, threshold 0.85 / 0.5", score(part, None)))
     shipped = fit(records)
     lines += ["", f"Shipped (fit on all): {json.dumps(shipped.to_dict(), ensure_ascii=False)}"]
     for name in [*names, "all"]:
@@ -158,29 +160,6 @@ def main() -> int:
     if args.report:
         args.report.write_text(text + "\n", encoding="utf-8")
     return 0
-
-
-def _pooled(records: list[dict]) -> dict:
-    """Today's rule, for comparison: 0.85 for Chinese questions, 0.5 for English ones."""
-    right = refused = ru = na = nu = 0
-    for r in records:
-        values = r["features"]
-        least = 0.5 if values and values["english"] else 0.85
-        accepted = values is not None and 1 / (1 + np.exp(-values["logit_p"])) >= least
-        if r["answerable"]:
-            na += 1
-            right += accepted and r["right"]
-            refused += not accepted
-        else:
-            nu += 1
-            ru += not accepted
-    nan = float("nan")
-    return {
-        "n": len(records),
-        "answer": right / na if na else nan,
-        "false_refusal": refused / na if na else nan,
-        "refusal": ru / nu if nu else nan,
-    }
 
 
 if __name__ == "__main__":
