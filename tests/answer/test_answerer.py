@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from app.domain import AskOptions
@@ -61,7 +63,14 @@ def test_an_unsure_choice_is_refused_at_the_threshold(service_with, settings):
     assert not service.ask(QUESTION).refused
 
 
-def test_the_shipped_decision_answers_a_clear_choice_and_refuses_a_split_one(service_with):
+def test_a_fitted_decision_answers_a_clear_choice_and_refuses_a_split_one(
+    service_with, settings, tmp_path
+):
+    # the fit eval/fit_decision.py made on dev + dev2 (eval/reports/calibration.md)
+    weights = {"logit_p": 0.97, "margin": -1.39, "p_none": -0.56, "english": 0.17, "span": 1.19}
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"weights": weights, "intercept": 0.10, "threshold": 0.68}))
+    settings.calibration_file = path
     clear = service_with(ChoosingLLM(("11家", "新增跨国公司地区总部11家。", 0.9)))
     assert not clear.ask(QUESTION).refused
     # the same choice at 0.4, the rest of the probability on other sentences: refused as unsure
