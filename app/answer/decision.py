@@ -5,7 +5,7 @@ turns it into an `Answer`. Nothing here builds user-facing text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from app.answer.candidates import Candidate
@@ -88,7 +88,7 @@ class Decision:
     second_look: bool = False  # accepted at the second look, the candidates in reverse order
     model_answer: str = ""  # the model's raw replies, for the record
     asked_years: tuple[int, ...] = ()  # out of scope: the years or report asked for
-    held_years: tuple[int, ...] = field(default=())  # out of scope: what the library holds
+    held_years: tuple[int, ...] = ()  # out of scope: what the library holds
 
     @property
     def refused(self) -> bool:
