@@ -29,6 +29,8 @@ def route(query: Query) -> Form:
     years = query.years
     if CUES["target_actual"].search(text):
         return Form.TARGET_ACTUAL
+    if CUES["points"].search(text):
+        return Form.OPEN
     if query.compares_years:
         return Form.COMPARISON
     if CUES["series"].search(text) and (len(years) >= 2 or query.span):

@@ -24,6 +24,11 @@ def _cue(chinese: str, english: str) -> re.Pattern[str]:
     return re.compile(rf"{chinese}|\b(?:{english})\b", re.I)
 
 
+# What a report lists (measures, plans, results): the nouns an open question asks for.
+_AGGREGATES = (
+    "措施|举措|计划|打算|安排|工作|成果|成效|成绩单?|亮点|热点|突破|进展|变化|做法|重点|任务|内容"
+)
+
 CUES: dict[str, re.Pattern[str]] = {
     # asks for a target or plan, not for what happened
     "plan": _cue(
@@ -57,17 +62,29 @@ CUES: dict[str, re.Pattern[str]] = {
         r"difference|more than|less than|compared|higher|lower|which year",
         re.I,
     ),
-    # an open question, answered by several points ("有哪些举措", "what does the plan say about")
+    # an open question, answered by several points: an interrogative over the things a
+    # report lists (what was done, achieved, planned) or over a topic frame ("在…方面有
+    # 哪些"), a request for points ("请分点说明"), or how something went ("表现怎么样")
     "open": re.compile(
-        r"(?:有|做了|采取了|推出了|取得了|包括|提出了|开展了)哪些(?![0-9０-９一二三四五六七八九十两]+)|"
-        r"哪些(?:方面|措施|举措|计划|工作|成果|成效|亮点|重点|任务|政策|项目)|"
+        r"(?:有|做了|干了|干成了|办了|采取了|推出了|取得了|包括|提出了|开展了|推进了|完成了|讲了|说了)"
+        r"(?:哪些|什么)(?![0-9０-９一二三四五六七八九十两]+)|"
+        r"(?:哪些|什么|何种)(?:新的?|主要的?|重要的?|具体的?|标志性的?)?"
+        rf"(?:方面|{_AGGREGATES}|政策|项目|事|实事)|"
+        r"(?:在|对|就).{1,30}(?:方面|领域|上)(?:有|做|取得|推出|交出|计划|准备|打算).{0,6}(?:哪些|什么|怎样)|"
         r"主要(?:内容|举措|措施|计划|任务|成果|成效|做法)(?:是什么|有哪些)?[？?]?$|"
-        r"如何|怎样|怎么(?:做|推进|发展)|"
-        r"\bwhat (?:are|were|is|was) (?:the )?(?:main |key |major )?"
-        r"(?:measures|plans|steps|initiatives|achievements|priorities|policies|actions)\b|"
-        r"\bwhat does .{0,60}\b(?:say|plan|propose)\b|\bhow (?:does|did|will|is|was) .{0,40}"
-        r"(?:support|promote|improve|develop|plan|attract|build)\b|\bwhat (?:has|have|did) .{0,40}\bdo(?:ne)?\b",
+        r"如何|怎样|怎么|"
+        r"\bwhat (?:are|were|is|was) (?:the |\w+'s )?(?:\d{4} )?(?:main |key |major )?"
+        r"(?:measures|plans|steps|initiatives|achievements|priorities|policies|actions|targets)\b|"
+        r"\bwhat (?:\w+ ){0,3}(?:has|have|did|does|will) .{0,40}\b"
+        r"(?:do(?:ne)?|deliver(?:ed)?|add(?:ed)?|achieve(?:d)?|make|made|accomplish(?:ed)?)\b|"
+        r"\bwhat (?:does|did|do) .{0,60}\b(?:say|plan|propose)\b|\bwhat progress\b|"
+        r"\bhow (?:does|did|will|is|was) .{0,40}"
+        r"(?:support|promote|improve|develop|plan|attract|build|handle|do|fare|perform)\b",
         re.I,
+    ),
+    # asks for the answer as points ("请分点说明"): open whatever else it asks
+    "points": re.compile(
+        r"(?<!百)分点|分条|逐条|分开说明|一一列举|\bin (?:bullet )?points\b", re.I
     ),
     # one indicator year by year ("各是多少", "每年", "how did X change from 2018 to 2025")
     "series": re.compile(
@@ -98,6 +115,15 @@ CUES: dict[str, re.Pattern[str]] = {
     # the year before / after the one the previous turn asked about
     "previous_year": re.compile(r"上一年|前一年|the year before|previous year", re.I),
     "next_year": re.compile(r"下一年|后一年|次年|第二年|the (?:next|following) year", re.I),
+    # the words that frame an open question rather than name its topic (the period, the
+    # report, the district, how it asks): left out of the text an open answer is matched by
+    "frame": re.compile(
+        r"(?:19|20)\d{2}\s*年?|(?:区)?(?:人民)?政府工作报告|报告[里中]?|徐汇区?|区里|"
+        rf"哪些|什么|如何|怎样|怎么|请|分点|分开|说明|方面|领域|{_AGGREGATES}|讲了|说了|到底|又|"
+        r"\b(?:what|which|how|did|does|do|has|have|will|is|are|was|were|xuhui'?s?|district|"
+        r"government|work|report|say|said|about|according|to|the|in|of|and|on)\b|[？?，,。、“”\"]",
+        re.I,
+    ),
     # what is left of a follow-up once its years, cues and question words are gone: nothing
     # left means it asks the previous question again for other years (or as a target)
     "filler": re.compile(
@@ -111,7 +137,8 @@ CUES: dict[str, re.Pattern[str]] = {
 _REPORT_YEAR = re.compile(
     r"((?:19|20)\d{2})\s*年?\s*(?:的)?\s*(?:徐汇区?)?(?:区)?(?:人民)?政府工作报告|"
     r"((?:19|20)\d{2})\s*(?:government\s+)?work\s+report|"
-    r"((?:19|20)\d{2})\s+report",
+    r"((?:19|20)\d{2})\s+report|"
+    r"((?:19|20)\d{2})\s*年的?(?:区)?报告",
     re.IGNORECASE,
 )
 
@@ -203,6 +230,22 @@ def term_weights(terms: list[str], idf: dict[str, float] | None) -> dict[str, fl
     values = sorted(idf.values())
     median = values[len(values) // 2]
     return {t: max(idf.get(t, median), 0.1) for t in terms}
+
+
+def unknown_nouns(text: str, vocabulary: set[str] | dict[str, float]) -> list[str]:
+    """The nouns of a text that the library never uses, neither whole nor in any of their
+    parts ("宠物", "海洋渔业"; not "老房子", whose 房子 it does): a topic it cannot cover."""
+    import jieba
+    import jieba.posseg
+
+    unknown = []
+    for word, flag in jieba.posseg.lcut(text):
+        if len(word) < 2 or not flag.startswith("n") or word.lower() in vocabulary:
+            continue
+        parts = [p for p in jieba.lcut_for_search(word) if len(p) >= 2]
+        if not any(p.lower() in vocabulary for p in parts) and word not in unknown:
+            unknown.append(word)
+    return unknown
 
 
 def analyse_question(
