@@ -160,6 +160,8 @@ class Answer:
     citations: list[dict] = field(default_factory=list)
     retrieved: list[dict] = field(default_factory=list)
     source_note: str = ""
+    # An open question's answer as a list: each point's text and its citation numbers.
+    points: list[dict] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     report_year: int | None = None
     verification: dict = field(default_factory=dict)
@@ -179,6 +181,7 @@ class Answer:
             "refused": self.refused,
             "mode": self.mode,
             "source_note": self.source_note,
+            "points": self.points,
             "citations": self.citations,
             "retrieved": self.retrieved,
             "years": self.years,

@@ -54,10 +54,18 @@ class Citation(BaseModel):
     link: str
 
 
+class AnswerPoint(BaseModel):
+    text: str = Field(description="One point of an open question's answer, with its [n] markers.")
+    citations: list[int] = Field(description="The citation numbers the point rests on.")
+
+
 class AskOutput(BaseModel):
     answer: str = Field(description="The answer, with [n] markers for its citations.")
     refused: bool = Field(description="True when the reports do not give the answer.")
     citations: list[Citation]
+    points: list[AnswerPoint] = Field(
+        default_factory=list, description="An open question's answer as a list of points."
+    )
     resolved_question: str = Field(
         description="The standalone question answered (a follow-up read with its history)."
     )
@@ -175,6 +183,7 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
             answer=answer.answer,
             refused=answer.refused,
             citations=citations,
+            points=[AnswerPoint(**p) for p in answer.points],
             resolved_question=answer.question,
             source_note=answer.source_note,
             answer_id=answer.turn_id,

@@ -136,6 +136,35 @@ class Settings(BaseSettings):
         description="The fitted decision (JSON, written by eval/calibrate.py); default "
         "prompts_dir/calibration.json.",
     )
+    open_max_points: int = Field(
+        6, ge=1, le=12, description='Most points in an open question\'s answer ("有哪些…").'
+    )
+    open_max_points_en: int = Field(
+        4,
+        ge=1,
+        le=12,
+        description="Most points in an English open answer: each is rendered by the model "
+        "(about 3 s a point on two cores).",
+    )
+    open_point_tokens: int = Field(
+        80, ge=16, description="Longest English rendering of one point, in tokens."
+    )
+    open_passages: int = Field(
+        20, ge=1, le=100, description="Passages retrieved for an open question's topic."
+    )
+    open_relevance_band: float = Field(
+        0.08,
+        ge=0,
+        description="How far below the best sentence's relevance an open answer's points may "
+        "fall; what lies further is not about the question.",
+    )
+    open_diversity: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Weight of a sentence's similarity to the points already chosen "
+        "(maximal marginal relevance): higher spreads the points over more subjects.",
+    )
     second_look: bool = Field(
         True,
         description="When the model's answer is refused but it chose a sentence (unsure, a "

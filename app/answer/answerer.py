@@ -21,8 +21,9 @@ from app.answer.decision import Decision, Form, Outcome
 from app.answer.english import ONE_LINE, in_english, translate
 from app.answer.extractive import decide_extractive
 from app.answer.lookup import Events, Tools
+from app.answer.points import decide_open, topic
 from app.answer.prompt import build_rewrite, build_translation, load_examples
-from app.answer.render import render, source_note
+from app.answer.render import point_texts, render, source_note
 from app.answer.router import route
 from app.answer.scope import out_of_scope
 from app.answer.value import decide_value
@@ -80,6 +81,8 @@ class Answerer:
         early = out_of_scope(query, self.retriever.index)
         if early is not None:
             return early
+        if form is Form.OPEN:
+            return (yield from self._open(query, mode, doc_id))
         if not candidates:
             return Decision(Outcome.NOTHING_RETRIEVED, form)
         if mode == "extractive":
@@ -94,6 +97,30 @@ class Answerer:
             decision = yield from in_english(self._tools, query, decision)
         return decision
 
+    def _open(self, query: Query, mode: str, doc_id: str | None) -> Events:
+        """An open question, searched by its topic (`points.topic`). An English one is
+        searched by its own words (the embedder is multilingual), the model's Chinese for
+        the topic alone (a small model turns a whole open question into a factoid one) and
+        the reports' terms the glossary gives for its words."""
+        text = topic(query)
+        tools = self._tools if mode == "llm" else None
+        if query.english:
+            terms = [chinese for _, chinese in self._glossary.find(query.text)]
+            if tools is not None:
+                terms.insert(0, translate(tools, text, []))
+            chinese = " ".join(t for t in terms if t)
+            text = " ".join([text, chinese]).strip()
+            weights = self.retriever.analyse(chinese).term_weights if chinese else {}
+            query = replace(query, term_weights=weights)
+        k = self.settings.open_passages
+        found = self.retriever.retrieve(query, text=text, k=k, doc_id=doc_id)
+        index, embedder = self.retriever.index, self.retriever.embedder
+        return (
+            yield from decide_open(
+                query, text, found.passages, index, embedder, self.settings, tools
+            )
+        )
+
     # ------------------------------------------------------------------ retrieval
 
     def _search(self, question: str, mode: str, options: AskOptions) -> SearchResult:
@@ -102,7 +129,12 @@ class Answerer:
         k = self.settings.retrieve_for_answer
         where = {"year": options.year, "doc_id": options.doc_id}
         query = self.retriever.analyse(question)
-        if mode != "llm" or not query.english or out_of_scope(query, self.retriever.index):
+        if (
+            mode != "llm"
+            or not query.english
+            or route(query) is Form.OPEN  # searched by its topic and the glossary's terms
+            or out_of_scope(query, self.retriever.index)
+        ):
             return self.retriever.retrieve(query, k=k, **where)
         glossary = self._glossary.find(query.text)
         chinese = translate(self._tools, query.text, glossary)
@@ -179,6 +211,12 @@ class Answerer:
             citations=[c.to_citation(n, english=query.english) for n, c in cited],
             retrieved=[p.to_dict() for p in result.passages],
             source_note="" if decision.refused else source_note(cited, query.english),
+            points=[
+                {"text": text, "citations": list(point.cited)}
+                for point, text in zip(
+                    decision.points, point_texts(decision, query.english), strict=True
+                )
+            ],
             years=query.years,
             report_year=query.report_year,
             verification={

@@ -34,6 +34,7 @@ class Outcome(Enum):
     QUOTED = "quoted"  # extractive mode: the best sentence itself
     VERDICT = "verdict"  # yes/no from the chosen sentence's direction
     COMPARED = "compared"  # two periods' figures and their difference, computed
+    SUMMARISED = "answered: points"  # an open question: several points, each cited
     NO_DOCUMENT = "refused: no document covers the year"
     NO_REPORT = "refused: no such report"
     NOTHING_RETRIEVED = "refused: nothing retrieved for the period"
@@ -42,6 +43,7 @@ class Outcome(Enum):
     MISREAD = "refused: figure not in the chosen sentence"
     PART_MISSING = "refused: a year's figure not found"
     NOT_QUOTED = "refused"  # extractive mode: no sentence bears on the question enough
+    NO_TOPIC = "refused: nothing about the topic"  # an open question the period does not cover
 
     @property
     def refused(self) -> bool:
@@ -70,6 +72,14 @@ def superseded(looks: tuple[Look, ...]) -> tuple[Look, ...]:
 
 
 @dataclass(frozen=True)
+class Point:
+    """One point of an open question's answer: the evidence it rests on, by citation number."""
+
+    cited: tuple[int, ...]
+    english: str = ""  # its checked English rendering ("" in Chinese, or when that failed)
+
+
+@dataclass(frozen=True)
 class Decision:
     """A strategy's result: what to say, on what evidence, and how it was decided.
 
@@ -89,6 +99,11 @@ class Decision:
     model_answer: str = ""  # the model's raw replies, for the record
     asked_years: tuple[int, ...] = ()  # out of scope: the years or report asked for
     held_years: tuple[int, ...] = ()  # out of scope: what the library holds
+    points: tuple[Point, ...] = ()  # an open question's points, in the report's order
+    more: int = 0  # relevant sentences not shown as points
+    more_section: str = ""  # the section the first of them stands in
+    topics: tuple[str, ...] = ()  # declined: the sections the period covers, nearest first
+    unknown: tuple[str, ...] = ()  # declined: the question's words the library never uses
 
     @property
     def refused(self) -> bool:

@@ -115,6 +115,61 @@ def comparison_text(first: tuple[int, Figure], second: tuple[int, Figure], engli
     return f"{parts_zh}；{higher}年较高，{y2}年比{y1}年{change}。"
 
 
+def point_texts(decision: Decision, english: bool) -> list[str]:
+    """Each point of an open question's answer with its markers: its sentences as the
+    report writes them, or their checked English rendering (a failed one is shown in
+    Chinese, saying so)."""
+    texts = []
+    for point in decision.points:
+        markers = "".join(f"[{n}]" for n in point.cited)
+        if english and point.english:
+            texts.append(f"{point.english.rstrip('.。 ')}{markers}.")
+            continue
+        body = "；".join(decision.evidence[n - 1].text.rstrip("。；;，, ") for n in point.cited)
+        texts.append(("(in Chinese) " if english else "") + f"{body}{markers}。")
+    return texts
+
+
+def points_text(decision: Decision, english: bool) -> str:
+    """An open question's answer: a one-line lead naming the source, the points as a
+    numbered list each with its markers, and how many related sentences are not shown."""
+    evidence = decision.evidence
+    if english:
+        named = {(c.source_en, c.label_en) for c in evidence}
+        where = "{} ({})".format(*named.pop()) if len(named) == 1 else "the cited reports"
+        lines = [f"According to {where}, the main points are:"]
+    else:
+        named = {(c.source, c.label) for c in evidence}
+        where = "{}（{}）".format(*named.pop()) if len(named) == 1 else "所引报告"
+        lines = [f"据{where}，主要有以下{len(decision.points)}点："]
+    lines += [f"{i}. {text}" for i, text in enumerate(point_texts(decision, english), start=1)]
+    if decision.more:
+        section = decision.more_section
+        if english:
+            lines.append(
+                f"The reports hold {decision.more} more related sentences"
+                + (f", in “{section}” and elsewhere." if section else ".")
+            )
+        else:
+            lines.append(
+                f"另有{decision.more}条相关内容" + (f"，见“{section}”等部分。" if section else "。")
+            )
+    return "\n".join(lines)
+
+
+def no_topic_text(decision: Decision, english: bool) -> str:
+    """The decline of an open question whose topic the reports do not cover: the words they
+    never use, and the nearest sections they do have for the period."""
+    unknown, topics = decision.unknown, decision.topics
+    if english:
+        text = "The reports do not cover this"
+        text += f" (they never mention {', '.join(unknown)})." if unknown else "."
+        return text + (f" The nearest topics they cover: {'; '.join(topics)}." if topics else "")
+    named = "、".join(f"“{w}”" for w in unknown)
+    text = f"报告中没有关于{named}的内容。" if unknown else "报告中没有关于这一问题的内容。"
+    return text + (f"相近的内容有：{'；'.join(topics)}。" if topics else "")
+
+
 def chinese_statement(decision: Decision) -> str:
     """A grounded answer's Chinese statement without its marker: what an English question's
     rendering is made from."""
@@ -135,10 +190,14 @@ def render(decision: Decision, query: Query) -> str:
         return no_document_text(list(decision.asked_years), decision.held_years, english)
     if outcome is Outcome.NO_REPORT:
         return no_report_text(decision.asked_years[0], list(decision.held_years), english)
+    if outcome is Outcome.NO_TOPIC:
+        return no_topic_text(decision, english)
     if outcome in (Outcome.NOTHING_RETRIEVED, Outcome.NOT_ANSWERED):
         return refusal_text(evidence[0] if evidence else None, english)
     if decision.refused:  # unsure, misread, a part not found, nothing to quote
         return refusal_text(evidence[0] if evidence else None, english, unsure=True)
+    if outcome is Outcome.SUMMARISED:
+        return points_text(decision, english)
     if outcome is Outcome.QUOTED:
         return cite(evidence[0].text, 1, english=False)
     if outcome is Outcome.VERDICT:

@@ -246,3 +246,49 @@ def followup_scores(items: list[dict], rows: list[dict]) -> dict:
         "resolved": {"individual_scores": resolved, "score": sum(resolved) / n},
         "answer": {"individual_scores": answered, "score": sum(answered) / n},
     }
+
+
+def key_points_covered(answer: str, key_points: list[list[str]]) -> int:
+    """How many of an open question's key points the answer names (a point: any of its
+    alternatives, matched as `includes` matches)."""
+    return sum(1 for group in key_points if any(includes(answer, option) for option in group))
+
+
+def open_scores(items: list[dict], rows: list[dict]) -> dict:
+    """An open question set's scores: the share of covered questions whose answer names at
+    least half their key points, the share of uncovered ones declined, and the answers
+    stating a figure their cited sentences do not hold."""
+    covered, declined, outside = [], [], []
+    for item, row in zip(items, rows, strict=True):
+        points = item.get("key_points") or []
+        if not points:
+            declined.append(float(row["refused"]))
+            continue
+        named = 0 if row["refused"] else key_points_covered(row["answer"], points)
+        covered.append(float(named * 2 >= len(points)))
+        outside.append(float(bool(point_figures_outside(row, item["question"]))))
+    return {
+        "half_covered": sum(covered) / len(covered) if covered else 0.0,
+        "declined": sum(declined) / len(declined) if declined else 0.0,
+        "with_outside_figures": int(sum(outside)),
+        "covered_n": len(covered),
+        "uncovered_n": len(declined),
+    }
+
+
+def point_figures_outside(row: dict, question: str) -> list[str]:
+    """Numbers of an open answer's points that the point's own cited sentences do not
+    hold (should be none); an answer without points is checked as a whole."""
+    if row.get("refused"):
+        return []
+    if not row.get("points"):
+        wrong, _ = figures_outside_citations(row, question)
+        return wrong
+    by_n = {c["n"]: c for c in row["citations"]}
+    wrong = []
+    for point in row["points"]:
+        cited = [by_n[n] for n in point["citations"] if n in by_n]
+        wrong += figures_outside_citations({"answer": point["text"], "citations": cited}, question)[
+            0
+        ]
+    return wrong

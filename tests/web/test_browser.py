@@ -108,6 +108,26 @@ def test_ask_streams_the_answer_and_a_citation_opens_its_passage(server, page):
     assert page.locator("mark#hl").count() == 1
 
 
+def test_an_open_question_shows_its_points_as_a_list_with_citation_chips(server, page):
+    base, settings = server
+    settings.open_relevance_band = 1.0  # the fake embedder's similarities mean little
+    page.goto(base + "/")
+    page.fill("#question", "2024年徐汇在稳增长方面有哪些计划？")
+    page.click("#ask-button")
+    page.wait_for_selector("#answer ol.points li .chip")
+    items = page.locator("#answer ol.points li")
+    assert items.count() >= 1
+    assert "据2024年报告" in page.inner_text("#answer p.lead")
+    listed = page.inner_text("#answer ol.points")
+    assert "固定资产投资总额增长10%" in listed or "新增各类绿地8公顷" in listed
+    assert page.locator("#citations li").count() >= items.count()
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "browser-open-answer.png"), full_page=True)
+    page.click("#answer ol.points li .chip")
+    page.wait_for_selector("#passage[open]")
+    assert page.locator("#passage-text mark").count() >= 1
+
+
 def upload_on_the_page(page, base: str, path: Path) -> None:
     """Choose a file on the library page with the admin token and submit it."""
     page.goto(base + "/documents")

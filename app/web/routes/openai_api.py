@@ -165,6 +165,7 @@ def reply_text(answer: Answer, base: str) -> str:
 def _extras(answer: Answer) -> dict:
     return {
         "citations": answer.citations,
+        "points": answer.points,
         "refused": answer.refused,
         "resolved_question": answer.resolution.get("question", answer.question),
         "conversation_id": answer.conversation_id,

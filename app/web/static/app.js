@@ -35,6 +35,26 @@ function renderAnswer(container, text) {
   container.append(document.createTextNode(text.slice(last)));
 }
 
+function renderPoints(container, answer) {
+  // An open question's answer: its lead line, the points as a list, then what is not shown.
+  const lines = answer.answer.split("\n");
+  const lead = el("p", { class: "lead" });
+  renderAnswer(lead, lines[0]);
+  const list = el("ol", { class: "points" });
+  for (const point of answer.points) {
+    const item = el("li");
+    renderAnswer(item, point.text);
+    list.append(item);
+  }
+  container.replaceChildren(lead, list);
+  const rest = lines.slice(1 + answer.points.length).join(" ");
+  if (rest) {
+    const more = el("p", { class: "more" });
+    renderAnswer(more, rest);
+    container.append(more);
+  }
+}
+
 function openPassage(n) {
   const c = citations[n];
   if (!c) return;
@@ -61,9 +81,12 @@ function showFinal(answer) {
   for (const c of answer.citations) citations[String(c.n)] = c;
   const box = $("answer");
   const streamed = box.dataset.streamed || "";
-  renderAnswer(box, answer.answer);
+  if (answer.points && answer.points.length) renderPoints(box, answer);
+  else renderAnswer(box, answer.answer);
   box.classList.toggle("refused", answer.refused);
-  $("note").textContent = answer.verification && answer.verification.outcome !== "answered" && streamed ? T.corrected : "";
+  const outcome = answer.verification && answer.verification.outcome;
+  const corrected = outcome && outcome !== "answered" && outcome !== "answered: points";
+  $("note").textContent = corrected && streamed ? T.corrected : "";
   $("source-note").textContent = answer.source_note || "";
   const list = $("citations");
   list.replaceChildren();
