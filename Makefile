@@ -3,8 +3,14 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# llama-cpp-python builds from source; the multimodal part is not needed.
+# llama-cpp-python builds from source, for this CPU; the multimodal part is not needed.
+# AMX is left out: on a CPU with it (Sapphire Rapids and later) llama.cpp repacks Q4_K
+# weights for AMX and segfaults in the first decode (ggml-org/llama.cpp#20824, seen here).
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+ifeq ($(shell uname -m),x86_64)
+export CFLAGS ?= -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+export CXXFLAGS ?= -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+endif
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
@@ -49,13 +55,17 @@ format: install
 	$(BIN)/ruff format app tests eval
 	$(BIN)/ruff check --fix app tests eval
 
-# Every question set, each reported with its halves, and the router against the hand-labelled forms.
+# Every question set, each reported with its halves, the router against the hand-labelled
+# forms, and the open questions (key points covered, uncovered topics declined).
 SETS := dev dev2 probes english
 eval: index
 	for set in $(SETS); do \
 	  $(BIN)/xuhui-qa eval --questions eval/$$set.jsonl --out eval/reports/$$set-results.jsonl --report eval/reports/$$set-report.md || exit 1; \
 	done
 	$(BIN)/python eval/router.py --report eval/reports/router.md
+	$(BIN)/python eval/open_questions.py --report eval/reports/open-report.md
+	$(BIN)/python eval/open_questions.py --questions eval/open-uncovered.jsonl \
+	  --out eval/reports/open-uncovered-results.jsonl --report eval/reports/open-uncovered-report.md
 
 # Fit the decision to answer on one half of every set's recorded first looks, report the
 # other half, ship the fit on all (a look's first choice does not depend on the decision,
