@@ -101,15 +101,18 @@ class Answerer:
         """An open question, searched by its topic (`points.topic`). An English one is
         searched by its own words (the embedder is multilingual), the model's Chinese for
         the topic alone (a small model turns a whole open question into a factoid one) and
-        the reports' terms the glossary gives for its words."""
-        text = topic(query)
+        the reports' terms the glossary gives for the topic's words. Whether the library
+        can cover the topic is judged from its Chinese words; a model's translation may
+        pick a word the reports never use, so when the glossary names the topic in the
+        reports' own terms, those vouch for it."""
+        text = checked = topic(query)
         tools = self._tools if mode == "llm" else None
         if query.english:
-            terms = [chinese for _, chinese in self._glossary.find(query.text)]
-            if tools is not None:
-                terms.insert(0, translate(tools, text, []))
-            chinese = " ".join(t for t in terms if t)
+            terms = [chinese for _, chinese in self._glossary.find(text)]
+            translated = translate(tools, text, []) if tools is not None else ""
+            chinese = " ".join(t for t in [translated, *terms] if t)
             text = " ".join([text, chinese]).strip()
+            checked = "" if terms else translated
             weights = self.retriever.analyse(chinese).term_weights if chinese else {}
             query = replace(query, term_weights=weights)
         k = self.settings.open_passages
@@ -117,7 +120,7 @@ class Answerer:
         index, embedder = self.retriever.index, self.retriever.embedder
         return (
             yield from decide_open(
-                query, text, found.passages, index, embedder, self.settings, tools
+                query, text, checked, found.passages, index, embedder, self.settings, tools
             )
         )
 

@@ -58,6 +58,7 @@ class Scored:
 def decide_open(
     query: Query,
     text: str,
+    checked: str,
     passages: list[Passage],
     index: HybridIndex,
     embedder: Embedder,
@@ -65,9 +66,10 @@ def decide_open(
     tools: Tools | None,
 ) -> Events:
     """Points for an open question from the passages retrieved for its topic (`text`), or a
-    decline naming what the period covers."""
+    decline naming what the period covers when a noun of `checked` (the topic's Chinese
+    words) is one the library never uses."""
     scored = score_period(query, text, passages, index, embedder)
-    unknown = unknown_nouns(text, index.idf or {})
+    unknown = unknown_nouns(checked, index.idf or {})
     if unknown or not scored:
         topics = nearest_topics(query, passages)
         return Decision(Outcome.NO_TOPIC, Form.OPEN, topics=topics, unknown=tuple(unknown))
