@@ -214,6 +214,37 @@ def bench_serving(settings: Settings, question: str, rows: list) -> None:
     )
 
 
+def bench_forms(service, rows: list) -> None:
+    """New questions of every form (`eval/forms-own.jsonl`, written for the router, and open
+    questions from `eval/open.jsonl`), timed through the streaming path, by form: the median
+    end to end and to the first thing shown (a token, or the whole answer when nothing
+    streams: a Chinese open answer is made by code, all at once)."""
+    own = [
+        json.loads(line)
+        for line in (REPO / "eval/forms-own.jsonl").read_text().splitlines()
+        if line
+    ]
+    opened = [
+        json.loads(line) for line in (REPO / "eval/open.jsonl").read_text().splitlines() if line
+    ]
+    asked = [(item["form"], item["question"]) for item in own]
+    zh = [i for i in opened if i["key_points"] and i["lang"] == "zh"][:4]
+    en = [i for i in opened if i["key_points"] and i["lang"] == "en"][:3]
+    asked += [("open (zh)", i["question"]) for i in zh] + [("open (en)", i["question"]) for i in en]
+    by_form: dict[str, list[dict]] = {}
+    for form, question in asked:
+        by_form.setdefault(form, []).append(timed_answer(service, question))
+    for form, samples in by_form.items():
+        rows.append(
+            (
+                f"{form}, end to end / first shown (median, n={len(samples)})",
+                f"{statistics.median(s['total_s'] for s in samples):.1f} s / "
+                f"{statistics.median(s['first_token_s'] for s in samples):.1f} s",
+                "≤ 15 s / ≤ 3 s" if form.startswith("open") else "",
+            )
+        )
+
+
 def summary(samples: list[dict], key: str) -> str:
     values = [s[key] for s in samples]
     return f"{statistics.median(values):.1f} s / {percentile(values, 0.9):.1f} s"
@@ -305,6 +336,7 @@ def main() -> int:
         follow.append(
             timed_answer(service, item["question"], conversation_id=first["answer"].conversation_id)
         )
+    bench_forms(service, rows)
     rows += [
         (
             f"new question, end to end (median / p90, n={len(new)})",
