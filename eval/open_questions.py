@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.domain import AskOptions
 from app.eval.metrics import half, key_points_covered, latency_summary, load_questions, open_scores
+from app.eval.report import publish
 from app.service import QAService, build_service
 from app.settings import Settings
 
@@ -99,9 +100,7 @@ def main() -> int:
     text = render(
         items, rows, f"{args.questions.name} ({len(items)} questions, {args.mode or 'llm'})"
     )
-    print(text)
-    if args.report:
-        args.report.write_text(text + "\n", encoding="utf-8")
+    publish(text, args.report)
     return 0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.answer.router import route
 from app.eval.metrics import half
+from app.eval.report import publish
 from app.retrieve.query import analyse_question
 
 ROOT = Path(__file__).resolve().parent
@@ -73,9 +74,7 @@ def main() -> int:
     lines += [f"| {a} → {b} | {n} |" for (a, b), n in sorted(confusion.items()) if a != b]
     lines += ["", "Misrouted:", *misses]
     text = "\n".join(lines)
-    print(text)
-    if args.report:
-        args.report.write_text(text + "\n", encoding="utf-8")
+    publish(text, args.report)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from app.eval.metrics import (
     answer_accuracy,
@@ -109,3 +110,11 @@ def _second_look_taken(row: dict) -> bool:
     verification = row.get("verification") or {}
     commitments = verification.get("commitments") or []
     return verification.get("looks") == 2 or any(c.get("superseded") for c in commitments)
+
+
+def publish(text: str, report: Path | None) -> None:
+    """Print a report and, when a path is given, write it there."""
+    print(text)
+    if report:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(text + "\n", encoding="utf-8")

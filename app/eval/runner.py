@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.domain import AskOptions
 from app.eval.metrics import load_questions
-from app.eval.report import render_report
+from app.eval.report import publish, render_report
 from app.service import QAService
 
 
@@ -69,8 +69,5 @@ def run_eval(
     used_mode = "retrieval only" if retrieval_only else (mode or service.settings.answer_mode)
     title = f"{questions} ({len(items)} questions, {used_mode})"
     text = render_report(items, rows, title=title, with_answers=not retrieval_only)
-    print(text)
-    if report:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(text + "\n", encoding="utf-8")
+    publish(text, report)
     return 0

@@ -47,7 +47,9 @@ def test_an_open_question_is_answered_with_points_each_quoting_its_cited_sentenc
 
 
 def test_a_topic_the_library_never_names_is_declined_with_the_nearest_sections(service_with):
-    answer = service_with().ask("2024年徐汇在宠物管理方面有哪些计划？", AskOptions(mode="extractive"))
+    answer = service_with().ask(
+        "2024年徐汇在宠物管理方面有哪些计划？", AskOptions(mode="extractive")
+    )
     assert answer.refused and answer.verification["outcome"] == "refused: nothing about the topic"
     assert answer.answer.startswith("报告中没有关于“宠物”的内容")
     assert answer.citations == [] and answer.points == []

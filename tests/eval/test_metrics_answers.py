@@ -88,3 +88,33 @@ def test_figures_must_stand_in_the_cited_sentence_not_just_its_passage():
         ],
     }
     assert figures_outside_citations(compared, "q") == ([], ["1.6"])
+
+
+def test_open_scores_count_half_the_key_points_declines_and_figures_outside_a_point():
+    from app.eval.metrics import key_points_covered, open_scores
+
+    items = [
+        {
+            "id": "o1",
+            "question": "有哪些成果？",
+            "key_points": [["11家"], ["83个", "83"], ["千亿"]],
+        },
+        {"id": "o2", "question": "有哪些补贴？", "key_points": []},
+    ]
+    cited = {"n": 1, "quote": "新增跨国公司地区总部11家", "text": "…", "years": [2023]}
+    rows = [
+        {
+            "answer": "据报告：\n1. 新增跨国公司地区总部11家[1]。\n2. 备案大模型83个[1]。",
+            "refused": False,
+            "citations": [cited],
+            "points": [
+                {"text": "新增跨国公司地区总部11家[1]。", "citations": [1]},
+                {"text": "备案大模型83个[1]。", "citations": [1]},  # 83 is not in [1]
+            ],
+        },
+        {"answer": "报告中没有关于“补贴”的内容。", "refused": True, "citations": []},
+    ]
+    assert key_points_covered(rows[0]["answer"], items[0]["key_points"]) == 2
+    scores = open_scores(items, rows)
+    assert scores["half_covered"] == 1.0 and scores["declined"] == 1.0
+    assert scores["with_outside_figures"] == 1
