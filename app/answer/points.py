@@ -83,7 +83,7 @@ def decide_open(
         start = len(evidence) + 1
         evidence += [candidate(s, index, n) for n, s in enumerate(members, start=start)]
         points.append(Point(tuple(range(start, len(evidence) + 1))))
-    more = len(rest)
+    more = len(rest) + len(chosen) - len(evidence)  # also the points past `most`
     section = index.chunks[rest[0].chunk].heading_path[-1:] if rest else []
     decision = Decision(
         Outcome.SUMMARISED,
