@@ -7,31 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
-from app.domain import AskOptions
 from app.eval.metrics import half, key_points_covered, latency_summary, load_questions, open_scores
 from app.eval.report import publish
-from app.service import QAService, build_service
+from app.eval.runner import answer_row
+from app.service import build_service
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent
-
-
-def _row(service: QAService, item: dict, mode: str | None) -> dict:
-    started = time.perf_counter()
-    answer = service.ask(item["question"], AskOptions(mode=mode))
-    return {
-        "id": item["id"],
-        "question": item["question"],
-        "answer": answer.answer,
-        "refused": answer.refused,
-        "citations": answer.citations,
-        "points": answer.points,
-        "verification": answer.verification,
-        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-    }
 
 
 def _line(name: str, items: list[dict], rows: list[dict]) -> str:
@@ -93,7 +77,8 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as sink:
         for item in items:
-            row = _row(service, item, args.mode)
+            row = {"id": item["id"], "question": item["question"]}
+            row |= answer_row(service, item, args.mode)
             rows.append(row)
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
             sink.flush()

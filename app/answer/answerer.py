@@ -60,10 +60,12 @@ class Answerer:
         started = time.perf_counter()
         options = options or AskOptions()
         mode = (options.mode or self.settings.answer_mode) if self.llm else "extractive"
-        result = self._search(question, mode, options)
-        query = result.query
+        query = self.retriever.analyse(question)
         form = route(query)
-        candidates = self._candidates(query, result)
+        result = self._search(query, form, mode, options)
+        query = result.query
+        # An open question is answered from the sections found for its topic (`_open`).
+        candidates = [] if form is Form.OPEN else self._candidates(query, result)
         retrieved_at = time.perf_counter()
         decision = yield from self._decide(query, form, candidates, mode, options.doc_id)
         finished = time.perf_counter()
@@ -126,16 +128,16 @@ class Answerer:
 
     # ------------------------------------------------------------------ retrieval
 
-    def _search(self, question: str, mode: str, options: AskOptions) -> SearchResult:
-        """Retrieve for the question; an English one is first put into Chinese by the model
-        (the reports' words are Chinese), and keeps its English text for the answer."""
+    def _search(self, query: Query, form: Form, mode: str, options: AskOptions) -> SearchResult:
+        """Retrieve for the analysed question; an English one is first put into Chinese by
+        the model (the reports' words are Chinese), and keeps its English text for the
+        answer."""
         k = self.settings.retrieve_for_answer
         where = {"year": options.year, "doc_id": options.doc_id}
-        query = self.retriever.analyse(question)
         if (
             mode != "llm"
             or not query.english
-            or route(query) is Form.OPEN  # searched by its topic and the glossary's terms
+            or form is Form.OPEN  # searched by its topic and the glossary's terms
             or out_of_scope(query, self.retriever.index)
         ):
             return self.retriever.retrieve(query, k=k, **where)

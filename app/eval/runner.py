@@ -25,7 +25,8 @@ def _row_from_search(service: QAService, item: dict) -> dict:
     }
 
 
-def _row_from_answer(service: QAService, item: dict, mode: str | None) -> dict:
+def answer_row(service: QAService, item: dict, mode: str | None) -> dict:
+    """One question answered through the service, as an eval results row."""
     started = time.perf_counter()
     answer = service.ask(item["question"], AskOptions(mode=mode))
     latency = (time.perf_counter() - started) * 1000
@@ -35,6 +36,7 @@ def _row_from_answer(service: QAService, item: dict, mode: str | None) -> dict:
         "citations": answer.citations,
         "retrieved": answer.retrieved[:10],
         "source_note": answer.source_note,
+        "points": answer.points,
         "verification": answer.verification,
         "latency_ms": round(latency, 1),
     }
@@ -60,7 +62,7 @@ def run_eval(
             if retrieval_only:
                 row = _row_from_search(service, item)
             else:
-                row = _row_from_answer(service, item, mode)
+                row = answer_row(service, item, mode)
             row = {"id": item["id"], "question": item["question"], "type": item.get("type"), **row}
             rows.append(row)
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
