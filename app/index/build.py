@@ -10,6 +10,7 @@ import numpy as np
 
 from app.chunk import chunk_document
 from app.domain import Chunk, Document
+from app.figures.table import FigureTable, load_synonyms
 from app.index.cache import EmbeddingCache, content_hash, embed_texts
 from app.index.hybrid import HybridIndex, tokenize
 from app.index.store import FORMAT_VERSION, IndexManifest, save_index
@@ -119,6 +120,12 @@ def build_index(
     cache.save()
     report(0.92, "building the lexical index")
     tokens = [tokenize(c.embedding_text()) for c in chunks]
+    report(0.95, "reading the figures the documents state")
+    documents = {d.doc_id: d for d in result.documents}
+    synonyms = load_synonyms(settings.prompts_dir / "indicator-synonyms.tsv")
+    figures_started = time.perf_counter()
+    figures = FigureTable.build(chunks, documents, synonyms)
+    figures_seconds = round(time.perf_counter() - figures_started, 2)
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
         model_id=embedder.model_id,
@@ -131,20 +138,27 @@ def build_index(
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         build_seconds=round(time.perf_counter() - started, 2),
         embedded_now=embedded_now,
+        n_figures=len(figures),
+        figures_seconds=figures_seconds,
         dropped_duplicates=result.dropped_duplicates,
         dropped_boilerplate_blocks=len(result.dropped_boilerplate),
         errors=result.errors,
     )
     index = HybridIndex(
         chunks,
-        {d.doc_id: d for d in result.documents},
+        documents,
         flat_ip_index(vectors),
         tokens,
         manifest,
         sentence_dense=flat_ip_index(sentence_vectors),
         sentence_spans=spans,
         sentence_weight=settings.sentence_weight,
+        figures=figures,
     )
     save_index(index, settings.index_dir)
-    report(1.0, f"indexed {len(result.documents)} documents as {len(chunks)} chunks")
+    report(
+        1.0,
+        f"indexed {len(result.documents)} documents as {len(chunks)} chunks, "
+        f"with {len(figures)} figures",
+    )
     return index

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.domain import Chunk, Document
+from app.figures.table import FigureTable
 from app.text.cjk import HAN
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class HybridIndex:
         sentence_dense=None,  # faiss.IndexFlatIP over single sentences, in span order
         sentence_spans: list[tuple[int, int, int]] | None = None,
         sentence_weight: float = 0.5,
+        figures: FigureTable | None = None,
     ) -> None:
         from rank_bm25 import BM25Okapi
 
@@ -59,6 +61,12 @@ class HybridIndex:
         self.sentence_spans = sentence_spans or []
         self.sentence_weight = sentence_weight
         self._sentence_owner = np.array([i for i, _, _ in self.sentence_spans], dtype=np.int64)
+        # Every figure the documents state (`app.figures`), built and saved with the index.
+        self.figures = figures if figures is not None else FigureTable()
+        self._by_id = {c.chunk_id: c for c in chunks}
+
+    def chunk_by_id(self, chunk_id: str) -> Chunk:
+        return self._by_id[chunk_id]
 
     @property
     def idf(self) -> dict[str, float] | None:

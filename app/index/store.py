@@ -1,6 +1,6 @@
 """Index storage. Under the index folder:
 - `builds/<id>/`: one complete build (chunks.jsonl, documents.json, dense.faiss,
-  sentences.faiss, manifest.json); `current` is a symlink to the build in service,
+  sentences.faiss, figures.jsonl, manifest.json); `current` is a symlink to the build in service,
   swapped atomically with os.replace, so a crash never leaves half an index in service;
 - `cache/<model>-<dim>.npz`: the embedding cache (`app.index.cache`); `cache/texts/`: extracted
   texts by content hash (`app.ingest.pipeline`).
@@ -21,6 +21,8 @@ from pathlib import Path
 
 from app.domain import Chunk, Document, QualityNote
 from app.errors import IndexMissingError
+from app.figures.table import FILE as FIGURES_FILE
+from app.figures.table import FigureTable
 from app.index.hybrid import HybridIndex
 
 log = logging.getLogger(__name__)
@@ -38,8 +40,17 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-FORMAT_VERSION = 4  # 4: the manifest holds each file's sha256; 3: provenance, note params
-INDEX_FILES = ("chunks.jsonl", "documents.json", "dense.faiss", "sentences.faiss", "sentences.json")
+FORMAT_VERSION = (
+    5  # 5: the figures table; 4: the manifest holds each file's sha256; 3: provenance, note params
+)
+INDEX_FILES = (
+    "chunks.jsonl",
+    "documents.json",
+    "dense.faiss",
+    "sentences.faiss",
+    "sentences.json",
+    FIGURES_FILE,
+)
 
 
 @dataclass
@@ -58,6 +69,8 @@ class IndexManifest:
     dropped_duplicates: list[str]
     dropped_boilerplate_blocks: int
     errors: list[str]
+    n_figures: int = 0  # rows of the figures table
+    figures_seconds: float = 0.0  # how long reading them took
     checksums: dict[str, str] = field(default_factory=dict)  # file name → sha256
 
 
@@ -101,6 +114,7 @@ def save_index(index: HybridIndex, index_dir: Path) -> Path:
     if index.sentence_dense is not None:
         faiss.write_index(index.sentence_dense, str(staging / "sentences.faiss"))
         (staging / "sentences.json").write_text(json.dumps(index.sentence_spans))
+    index.figures.save(staging)
     index.manifest.checksums = {
         name: sha256_of(staging / name) for name in INDEX_FILES if (staging / name).is_file()
     }
@@ -273,4 +287,5 @@ def _read_build(build: Path, manifest: IndexManifest, sentence_weight: float) ->
         sentence_dense=sentence_dense,
         sentence_spans=spans,
         sentence_weight=sentence_weight,
+        figures=FigureTable.load(build),
     )
