@@ -162,6 +162,9 @@ class Answer:
     source_note: str = ""
     # An open question's answer as a list: each point's text and its citation numbers.
     points: list[dict] = field(default_factory=list)
+    # A figures answer (a series, a comparison) as a table: the indicator, the names its
+    # rows were read under, and a row per year (figure, unit, phase, citation number).
+    table: dict = field(default_factory=dict)
     years: list[int] = field(default_factory=list)
     report_year: int | None = None
     verification: dict = field(default_factory=dict)
@@ -182,6 +185,7 @@ class Answer:
             "mode": self.mode,
             "source_note": self.source_note,
             "points": self.points,
+            "table": self.table,
             "citations": self.citations,
             "retrieved": self.retrieved,
             "years": self.years,

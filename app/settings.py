@@ -149,6 +149,14 @@ class Settings(BaseSettings):
     open_point_tokens: int = Field(
         80, ge=16, description="Longest English rendering of one point, in tokens."
     )
+    figure_match: float = Field(
+        0.75,
+        ge=0,
+        le=1,
+        description="How surely a figures-table row's indicator must be the asked one (1: "
+        "the same name; 0.9: an abbreviation; below, the share of the asked name's "
+        "character pairs it holds) to answer a series or a comparison from it.",
+    )
     open_passages: int = Field(
         20, ge=1, le=100, description="Passages retrieved for an open question's topic."
     )

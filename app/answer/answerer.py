@@ -23,11 +23,14 @@ from app.answer.extractive import decide_extractive
 from app.answer.lookup import Events, Tools
 from app.answer.points import decide_open, topic
 from app.answer.prompt import build_rewrite, build_translation, load_examples
-from app.answer.render import point_texts, render, source_note
+from app.answer.render import figures_table, point_texts, render, source_note
 from app.answer.router import route
 from app.answer.scope import out_of_scope
+from app.answer.series import MAX_YEARS, decide_series, decide_values
+from app.answer.target import decide_target
 from app.answer.value import decide_value
 from app.domain import Answer, AskOptions, Query, SearchResult, final_answer
+from app.errors import BadInputError
 from app.models.llm import LLM, complete_text
 from app.retrieve.glossary import load_glossary
 from app.retrieve.retriever import Retriever
@@ -64,8 +67,9 @@ class Answerer:
         form = route(query)
         result = self._search(query, form, mode, options)
         query = result.query
-        # An open question is answered from the sections found for its topic (`_open`).
-        candidates = [] if form is Form.OPEN else self._candidates(query, result)
+        # An open question is answered from the sections found for its topic (`_open`), a
+        # series from the figures table.
+        candidates = [] if form in (Form.OPEN, Form.SERIES) else self._candidates(query, result)
         retrieved_at = time.perf_counter()
         decision = yield from self._decide(query, form, candidates, mode, options.doc_id)
         finished = time.perf_counter()
@@ -85,6 +89,18 @@ class Answerer:
             return early
         if form is Form.OPEN:
             return (yield from self._open(query, mode, doc_id))
+        if form is Form.VALUES:
+            tabled = decide_values(query, self.retriever.index, self.settings.figure_match)
+            if tabled is not None:
+                return tabled
+        if form is Form.TARGET_ACTUAL:
+            tabled = decide_target(query, self.retriever.index, self.settings.figure_match)
+            if tabled is not None and tabled.outcome is Outcome.TARGET_MET:
+                return tabled
+        if form is Form.SERIES or query.compares_years:
+            tabled = decide_series(query, self.retriever.index, self.settings.figure_match, form)
+            if form is Form.SERIES or tabled.outcome is Outcome.COMPARED:
+                return tabled
         if not candidates:
             return Decision(Outcome.NOTHING_RETRIEVED, form)
         if mode == "extractive":
@@ -182,6 +198,15 @@ class Answerer:
         sub = replace(result.query, years=[year], report_year=None, wants_plan=whole.wants_plan)
         return sub, self._candidates(sub, SearchResult(sub, result.passages))
 
+    def figures(self, indicator: str, first: int, last: int) -> dict:
+        """One indicator's figures for each year from `first` to `last`, from the figures
+        table, as `render.figures_table` gives them ({} when no year has one)."""
+        if last < first or last - first + 1 > MAX_YEARS:
+            raise BadInputError(f"years {first}-{last}: give at most {MAX_YEARS}, first ≤ last")
+        query = replace(self.retriever.analyse(indicator), years=list(range(first, last + 1)))
+        decision = decide_series(query, self.retriever.index, self.settings.figure_match)
+        return figures_table(decision, english=False)
+
     # ------------------------------------------------------------------ the model's other calls
 
     def warm_up(self) -> None:
@@ -216,6 +241,7 @@ class Answerer:
             citations=[c.to_citation(n, english=query.english) for n, c in cited],
             retrieved=[p.to_dict() for p in result.passages],
             source_note="" if decision.refused else source_note(cited, query.english),
+            table={} if decision.refused else figures_table(decision, query.english),
             points=[
                 {"text": text, "citations": list(point.cited)}
                 for point, text in zip(

@@ -10,6 +10,7 @@ from enum import Enum
 
 from app.answer.candidates import Candidate
 from app.answer.grounding import Commitment, Figure
+from app.figures.extract import FigureRow
 
 
 class Form(Enum):
@@ -35,6 +36,9 @@ class Outcome(Enum):
     VERDICT = "verdict"  # yes/no from the chosen sentence's direction
     COMPARED = "compared"  # two periods' figures and their difference, computed
     SUMMARISED = "answered: points"  # an open question: several points, each cited
+    TABULATED = "answered: table"  # figures of an indicator by year, from the figures table
+    TARGET_MET = "answered: target and actual"  # both found; whether it was met computed
+    TARGET_PART = "answered: target or actual"  # one found, the other said to be missing
     NO_DOCUMENT = "refused: no document covers the year"
     NO_REPORT = "refused: no such report"
     NOTHING_RETRIEVED = "refused: nothing retrieved for the period"
@@ -42,6 +46,7 @@ class Outcome(Enum):
     UNSURE = "refused: unsure"
     MISREAD = "refused: figure not in the chosen sentence"
     PART_MISSING = "refused: a year's figure not found"
+    TOO_LONG = "refused: span too long to list"  # a series of more years than it lists
     NOT_QUOTED = "refused"  # extractive mode: no sentence bears on the question enough
     NO_TOPIC = "refused: nothing about the topic"  # an open question the period does not cover
 
@@ -80,6 +85,18 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One year of a figures answer: the row the reports state for it (None: not stated),
+    its citation numbers (the row's first, then each other document's differing figure),
+    and those other rows."""
+
+    year: int
+    row: FigureRow | None
+    cited: tuple[int, ...] = ()
+    others: tuple[FigureRow, ...] = ()
+
+
+@dataclass(frozen=True)
 class Decision:
     """A strategy's result: what to say, on what evidence, and how it was decided.
 
@@ -104,6 +121,9 @@ class Decision:
     more_section: str = ""  # the section the first of them stands in
     topics: tuple[str, ...] = ()  # declined: the sections the period covers, nearest first
     unknown: tuple[str, ...] = ()  # declined: the question's words the library never uses
+    indicator: str = ""  # a figures answer: the indicator as the reports name it
+    cells: tuple[Cell, ...] = ()  # a figures answer: one cell per asked year
+    grouped: tuple[str, ...] = ()  # other names of the indicator its cells were read under
 
     @property
     def refused(self) -> bool:

@@ -37,6 +37,7 @@ def answer_row(service: QAService, item: dict, mode: str | None) -> dict:
         "retrieved": answer.retrieved[:10],
         "source_note": answer.source_note,
         "points": answer.points,
+        "table": answer.table,
         "verification": answer.verification,
         "latency_ms": round(latency, 1),
     }

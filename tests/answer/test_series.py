@@ -1,0 +1,116 @@
+import json
+
+import pytest
+
+from app.cli import main as cli_main
+from app.domain import AskOptions
+from app.figures.export import to_csv
+from app.index import build_index, load_index
+from app.service import QAService
+
+pytestmark = pytest.mark.unit
+
+# Three reports, each reviewing the year before its delivery and planning its own. The
+# 2022 report calls the revenue by its older name; the 2024 one states no green space.
+REPORTS = {
+    2022: "2021年工作回顾\n全年完成区级财政收入198.1亿元,同比增长2%。新增公共绿地5公顷。\n"
+    "2022年主要任务\n区级财政收入增长5%。新增公共绿地6公顷。\n",
+    2023: "2022年工作回顾\n完成区级一般公共预算收入205.3亿元,同比增长3.6%。新增公共绿地5.5公顷。\n"
+    "2023年主要任务\n区级一般公共预算收入增长5%。\n",
+    2024: "2023年工作回顾\n完成区级一般公共预算收入230.5亿元,同比增长12.3%。\n"
+    "2024年主要任务\n区级一般公共预算收入增长6%。\n",
+}
+
+
+@pytest.fixture
+def service(settings, fake_embedder):
+    corpus = settings.corpus_dir
+    for path in corpus.iterdir():
+        path.unlink()
+    manifest = []
+    for year, text in REPORTS.items():
+        (corpus / f"report{year}.txt").write_text(
+            f"上海市徐汇区 政府工作报告\n{text}", encoding="utf-8"
+        )
+        manifest.append(
+            f'["report{year}.txt"]\ntitle = "{year}年徐汇区政府工作报告"\nkind = "work_report"\n'
+            f'delivered = "{year}-01-10"\n'
+        )
+    (corpus / "manifest.toml").write_text("\n".join(manifest), encoding="utf-8")
+    index = build_index(settings, fake_embedder)
+    return QAService(settings, index, fake_embedder)
+
+
+def test_a_series_is_a_cited_cell_per_year_under_both_names_of_the_indicator(service):
+    answer = service.ask(
+        "2021年到2023年区级一般公共预算收入各是多少？", AskOptions(mode="extractive")
+    )
+    assert answer.verification["form"] == "series"
+    assert answer.verification["outcome"] == "answered: table"
+    rows = {r["year"]: r for r in answer.table["rows"]}
+    assert [rows[y]["written"] for y in (2021, 2022, 2023)] == [
+        "198.1亿元",
+        "205.3亿元",
+        "230.5亿元",
+    ]
+    assert all(rows[y]["phase"] == "actual" for y in rows)
+    assert "区级财政收入" in answer.table["grouped"]  # the grouping is shown, not silent
+    by_n = {c["n"]: c for c in answer.citations}
+    for row in rows.values():
+        assert row["written"].replace("亿元", "") in by_n[row["citation"]]["quote"]
+    assert "2021年198.1亿元[1]" in answer.answer
+    assert "| 2022 | 205.3亿元 | 实际 |" in answer.table["markdown"]
+
+
+def test_a_year_no_report_states_is_said_to_be_missing_and_never_filled(service):
+    answer = service.ask("2021年至2023年每年新增公共绿地多少公顷？", AskOptions(mode="extractive"))
+    rows = {r["year"]: r for r in answer.table["rows"]}
+    assert rows[2021]["written"] == "5公顷" and rows[2022]["written"] == "5.5公顷"
+    assert rows[2023]["stated"] is False
+    assert "2023年：报告中未载" in answer.answer
+
+
+def test_a_comparison_of_two_years_is_computed_from_two_cells(service):
+    answer = service.ask(
+        "2023年区级一般公共预算收入比2021年增加了多少？", AskOptions(mode="extractive")
+    )
+    assert answer.verification["outcome"] == "compared"
+    assert "2021年为198.1亿元[1]" in answer.answer and "2023年为230.5亿元[2]" in answer.answer
+    assert "多32.4亿元" in answer.answer
+
+
+def test_an_english_series_labels_years_and_units_in_english(service):
+    from app.answer.decision import Form
+    from app.answer.render import render
+    from app.answer.series import decide_series
+
+    query = service._retriever.analyse("区级一般公共预算收入2021年到2023年各是多少")
+    query.language = "en"
+    decision = decide_series(query, service.index, 0.75, Form.SERIES)
+    text = render(decision, query)
+    assert "2021: 19.81 billion yuan (198.1亿元)[1];" in text
+
+
+def test_the_table_is_saved_with_the_index_and_read_back(service, settings):
+    loaded = load_index(settings.index_dir)
+    assert len(loaded.figures) == len(service.index.figures) > 0
+    assert loaded.figures.rows == service.index.figures.rows
+    assert loaded.figures.synonyms == service.index.figures.synonyms
+
+
+def test_figures_by_indicator_for_the_cli_and_api_and_bad_spans(service, capsys, monkeypatch):
+    table = service.figures("区级财政收入", 2020, 2023)
+    assert [r["stated"] for r in table["rows"]] == [False, True, True, True]
+    assert table["rows"][0].get("uncovered") is True  # no document covers 2020
+    csv = to_csv(table).splitlines()
+    assert csv[0].startswith("year,indicator,figure") and csv[2].startswith("2021,")
+    from app.errors import BadInputError
+
+    with pytest.raises(BadInputError):
+        service.figures("区级财政收入", 1980, 2025)
+    from app import cli
+
+    monkeypatch.setattr(cli, "_service", lambda args: service)
+    assert cli_main(["figures", "公共绿地", "--from", "2021", "--to", "2022", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [r.get("written") for r in printed["rows"]] == ["5公顷", "5.5公顷"]
