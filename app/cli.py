@@ -210,6 +210,38 @@ def cmd_chat(args: argparse.Namespace) -> int:
         print()
 
 
+def cmd_figures(args: argparse.Namespace) -> int:
+    """An indicator's figures by year from the figures table: a table, JSON or CSV."""
+    from app.figures.export import to_csv
+
+    service = _service(args)
+    held = sorted(service.index.covered_years) or [0]
+    first = args.first if args.first is not None else held[0]
+    last = args.last if args.last is not None else held[-1]
+    table = service.figures(args.indicator, first, last)
+    if args.json:
+        print(json.dumps(table, ensure_ascii=False, indent=1))
+    elif args.csv:
+        sys.stdout.write(to_csv(table))
+    elif not table:
+        print(f"no figures for {args.indicator} in {first}-{last}", file=sys.stderr)
+        return 1
+    else:
+        print(f"{table['indicator']} ({first}-{last})")
+        if table["grouped"]:
+            print(f"  also read under: {', '.join(table['grouped'])}")
+        for row in table["rows"]:
+            if not row["stated"]:
+                print(
+                    f"  {row['year']}  —  {'no document covers it' if row.get('uncovered') else 'not stated'}"
+                )
+                continue
+            print(
+                f"  {row['year']}  {row['written']:<14} {row['phase']:<9} {row['source']} ({row['doc_id']})"
+            )
+    return 0
+
+
 def cmd_mcp(args: argparse.Namespace) -> int:
     """The MCP tools over stdin/stdout, for an agent that starts this command."""
     from app.mcp_server import serve_stdio
@@ -325,6 +357,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="A conversation in the terminal (follow-ups; Ctrl-D leaves).")
     p.add_argument("--mode", choices=["llm", "extractive"], default=None, help="Answer mode.")
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("figures", help="An indicator's figures by year, from the figures table.")
+    p.add_argument(
+        "indicator", help="The indicator, as the reports name it (新增绿地, 区级财政收入)."
+    )
+    p.add_argument(
+        "--from",
+        dest="first",
+        type=int,
+        default=None,
+        help="First year (default: the earliest held).",
+    )
+    p.add_argument(
+        "--to", dest="last", type=int, default=None, help="Last year (default: the latest held)."
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="Print JSON.")
+    out.add_argument("--csv", action="store_true", help="Print CSV.")
+    p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("mcp", help="Serve the MCP tools over stdio (for agents).")
     p.set_defaults(func=cmd_mcp)

@@ -1,5 +1,5 @@
-"""The reports as MCP tools, for agents: `search_reports`, `ask_reports`, `list_documents`,
-`get_document`, with typed inputs and outputs (the official `mcp` SDK's `MCPServer`).
+"""The reports as MCP tools, for agents: `search_reports`, `ask_reports`, `figures`,
+`list_documents`, `get_document`, with typed inputs and outputs (the official `mcp` SDK's `MCPServer`).
 
 Two transports serve the same tools: stdio (`xuhui-qa mcp`, which loads the service in
 its own process) and streamable HTTP at `/mcp` in the web app (which shares the web
@@ -59,12 +59,34 @@ class AnswerPoint(BaseModel):
     citations: list[int] = Field(description="The citation numbers the point rests on.")
 
 
+class FigureRow(BaseModel):
+    year: int
+    stated: bool = Field(description="False when the reports state no figure for the year.")
+    written: str | None = Field(None, description="The figure as the report writes it: 560亿元.")
+    value: float | None = None
+    unit: str | None = None
+    phase: str | None = Field(None, description="actual, expected (预计) or target.")
+    source: str | None = Field(None, description="Which document: 2024年报告.")
+    doc_id: str | None = None
+    quote: str | None = Field(None, description="The sentence that states it.")
+    link: str | None = None
+
+
+class FiguresOutput(BaseModel):
+    indicator: str = Field(description="The indicator as the reports name it.")
+    grouped: list[str] = Field(description="Other names its rows were read under.")
+    rows: list[FigureRow]
+
+
 class AskOutput(BaseModel):
     answer: str = Field(description="The answer, with [n] markers for its citations.")
     refused: bool = Field(description="True when the reports do not give the answer.")
     citations: list[Citation]
     points: list[AnswerPoint] = Field(
         default_factory=list, description="An open question's answer as a list of points."
+    )
+    table: FiguresOutput | None = Field(
+        None, description="A series or comparison answer as a table, one row a year."
     )
     resolved_question: str = Field(
         description="The standalone question answered (a follow-up read with its history)."
@@ -109,6 +131,35 @@ def _info(doc: Document) -> dict:
         "speaker": doc.speaker,
         "characters": len(doc.text),
     }
+
+
+def _figures(table: dict, citations: list[dict]) -> FiguresOutput:
+    cited = {c["n"]: c for c in citations}
+    rows = []
+    for row in table["rows"]:
+        citation = cited.get(row.get("citation"))
+        rows.append(
+            FigureRow(
+                **{
+                    k: row.get(k)
+                    for k in (
+                        "year",
+                        "stated",
+                        "written",
+                        "value",
+                        "unit",
+                        "phase",
+                        "source",
+                        "doc_id",
+                    )
+                },
+                quote=row.get("quote") or (citation["quote"] if citation else None),
+                link=_link(row["doc_id"], row["start"], row["end"])
+                if row.get("start") is not None
+                else None,
+            )
+        )
+    return FiguresOutput(indicator=table["indicator"], grouped=table["grouped"], rows=rows)
 
 
 def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
@@ -184,10 +235,34 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
             refused=answer.refused,
             citations=citations,
             points=[AnswerPoint(**p) for p in answer.points],
+            table=_figures(answer.table, answer.citations) if answer.table else None,
             resolved_question=answer.question,
             source_note=answer.source_note,
             answer_id=answer.turn_id,
         )
+
+    @server.tool()
+    def figures(
+        indicator: Annotated[
+            str,
+            Field(
+                min_length=1, max_length=100, description="As the reports name it: 区级财政收入."
+            ),
+        ],
+        first_year: Annotated[int, Field(ge=1990, le=2100)],
+        last_year: Annotated[int, Field(ge=1990, le=2100)],
+    ) -> FiguresOutput:
+        """An indicator's figure for each year, from the table of every figure the reports
+        state: each row cited to its sentence; a year they do not state has stated=false."""
+        table = service().figures(indicator.strip(), first_year, last_year)
+        if not table:
+            years = range(first_year, last_year + 1)
+            return FiguresOutput(
+                indicator=indicator,
+                grouped=[],
+                rows=[FigureRow(year=y, stated=False) for y in years],
+            )
+        return _figures(table, [])
 
     @server.tool()
     def list_documents() -> DocumentList:

@@ -100,6 +100,10 @@ class QAService:
         assert answer is not None
         return answer
 
+    def figures(self, indicator: str, first: int, last: int) -> dict:
+        """An indicator's figures by year, from the figures table (each row cited)."""
+        return self._answerer.figures(indicator, first, last)
+
     def warm_up_model(self) -> None:
         """Load the answering model and its prompt prefix now, not on the first question."""
         self._answerer.warm_up()

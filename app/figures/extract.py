@@ -66,6 +66,10 @@ _LINKS = re.compile(
 )
 # Link verbs inside a name, taken out of it: "现代服务业完成营业收入".
 _INNER_LINKS = re.compile(r"完成|实现|达到")
+# Words that open a clause but are not part of the name after them: a year, 预计, 全年.
+_NAME_OPENING = re.compile(
+    r"^(?:(?:19|20)\d{2}\s*年(?:度)?|预计|力争|全年|全区|今年|去年|当年|其中)+"
+)
 MAX_NAME = 16  # a longer run before a figure is a clause, not a name: its end is kept
 _NAME_STOP = frozenset(
     ["全年", "全区", "今年", "去年", "当年", "全市", "其中", "我区", "目前", "总量"]
@@ -113,6 +117,14 @@ class FigureRow:
         if self.end_year == self.start_year:
             return str(self.start_year)
         return f"{self.start_year}-{self.end_year}"
+
+    @property
+    def growth(self) -> bool:
+        """A rate of change (增长9.71%, 年均增长6%, 提高5.1个百分点), not a level that is
+        a percentage (优良率87.7%)."""
+        return self.kind == "rate" and (
+            self.qualifier in ("增长", "下降") or bool(re.search(r"增速|增长|年均", self.indicator))
+        )
 
     @property
     def number(self) -> float | None:
@@ -171,7 +183,7 @@ def _name_before(text: str, keep_verb: bool = True) -> str:
         and words[start - 1].flag.startswith("v")
     ):
         start -= 1
-    name = _INNER_LINKS.sub("", "".join(w.word for w in words[start:]))
+    name = _NAME_OPENING.sub("", _INNER_LINKS.sub("", "".join(w.word for w in words[start:])))
     return name.strip('“”"、 的')[-MAX_NAME:]
 
 

@@ -23,8 +23,12 @@ from app.text.sentences import split_sentences
 FILE = "figures.jsonl"
 # Who states a figure with most authority: a congress report, then a feature or news item
 # the library was given, then an upload nobody vouched for.
+GENERIC_NAME = 3  # a row's name this short may be a generic word ("整治", "项目")
+NAMED_EARLIER = 0.8  # how surely a generic row is of an indicator its sentence names first
 AUTHORITY = {**{kind: 3 for kind in CONGRESS_REPORTS}, "feature": 2, "news": 2}
 _PUNCT = re.compile(r"[“”\"《》（）()、\s]")
+# How a figure is qualified, not what it is of: 新辟公共绿地 and 新建公共绿地 are one indicator.
+_QUALIFYING = re.compile(r"^(?:新增|新建|新辟|新开工|累计|完成|全年)")
 
 
 def authority(doc_kind: str) -> int:
@@ -44,7 +48,7 @@ def load_synonyms(path: Path) -> list[tuple[str, ...]]:
 
 
 def plain_name(name: str) -> str:
-    return _PUNCT.sub("", name)
+    return _QUALIFYING.sub("", _PUNCT.sub("", name))
 
 
 def bigrams(text: str) -> set[str]:
@@ -165,9 +169,19 @@ class FigureTable:
             if not row.indicator:
                 continue
             score = max((likeness(n, row.indicator) for n in names), default=0.0)
+            if score < minimum and len(plain_name(row.indicator)) <= GENERIC_NAME:
+                # A generic word before the figure ("13公里整治"): the indicator is named
+                # earlier in its sentence ("实施架空线入地和合杆整治工程,…全年完成…").
+                opening = row.sentence[: row.start]
+                if any(len(n) >= 4 and names_in(n, opening) for n in names):
+                    score = max(score, NAMED_EARLIER)
             if score >= minimum:
                 found.append((score, row))
         return found
+
+    def names(self) -> frozenset[str]:
+        """The indicator names the rows give (of three or more characters)."""
+        return frozenset(r.indicator for r in self.rows if len(r.indicator) >= 3)
 
     def years(self) -> list[int]:
         """The years the table holds a figure for."""

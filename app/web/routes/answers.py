@@ -8,7 +8,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from app.domain import Answer, final_answer
 from app.web.deps import PROBLEMS, QUESTION_PATTERN, AppState, AskRequest, get_state, valid_question
@@ -111,6 +111,27 @@ async def ask_stream_post(
 ) -> StreamingResponse:
     """As GET /api/ask/stream, with a JSON body."""
     return sse_answer(state, request, body)
+
+
+@router.get("/api/figures", responses={200: {"content": {"text/csv": {}}}})
+async def figures(
+    indicator: str = Query(
+        ..., min_length=1, max_length=100, description="As the reports name it."
+    ),
+    first: int = Query(..., alias="from", ge=1990, le=2100),
+    last: int = Query(..., alias="to", ge=1990, le=2100),
+    format: Literal["json", "csv"] = "json",
+    state: AppState = Depends(get_state),
+):
+    """An indicator's figure for each year from the figures table, each row cited to its
+    sentence (JSON, or CSV with `format=csv`)."""
+    from app.figures.export import to_csv
+
+    service = state.require_service()
+    table = await run_in_threadpool(service.figures, indicator.strip(), first, last)
+    if format == "csv":
+        return Response(to_csv(table), media_type="text/csv; charset=utf-8")
+    return table or {"indicator": indicator, "grouped": [], "rows": []}
 
 
 @router.get("/api/search")

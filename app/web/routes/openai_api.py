@@ -154,6 +154,8 @@ def reply_text(answer: Answer, base: str) -> str:
     """The answer with its `[n]` markers, then its numbered sources (for clients that show
     only the text)."""
     lines = [answer.answer]
+    if answer.table.get("markdown"):
+        lines += ["", answer.table["markdown"]]
     if answer.citations:
         lines.append("")
         for c in answer.citations:
@@ -166,6 +168,7 @@ def _extras(answer: Answer) -> dict:
     return {
         "citations": answer.citations,
         "points": answer.points,
+        "table": answer.table,
         "refused": answer.refused,
         "resolved_question": answer.resolution.get("question", answer.question),
         "conversation_id": answer.conversation_id,

@@ -55,6 +55,86 @@ function renderPoints(container, answer) {
   }
 }
 
+function csvOf(table) {
+  // The table as CSV: year, figure as written, numeric value, unit, phase, source, citation.
+  const quote = (v) => `"${String(v ?? "").replaceAll('"', '""')}"`;
+  const lines = [["year", "figure", "value", "unit", "phase", "source", "citation"].join(",")];
+  for (const r of table.rows) {
+    lines.push([r.year, r.stated ? r.written : "", r.stated ? r.value : "", r.unit || "",
+      r.phase || "", r.source || "", r.citation || ""].map(quote).join(","));
+  }
+  return lines.join("\r\n") + "\r\n";
+}
+
+function chartOf(table) {
+  // A line chart of the stated years (SVG, drawn here: nothing from a CDN). Years the
+  // reports do not state are gaps on the axis, not zeros.
+  const NS = "http://www.w3.org/2000/svg";
+  const svg = (tag, attrs, text) => {
+    const node = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const rows = table.rows;
+  const values = rows.filter((r) => r.stated && typeof r.value === "number").map((r) => r.value);
+  const chart = svg("svg", { viewBox: "0 0 480 200", class: "chart", role: "img", "aria-label": table.indicator });
+  if (values.length < 2) return null;
+  const lo = Math.min(0, ...values), hi = Math.max(...values);
+  const x = (i) => 40 + (i * 420) / Math.max(rows.length - 1, 1);
+  const y = (v) => 170 - ((v - lo) / (hi - lo || 1)) * 140;
+  chart.append(svg("line", { x1: 40, y1: 170, x2: 460, y2: 170, class: "axis" }));
+  let path = "";
+  rows.forEach((r, i) => {
+    chart.append(svg("text", { x: x(i), y: 190, "text-anchor": "middle", class: "tick" }, r.year));
+    if (!r.stated || typeof r.value !== "number") {
+      path += " ";
+      return;
+    }
+    path += `${path.trim() && !path.endsWith(" ") ? "L" : "M"}${x(i)},${y(r.value)}`;
+    chart.append(svg("circle", { cx: x(i), cy: y(r.value), r: 4, class: `dot ${r.phase}` }));
+    chart.append(svg("text", { x: x(i), y: y(r.value) - 8, "text-anchor": "middle", class: "label" }, r.written));
+  });
+  chart.prepend(svg("path", { d: path.trim(), class: "line" }));
+  return chart;
+}
+
+function renderTable(container, answer) {
+  // A figures answer: its lead line, a table (year, figure, phase, source chip), a chart
+  // and a CSV download; the lines after the years (missing years, other names) below.
+  const table = answer.table;
+  const lines = answer.answer.split("\n");
+  const lead = el("p", { class: "lead" });
+  renderAnswer(lead, lines[0]);
+  const head = el("tr", {}, ...[T.table_year, T.table_figure, T.table_phase, T.table_source].map((h) => el("th", {}, h)));
+  const body = el("tbody");
+  for (const r of table.rows) {
+    const source = el("td");
+    if (r.stated) {
+      source.append(el("button", { type: "button", class: "chip", onclick: () => openPassage(String(r.citation)) }, r.citation), " ", r.source);
+    }
+    body.append(el("tr", { class: r.stated ? "" : "missing" },
+      el("td", {}, r.year),
+      el("td", {}, r.stated ? (table.lang === "en" ? r.english : r.written) : (r.uncovered ? T.table_uncovered : T.table_missing)),
+      el("td", {}, r.stated ? T[`phase_${r.phase}`] || r.phase : ""),
+      source));
+  }
+  const grid = el("table", { class: "figures" }, el("thead", {}, head), body);
+  const download = el("a", { class: "csv", download: `${table.indicator || "figures"}.csv` }, T.table_csv);
+  download.href = URL.createObjectURL(new Blob(["\ufeff" + csvOf(table)], { type: "text/csv" }));
+  container.replaceChildren(lead, grid);
+  const chart = chartOf(table);
+  if (chart) container.append(chart);
+  container.append(el("p", {}, download));
+  const stated = table.rows.filter((r) => r.stated).length;
+  const rest = lines.slice(1 + stated).join(" ");
+  if (rest) {
+    const more = el("p", { class: "more" });
+    renderAnswer(more, rest);
+    container.append(more);
+  }
+}
+
 function openPassage(n) {
   const c = citations[n];
   if (!c) return;
@@ -82,10 +162,11 @@ function showFinal(answer) {
   const box = $("answer");
   const streamed = box.dataset.streamed || "";
   if (answer.points && answer.points.length) renderPoints(box, answer);
+  else if (answer.table && answer.table.rows && !answer.refused && answer.verification.form === "series") renderTable(box, answer);
   else renderAnswer(box, answer.answer);
   box.classList.toggle("refused", answer.refused);
   const outcome = answer.verification && answer.verification.outcome;
-  const corrected = outcome && outcome !== "answered" && outcome !== "answered: points";
+  const corrected = outcome && !["answered", "answered: points", "answered: table"].includes(outcome);
   $("note").textContent = corrected && streamed ? T.corrected : "";
   $("source-note").textContent = answer.source_note || "";
   const list = $("citations");
