@@ -26,8 +26,8 @@ from app.answer.prompt import build_rewrite, build_translation, load_examples
 from app.answer.render import figures_table, point_texts, render, source_note
 from app.answer.router import route
 from app.answer.scope import out_of_scope
-from app.answer.series import MAX_YEARS, decide_series, decide_values
-from app.answer.target import decide_target
+from app.answer.series import MAX_YEARS, decide_series
+from app.answer.tabled import decide_from_table
 from app.answer.value import decide_value
 from app.domain import Answer, AskOptions, Query, SearchResult, final_answer
 from app.errors import BadInputError
@@ -67,11 +67,8 @@ class Answerer:
         form = route(query)
         result = self._search(query, form, mode, options)
         query = result.query
-        # An open question is answered from the sections found for its topic (`_open`), a
-        # series from the figures table.
-        candidates = [] if form in (Form.OPEN, Form.SERIES) else self._candidates(query, result)
         retrieved_at = time.perf_counter()
-        decision = yield from self._decide(query, form, candidates, mode, options.doc_id)
+        decision = yield from self._decide(query, form, result, mode, options.doc_id)
         finished = time.perf_counter()
         timings = {
             "retrieval_ms": round((retrieved_at - started) * 1000, 1),
@@ -81,26 +78,20 @@ class Answerer:
         yield "answer", self._package(result, decision, mode, timings)
 
     def _decide(
-        self, query: Query, form: Form, candidates: list[Candidate], mode: str, doc_id: str | None
+        self, query: Query, form: Form, result: SearchResult, mode: str, doc_id: str | None
     ) -> Events:
-        """The strategy for the question's form, after the refusals that need no model."""
+        """The strategy for the question's form, after the refusals that need no model. An
+        open question is answered from the sections found for its topic (`_open`), a figure
+        question the figures table answers from it; the others from candidate sentences."""
         early = out_of_scope(query, self.retriever.index)
         if early is not None:
             return early
         if form is Form.OPEN:
             return (yield from self._open(query, mode, doc_id))
-        if form is Form.VALUES:
-            tabled = decide_values(query, self.retriever.index, self.settings.figure_match)
-            if tabled is not None:
-                return tabled
-        if form is Form.TARGET_ACTUAL:
-            tabled = decide_target(query, self.retriever.index, self.settings.figure_match)
-            if tabled is not None and tabled.outcome is Outcome.TARGET_MET:
-                return tabled
-        if form is Form.SERIES or query.compares_years:
-            tabled = decide_series(query, self.retriever.index, self.settings.figure_match, form)
-            if form is Form.SERIES or tabled.outcome is Outcome.COMPARED:
-                return tabled
+        tabled = decide_from_table(query, form, self.retriever.index, self.settings.figure_match)
+        if tabled is not None:
+            return tabled
+        candidates = self._candidates(query, result)
         if not candidates:
             return Decision(Outcome.NOTHING_RETRIEVED, form)
         if mode == "extractive":

@@ -94,7 +94,7 @@ def comparison_text(first: tuple[int, Figure], second: tuple[int, Figure], engli
     """Both years' figures, cited [1] and [2], and the difference computed from them."""
     (y1, f1), (y2, f2) = sorted([first, second], key=lambda item: item[0])
     parts_zh = f"{y1}年为{f1.written}[1]，{y2}年为{f2.written}[2]"
-    parts_en = f"{y1}: {f1.written}[1]; {y2}: {f2.written}[2]"
+    parts_en = f"{y1}: {english_amount(f1.value, f1.unit, f1.written)}[1]; {y2}: {english_amount(f2.value, f2.unit, f2.written)}[2]"
     if f1.unit != f2.unit:
         return parts_en + "." if english else parts_zh + "。"
     decimals = max(len(f.text.split(".")[1]) if "." in f.text else 0 for f in (f1, f2))
@@ -103,9 +103,10 @@ def comparison_text(first: tuple[int, Figure], second: tuple[int, Figure], engli
     if english:
         if diff == 0:
             return f"{parts_en}. The two years are the same."
-        unit = " percentage points" if f1.unit == "%" else f1.unit
         word = "higher" if f2.value > f1.value else "lower"
-        return f"{parts_en}. {y2} was {amount}{unit} {word} than {y1}."
+        if f1.unit == "%":
+            return f"{parts_en}. {y2} was {amount} percentage points {word} than {y1}."
+        return f"{parts_en}. {y2} was {english_amount(diff, f1.unit)} {word} than {y1}."
     if diff == 0:
         return f"{parts_zh}；两年相同。"
     higher = y2 if f2.value > f1.value else y1
@@ -138,16 +139,16 @@ _ENGLISH_UNITS = {
 _BOUNDS_EN = {"超过": "over ", "突破": "over ", "超": "over ", "近": "nearly ", "约": "about "}
 
 
-def english_figure(row: FigureRow) -> str:
-    """A figure with its unit in English: 560亿元 → 56 billion yuan (560亿元), 6720个 →
-    6720, 超6万平方米 → over 60000 m² (超6万平方米)."""
-    unit = (row.unit or "").replace(" ", "")
+def english_amount(number: float, unit: str, written: str = "") -> str:
+    """An amount with its unit in English: (560, 亿元) → 56 billion yuan (560亿元), (6720, 个)
+    → 6720, (6, 万平方米, 超6万平方米) → over 60000 m² (超6万平方米). The figure as written, when
+    the report writes it in 万 or 亿, stays beside it, so it can be found in the sentence."""
+    unit = unit.replace(" ", "")
     scale = next((s for s in _SCALES if unit.startswith(s) and unit != s + "次"), "")
     base = unit[len(scale) :] if scale else unit
-    number = row.number
-    bound = next((w for k, w in _BOUNDS_EN.items() if row.written.startswith(k)), "")
-    if number is None or "-" in row.value or "—" in row.value:
-        return row.written
+    bound = next((w for k, w in _BOUNDS_EN.items() if written.startswith(k)), "")
+    if written.rstrip().endswith(("余", "多", "以上")) or "余" in written:
+        bound = bound or "over "
     amount = number * _SCALES.get(scale, 1)
     if amount >= 1e9:
         shown = f"{amount / 1e9:.3f}".rstrip("0").rstrip(".") + " billion"
@@ -155,15 +156,22 @@ def english_figure(row: FigureRow) -> str:
         shown = f"{amount / 1e6:.3f}".rstrip("0").rstrip(".") + " million"
     else:
         shown = f"{amount:.2f}".rstrip("0").rstrip(".")
-    if row.written.rstrip().endswith(("余", "多", "以上")) or "余" in row.written:
-        bound = bound or "over "
-    english = _ENGLISH_UNITS.get(base)
     if base == "%":
         return f"{bound}{shown}%"
+    english = _ENGLISH_UNITS.get(base)
     text = f"{bound}{shown}" + (f" {english}" if english else "")
-    # A figure the report writes in 万 or 亿 keeps its written form beside the English one,
-    # so that it can be found in the cited sentence.
-    return f"{text} ({row.written})" if scale else text
+    return f"{text} ({written or _plain_number(number) + unit})" if scale else text
+
+
+def _plain_number(number: float) -> str:
+    return f"{number:.4f}".rstrip("0").rstrip(".")
+
+
+def english_figure(row: FigureRow) -> str:
+    """A row's figure in English (`english_amount`); a range as written."""
+    if row.number is None or "-" in row.value or "—" in row.value:
+        return row.written
+    return english_amount(row.number, row.unit or "", row.written)
 
 
 _PHASE_ZH = {"expected": "预计", "target": "目标"}

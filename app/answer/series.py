@@ -25,9 +25,10 @@ from app.domain import Passage, Query
 from app.figures.extract import FigureRow
 from app.figures.table import FigureTable, authority
 from app.retrieve.indicators import named
+from app.retrieve.query import MAX_SPAN
 from app.text.sentences import Sentence
 
-MAX_YEARS = 30
+MAX_YEARS = MAX_SPAN
 _ASKING = re.compile(
     r"(?:19|20)\d{2}\s*年?|[至到—\-~～、和与及]|徐汇区?|上海市?|各年|每年|逐年|历年|分别|"
     r"是多少|有多少|为多少|多少|几|怎样|如何|变化|情况|趋势|的|[？?。，,]"
@@ -162,7 +163,7 @@ def decide_series(query: Query, index, minimum: float, form: Form = Form.SERIES)
     by `render`); refused, with the nearest indicators the reports state, when no year
     has one."""
     want = asked(query, index.figures)
-    if query.span and not query.years:
+    if query.span and query.span[1] - query.span[0] >= MAX_YEARS:
         # A span the question gives that is too long to list ("1990年到2025年").
         return Decision(Outcome.TOO_LONG, form, asked_years=query.span)
     if len(want.years) > MAX_YEARS:

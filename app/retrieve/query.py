@@ -95,9 +95,10 @@ CUES: dict[str, re.Pattern[str]] = {
     # a target held against its result ("完成年初目标了吗", "实际完成额和年初目标相比")
     "target_actual": re.compile(
         r"(?:完成|实现|达到|达成|超过|超额完成)了?(?:年初|全年|预期|既定|原定)?(?:的)?目标|"
-        r"目标.{0,10}(?:完成|实现|达成|达到)了?(?:吗|没有|与否)|实际.{0,12}(?:目标|计划)|(?:目标|计划).{0,12}实际|"
+        r"目标.{0,10}(?:完成|实现|达成|达到)了?(?:吗|没有|与否)|实际.{0,12}(?:目标|计划)|(?:目标|计划).{0,24}实际|"
         r"\b(?:meet|met|reach(?:ed)?|achieve(?:d)?|hit|miss(?:ed)?|exceed(?:ed)?)\b.{0,60}\b(?:target|goal)s?\b|"
-        r"\b(?:target|goal)s?\b.{0,40}\b(?:actual|achieved|result)",
+        r"\b(?:target|goal)s?\b.{0,40}\b(?:actual|achieved|result)|"
+        r"\bplann?(?:ed|ing)?\b.{0,60}\bactual(?:ly)?\b",
         re.I,
     ),
     # several figures asked at once ("完成多少？同比增长多少？", "分别是多少")
@@ -277,6 +278,9 @@ def analyse_question(
     return query
 
 
+MAX_SPAN = 30  # a longer span's years are not listed (a series says it is too long)
+
+
 def _resolve_years(result: Query, latest_report_year: int | None) -> None:
     """The years a question is about, the report it names, and whether it asks for a plan."""
     text = chinese_numeral_years(result.text)
@@ -286,10 +290,10 @@ def _resolve_years(result: Query, latest_report_year: int | None) -> None:
         result.report_year = int(next(g for g in report.groups() if g))
     years: set[int] = set()
     for first, last in YEAR_RANGE.findall(text):
-        a, b = int(first), int(last)
-        if a <= b and b - a <= 10:
+        a, b = sorted((int(first), int(last)))  # "2025年到2018年" is the same span
+        result.span = (a, b)
+        if b - a < MAX_SPAN:
             years.update(range(a, b + 1))
-            result.span = (a, b)
     period = plan_period(text)
     if period:
         years.update(range(period[0], period[1] + 1))

@@ -17,7 +17,12 @@ def test_comparison_states_both_figures_and_the_computed_difference():
     fewer = comparison_text((2023, figure("31", "条")), (2025, figure("20", "条")), False)
     assert fewer.endswith("2023年较高，2025年比2023年少11条。")
     english = comparison_text((2023, figure("692", "个")), (2025, figure("865", "个")), True)
-    assert english == "2023: 692个[1]; 2025: 865个[2]. 2025 was 173个 higher than 2023."
+    assert english == "2023: 692[1]; 2025: 865[2]. 2025 was 173 higher than 2023."
+    money = comparison_text((2023, figure("3.41", "亿元")), (2025, figure("3.7", "亿元")), True)
+    assert money == (
+        "2023: 341 million yuan (3.41亿元)[1]; 2025: 370 million yuan (3.7亿元)[2]. "
+        "2025 was 29 million yuan (0.29亿元) higher than 2023."
+    )
 
 
 def test_figures_in_different_units_are_not_subtracted():

@@ -36,6 +36,11 @@ def service(settings, fake_embedder):
             f'["report{year}.txt"]\ntitle = "{year}年徐汇区政府工作报告"\nkind = "work_report"\n'
             f'delivered = "{year}-01-10"\n'
         )
+    # A news item rounds a figure a report states exactly.
+    (corpus / "news.txt").write_text(
+        "徐汇财政收入稳步增长\n2023年,徐汇区完成区级一般公共预算收入约230亿元。\n", encoding="utf-8"
+    )
+    manifest.append('["news.txt"]\nkind = "news"\ndelivered = "2024-02-01"\n')
     (corpus / "manifest.toml").write_text("\n".join(manifest), encoding="utf-8")
     index = build_index(settings, fake_embedder)
     return QAService(settings, index, fake_embedder)
@@ -60,6 +65,15 @@ def test_a_series_is_a_cited_cell_per_year_under_both_names_of_the_indicator(ser
         assert row["written"].replace("亿元", "") in by_n[row["citation"]]["quote"]
     assert "2021年198.1亿元[1]" in answer.answer
     assert "| 2022 | 205.3亿元 | 实际 |" in answer.table["markdown"]
+
+
+def test_another_documents_different_figure_is_shown_beside_the_reports_never_instead(service):
+    answer = service.ask("2022年到2023年区级一般公共预算收入各是多少？", AskOptions(mode="extractive"))
+    row = {r["year"]: r for r in answer.table["rows"]}[2023]
+    assert row["written"] == "230.5亿元" and row["source"] == "2024年报告"
+    (other,) = row["others"]
+    assert other["written"] == "约230亿元"
+    assert f"2023年230.5亿元[{row['citation']}]（另一来源为约230亿元[{other['citation']}]）" in answer.answer
 
 
 def test_a_year_no_report_states_is_said_to_be_missing_and_never_filled(service):
@@ -114,3 +128,12 @@ def test_figures_by_indicator_for_the_cli_and_api_and_bad_spans(service, capsys,
     assert cli_main(["figures", "公共绿地", "--from", "2021", "--to", "2022", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert [r.get("written") for r in printed["rows"]] == ["5公顷", "5.5公顷"]
+
+
+def test_an_indicator_never_stated_gets_the_nearest_ones_and_a_long_span_a_message(service):
+    missing = service.ask("2021年到2023年每年新增公共绿化多少公顷？", AskOptions(mode="extractive"))
+    assert missing.refused and missing.table == {}
+    assert "报告中有数字的相近指标：公共绿地" in missing.answer
+    long = service.ask("1990年到2023年区级财政收入各是多少？", AskOptions(mode="extractive"))
+    assert long.refused and long.verification["outcome"] == "refused: span too long to list"
+    assert "1990—2023年跨度太长" in long.answer

@@ -211,3 +211,36 @@ def test_a_scanned_report_uploaded_on_the_page_shows_ocr_progress_then_answers(s
     finally:
         page.screenshot(path=str(OUTPUT / "browser-ocr-answer.png"), full_page=True)
     assert "2025年目标4" in page.inner_text("#answer"), page.inner_text("#answer")
+
+
+# Two reports added as an administrator adds them: no manifest entry, their year read
+# from their own title and headings.
+SERIES_REPORTS = {
+    "r2025.txt": "2025年上海市徐汇区政府工作报告\n2024年工作回顾\n一年来,城区面貌持续改善。"
+    "全年新增公共绿地6.2公顷,新增公共泊位3000个。\n2025年主要任务\n(一)生态\n新增公共绿地5公顷。\n",
+    "r2026.txt": "2026年上海市徐汇区政府工作报告\n2025年工作回顾\n一年来,生态环境不断优化。"
+    "全年新增公共绿地7.5公顷。\n2026年主要任务\n(一)生态\n新增公共绿地6公顷。\n",
+}
+
+
+def test_a_series_question_shows_a_table_a_chart_and_a_csv_download(tmp_path, page):
+    with sample_server(tmp_path, ChoosingLLM(), TOKEN, SERIES_REPORTS) as (base, _, _):
+        page.goto(base + "/")
+        page.fill("#question", "2023年到2025年每年新增公共绿地多少公顷？")
+        page.click("#ask-button")
+        page.wait_for_selector("#answer table.figures")
+        rows = page.locator("#answer table.figures tbody tr")
+        assert rows.count() == 3
+        assert "报告未载" in rows.nth(0).inner_text()  # 2023: no report states it
+        assert "6.2公顷" in rows.nth(1).inner_text() and "7.5公顷" in rows.nth(2).inner_text()
+        assert page.locator("#answer svg.chart circle").count() == 2
+        with page.expect_download() as download:
+            page.click("#answer a.csv")
+        csv = Path(download.value.path()).read_text(encoding="utf-8-sig")
+        assert csv.splitlines()[2].startswith('"2024","6.2公顷","6.2","公顷","actual"')
+        rows.nth(1).locator(".chip").click()
+        page.wait_for_selector("#passage[open]")
+        assert "6.2公顷" in page.inner_text("#passage-text mark")
+        page.keyboard.press("Escape")
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "browser-series-answer.png"), full_page=True)

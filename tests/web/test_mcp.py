@@ -18,7 +18,7 @@ from tests.fakes import ChoosingLLM, HashEmbedder
 from tests.servers import serve_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
-TOOLS = {"search_reports", "ask_reports", "list_documents", "get_document"}
+TOOLS = {"search_reports", "ask_reports", "figures", "list_documents", "get_document"}
 
 
 async def exercise(client) -> dict:
@@ -32,7 +32,11 @@ async def exercise(client) -> dict:
         "ask_reports", {"question": "2023年新增多少跨国公司地区总部", "mode": "extractive"}
     )
     missing = await client.call_tool("get_document", {"doc_id": "no-such-doc"})
+    figures = await client.call_tool(
+        "figures", {"indicator": "跨国公司地区总部", "first_year": 2022, "last_year": 2023}
+    )
     return {
+        "figures": figures.structured_content,
         "tools": tools,
         "docs": docs,
         "search": found.structured_content,
@@ -56,6 +60,12 @@ def check(result: dict) -> None:
     assert not ask["refused"] and "11家" in ask["citations"][0]["quote"]
     assert ask["citations"][0]["link"].startswith("/documents/")
     assert result["missing"].is_error
+    rows = result["figures"]["rows"]
+    assert [(r["year"], r["stated"], r["written"]) for r in rows] == [
+        (2022, False, None),
+        (2023, True, "11家"),
+    ]
+    assert "11家" in rows[1]["quote"] and rows[1]["link"].startswith("/documents/")
 
 
 @pytest.mark.unit

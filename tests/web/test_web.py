@@ -342,3 +342,32 @@ def test_the_model_and_its_prompt_prefix_warm_up_in_the_background(settings, fak
         assert ready["status"] == "ready" and ready["model"] == "ready"
     assert len(llm.primed) == 1 and llm.primed[0][0]["role"] == "system"
     assert not llm.prompts  # priming is not a question: no scripted reply was used
+
+
+def test_figures_by_indicator_as_json_and_csv(client):
+    got = client.get("/api/figures", params={"indicator": "跨国公司地区总部", "from": 2022, "to": 2023})
+    assert got.status_code == 200
+    rows = got.json()["rows"]
+    assert [(r["year"], r["stated"]) for r in rows] == [(2022, False), (2023, True)]
+    assert rows[1]["written"] == "11家" and rows[1]["phase"] == "actual"
+    csv = client.get(
+        "/api/figures",
+        params={"indicator": "跨国公司地区总部", "from": 2022, "to": 2023, "format": "csv"},
+    )
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[2].startswith("2023,跨国公司地区总部,11家,11.0,家,count,actual")
+    bad = client.get("/api/figures", params={"indicator": "跨国公司地区总部", "from": 1990, "to": 2030})
+    assert bad.status_code == 422 and "at most 30" in bad.json()["detail"]
+
+
+def test_a_series_over_the_openai_endpoint_carries_its_table(client):
+    reply = client.post(
+        "/v1/chat/completions",
+        json={
+            "model": "xuhui-qa",
+            "messages": [{"role": "user", "content": "2022年到2023年新增跨国公司地区总部各多少家？"}],
+        },
+    ).json()
+    assert reply["table"]["rows"][1]["written"] == "11家"
+    content = reply["choices"][0]["message"]["content"]
+    assert "| 2023 | 11家 | 实际 | [1] 2024年报告 |" in content and "| 2022 | 未载 |" in content
