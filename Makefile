@@ -57,7 +57,8 @@ format: install
 	$(BIN)/ruff check --fix app tests eval
 
 # Every question set, each reported with its halves, the router against the hand-labelled
-# forms, and the open questions (key points covered, uncovered topics declined).
+# forms, the open questions (key points covered, uncovered topics declined), the figures
+# table's extraction against its hand-labelled sample and the figures questions.
 SETS := dev dev2 probes english
 eval: index
 	for set in $(SETS); do \
@@ -67,6 +68,8 @@ eval: index
 	$(BIN)/python eval/open_questions.py --report eval/reports/open-report.md
 	$(BIN)/python eval/open_questions.py --questions eval/open-uncovered.jsonl \
 	  --out eval/reports/open-uncovered-results.jsonl --report eval/reports/open-uncovered-report.md
+	$(BIN)/python eval/figures_extraction.py --report eval/reports/figures.md
+	$(BIN)/python eval/figures_questions.py --report eval/reports/figures-questions.md
 
 # Fit the decision to answer on one half of every set's recorded first looks, report the
 # other half, ship the fit on all (a look's first choice does not depend on the decision,

@@ -55,12 +55,20 @@ class Asked:
 
 def asked(query: Query, table: FigureTable | None = None) -> Asked:
     """The indicator names the question gives: those the figures table's rows give that it
-    holds (the longest), else the reports' indicator names it holds, else its own words
-    without its years and asking words."""
+    holds (the longest; for an English question, that its translation or the glossary's
+    terms hold) and the listed names of an indicator it uses, else the reports' indicator
+    names it holds, else its own words without its years and asking words."""
     text = query.translation or query.text
     stripped = _ASKING.sub("", text)
     place = _PLACE.sub(" ", text)  # "徐汇区" names the district, not an indicator
+    if query.english:
+        # The reports' names its translation and the glossary's terms for its words give.
+        place = "；".join([place, *query.indicators])
     names = tuple(named(place, table.names())) if table is not None else ()
+    if table is not None:
+        # A listed name of an indicator the question uses (GDP for 地区生产总值).
+        listed = [g[0] for g in table.synonyms if any(n in place for n in g)]
+        names += tuple(n for n in listed if not any(n in m or m in n for m in names))
     names = names or tuple(query.indicators) or ((stripped,) if stripped else ())
     wording = f"{query.text} {query.translation or ''}"
     return Asked(

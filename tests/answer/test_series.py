@@ -68,12 +68,17 @@ def test_a_series_is_a_cited_cell_per_year_under_both_names_of_the_indicator(ser
 
 
 def test_another_documents_different_figure_is_shown_beside_the_reports_never_instead(service):
-    answer = service.ask("2022年到2023年区级一般公共预算收入各是多少？", AskOptions(mode="extractive"))
+    answer = service.ask(
+        "2022年到2023年区级一般公共预算收入各是多少？", AskOptions(mode="extractive")
+    )
     row = {r["year"]: r for r in answer.table["rows"]}[2023]
     assert row["written"] == "230.5亿元" and row["source"] == "2024年报告"
     (other,) = row["others"]
     assert other["written"] == "约230亿元"
-    assert f"2023年230.5亿元[{row['citation']}]（另一来源为约230亿元[{other['citation']}]）" in answer.answer
+    assert (
+        f"2023年230.5亿元[{row['citation']}]（另一来源为约230亿元[{other['citation']}]）"
+        in answer.answer
+    )
 
 
 def test_a_year_no_report_states_is_said_to_be_missing_and_never_filled(service):

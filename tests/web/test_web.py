@@ -345,7 +345,9 @@ def test_the_model_and_its_prompt_prefix_warm_up_in_the_background(settings, fak
 
 
 def test_figures_by_indicator_as_json_and_csv(client):
-    got = client.get("/api/figures", params={"indicator": "跨国公司地区总部", "from": 2022, "to": 2023})
+    got = client.get(
+        "/api/figures", params={"indicator": "跨国公司地区总部", "from": 2022, "to": 2023}
+    )
     assert got.status_code == 200
     rows = got.json()["rows"]
     assert [(r["year"], r["stated"]) for r in rows] == [(2022, False), (2023, True)]
@@ -356,7 +358,9 @@ def test_figures_by_indicator_as_json_and_csv(client):
     )
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[2].startswith("2023,跨国公司地区总部,11家,11.0,家,count,actual")
-    bad = client.get("/api/figures", params={"indicator": "跨国公司地区总部", "from": 1990, "to": 2030})
+    bad = client.get(
+        "/api/figures", params={"indicator": "跨国公司地区总部", "from": 1990, "to": 2030}
+    )
     assert bad.status_code == 422 and "at most 30" in bad.json()["detail"]
 
 
@@ -365,7 +369,9 @@ def test_a_series_over_the_openai_endpoint_carries_its_table(client):
         "/v1/chat/completions",
         json={
             "model": "xuhui-qa",
-            "messages": [{"role": "user", "content": "2022年到2023年新增跨国公司地区总部各多少家？"}],
+            "messages": [
+                {"role": "user", "content": "2022年到2023年新增跨国公司地区总部各多少家？"}
+            ],
         },
     ).json()
     assert reply["table"]["rows"][1]["written"] == "11家"
