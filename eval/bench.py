@@ -247,7 +247,11 @@ def bench_forms(service, rows: list) -> None:
                 f"{form}, end to end / first shown (median, n={len(samples)})",
                 f"{statistics.median(s['total_s'] for s in samples):.1f} s / "
                 f"{statistics.median(s['first_token_s'] for s in samples):.1f} s",
-                "≤ 15 s / ≤ 3 s" if form.startswith("open") else "≤ 6 s" if form == "series" else "",
+                "≤ 15 s / ≤ 3 s"
+                if form.startswith("open")
+                else "≤ 6 s"
+                if form == "series"
+                else "",
             )
         )
 
