@@ -190,10 +190,11 @@ class Answerer:
         return sub, self._candidates(sub, SearchResult(sub, result.passages))
 
     def figures(self, indicator: str, first: int, last: int) -> dict:
-        """One indicator's figures for each year from `first` to `last`, from the figures
-        table, as `render.figures_table` gives them ({} when no year has one)."""
-        if last < first or last - first + 1 > MAX_YEARS:
-            raise BadInputError(f"years {first}-{last}: give at most {MAX_YEARS}, first ≤ last")
+        """One indicator's figures for each year from `first` to `last` (either order), from
+        the figures table, as `render.figures_table` gives them ({} when no year has one)."""
+        first, last = sorted((first, last))
+        if last - first + 1 > MAX_YEARS:
+            raise BadInputError(f"years {first}-{last}: give at most {MAX_YEARS} years")
         query = replace(self.retriever.analyse(indicator), years=list(range(first, last + 1)))
         decision = decide_series(query, self.retriever.index, self.settings.figure_match)
         return figures_table(decision, english=False)

@@ -362,6 +362,10 @@ def test_figures_by_indicator_as_json_and_csv(client):
         "/api/figures", params={"indicator": "跨国公司地区总部", "from": 1990, "to": 2030}
     )
     assert bad.status_code == 422 and "at most 30" in bad.json()["detail"]
+    backwards = client.get(
+        "/api/figures", params={"indicator": "跨国公司地区总部", "from": 2023, "to": 2022}
+    )
+    assert [r["year"] for r in backwards.json()["rows"]] == [2022, 2023]
 
 
 def test_a_series_over_the_openai_endpoint_carries_its_table(client):
