@@ -1,6 +1,7 @@
 """The router measured against the hand-labelled forms (`eval/forms.jsonl`, labelled once
-before the router was tuned; `eval/forms-own.jsonl`, 40 questions in other words), by set
-and by half: `python eval/router.py [--report eval/reports/router.md]`."""
+before the router was tuned; `eval/forms-own.jsonl`, 40 questions in other words; the
+figures sets, whose questions carry their form), by set and by half:
+`python eval/router.py [--report eval/reports/router.md]`."""
 
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ SETS = {
     "english": ROOT / "english.jsonl",
     "own": ROOT / "forms-own.jsonl",
 }
+# Sets whose questions are labelled with their form in the same file.
+LABELLED = {"figures": ROOT / "figures.jsonl", "figures-new": ROOT / "figures-new.jsonl"}
 LATEST_REPORT = 2026  # the newest work report in the shipped corpus anchors 去年 / 今年
 
 
 def _questions() -> dict[tuple[str, str], str]:
     found = {}
-    for name, path in SETS.items():
+    for name, path in {**SETS, **LABELLED}.items():
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 item = json.loads(line)
@@ -48,6 +51,11 @@ def main() -> int:
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
+    for name, path in LABELLED.items():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                labels.append({"set": name, "id": item["id"], "form": item["form"]})
     right: Counter = Counter()
     total: Counter = Counter()
     confusion: Counter = Counter()

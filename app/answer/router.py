@@ -35,7 +35,8 @@ def route(query: Query) -> Form:
         return Form.COMPARISON
     if CUES["series"].search(text) and (len(years) >= 2 or query.span):
         return Form.SERIES
-    if len(years) >= 3 and not query.span and query.asks_figure and not query.comparison_cue:
+    listed = len(years) >= 3 and not query.span and not query.comparison_cue
+    if listed and (query.asks_figure or query.mentions_measure):
         return Form.SERIES
     if query.comparison_cue and len(years) == 2:
         return Form.COMPARISON

@@ -59,7 +59,7 @@ CUES: dict[str, re.Pattern[str]] = {
     "comparison": re.compile(
         r"比(?![重例率])|相比|多几|少几|多多少|少多少|差|提高了|增加了|下降了|更高|更低|更多|更少|"
         r"哪一年|哪年|"
-        r"difference|more than|less than|compared|higher|lower|which year",
+        r"difference|more than|less than|compared?|comparison|higher|lower|which year|by how much",
         re.I,
     ),
     # an open question, answered by several points: an interrogative over the things a
@@ -96,11 +96,14 @@ CUES: dict[str, re.Pattern[str]] = {
     "target_actual": re.compile(
         r"(?:完成|实现|达到|达成|超过|超额完成)了?(?:年初|全年|预期|既定|原定)?(?:的)?目标|"
         r"目标.{0,10}(?:完成|实现|达成|达到)了?(?:吗|没有|与否)|实际.{0,12}(?:目标|计划)|(?:目标|计划).{0,24}实际|"
-        r"\b(?:meet|met|reach(?:ed)?|achieve(?:d)?|hit|miss(?:ed)?|exceed(?:ed)?)\b.{0,60}\b(?:target|goal)s?\b|"
-        r"\b(?:target|goal)s?\b.{0,40}\b(?:actual|achieved|result)|"
-        r"\bplann?(?:ed|ing)?\b.{0,60}\bactual(?:ly)?\b",
+        # English says it in about three times the characters Chinese does
+        r"\b(?:meet|met|reach(?:ed)?|achieve(?:d)?|hit|miss(?:ed)?|exceed(?:ed)?)\b.{0,90}\b(?:target|goal)s?\b|"
+        r"\b(?:target(?:ed|s)?|goals?)\b.{0,90}\b(?:actual|achieved|result|met|reached|missed)|"
+        r"\bplann?(?:ed|ing)?\b.{0,90}\bactual(?:ly)?\b",
         re.I,
     ),
+    # a total over a span ("累计新增多少", "in total"), not the change between its ends
+    "total": re.compile(r"累计|总共|合计|一共|\bcumulative|\bin total\b|\baltogether\b", re.I),
     # several figures asked at once ("完成多少？同比增长多少？", "分别是多少")
     "several": re.compile(
         r"分别|各自|各(?:有|是|为)多少|\band (?:what|how many|how much|where|which|when|how)\b",
@@ -281,6 +284,15 @@ def analyse_question(
 MAX_SPAN = 30  # a longer span's years are not listed (a series says it is too long)
 
 
+def _asks_change(text: str) -> bool:
+    """Whether a question over a range of years asks how much its figure changed."""
+    return bool(
+        CUES["comparison"].search(text)
+        and not CUES["series"].search(text)
+        and not CUES["total"].search(text)
+    )
+
+
 def _resolve_years(result: Query, latest_report_year: int | None) -> None:
     """The years a question is about, the report it names, and whether it asks for a plan."""
     text = chinese_numeral_years(result.text)
@@ -289,11 +301,17 @@ def _resolve_years(result: Query, latest_report_year: int | None) -> None:
     if report:
         result.report_year = int(next(g for g in report.groups() if g))
     years: set[int] = set()
-    for first, last in YEAR_RANGE.findall(text):
+    ranges = YEAR_RANGE.findall(text)
+    for first, last in ranges:
         a, b = sorted((int(first), int(last)))  # "2025年到2018年" is the same span
         result.span = (a, b)
         if b - a < MAX_SPAN:
             years.update(range(a, b + 1))
+    if len(ranges) == 1 and _asks_change(text):
+        # "2020年到2025年增加了多少", "by how much did it rise from 2020 to 2025": the
+        # change between the range's two ends, not each year of it nor a total over it.
+        years = set(result.span or ())
+        result.span = None
     period = plan_period(text)
     if period:
         years.update(range(period[0], period[1] + 1))

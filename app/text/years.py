@@ -13,8 +13,11 @@ from app.text.numbers import HAN_DIGITS
 _DIGITS = HAN_DIGITS
 _CN_YEAR = re.compile(r"[二一][〇○零一二三四五六七八九]{3}(?=年)")
 YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%])")
+# "2018年到2021年", "2018-2021", "from 2018 to 2021", "between 2018 and 2021"; a bare
+# "2019 and 2020" lists two years ("in 2018, 2019 and 2020"), it spans nothing.
 YEAR_RANGE = re.compile(
-    r"((?:19|20)\d{2})\s*(?:年)?\s*(?:-|—|–|到|至|~|～|to|and)\s*((?:19|20)\d{2})"
+    r"((?:19|20)\d{2})\s*(?:年)?\s*(?:-|—|–|到|至|~|～|to|(?<=[Bb]etween \d{4} )and)\s*"
+    r"((?:19|20)\d{2})"
 )
 # The n-th five-year plan: the 3rd ran 1966-1970, and every plan since is five years on.
 # Written "十四五" / "十四个五年" / "14th Five-Year Plan"; the 11th plan is the first that

@@ -119,3 +119,22 @@ def test_a_comparison_is_split_into_one_question_per_year(question, parts):
 
 def test_a_share_is_not_a_comparison():
     assert not analyse_question("研发经费支出占地区生产总值的比重是多少", 2026).comparison_cue
+
+
+@pytest.mark.parametrize(
+    ("question", "years", "span"),
+    [
+        # a list of years is each of them, not a span between the last two
+        ("What was the number of new enterprises in 2019, 2020 and 2021?", [2019, 2020, 2021], None),
+        ("Between 2019 and 2021, how many parks opened?", [2019, 2020, 2021], (2019, 2021)),
+        # the change between a range's two ends is asked about those two years
+        ("By how much did retail sales grow from 2021 to 2024?", [2021, 2024], None),
+        ("2021年到2024年，社会消费品零售总额增加了多少？", [2021, 2024], None),
+        # a total over the range is about every year of it
+        ("2021年到2024年累计增加了多少家企业？", [2021, 2022, 2023, 2024], (2021, 2024)),
+    ],
+)
+def test_a_range_of_years_is_read_for_what_is_asked_of_it(question, years, span):
+    query = analyse_question(question, 2026)
+    assert query.years == years
+    assert query.span == span
