@@ -88,7 +88,15 @@ class Answerer:
             return early
         if form is Form.OPEN:
             return (yield from self._open(query, mode, doc_id))
-        tabled = decide_from_table(query, form, self.retriever.index, self.settings.figure_match)
+        tools = self._tools if mode == "llm" else None
+        tabled = yield from decide_from_table(
+            query,
+            form,
+            self.retriever.index,
+            self.settings.figure_match,
+            tools,
+            lambda: self._candidates(query, result),
+        )
         if tabled is not None:
             return tabled
         candidates = self._candidates(query, result)

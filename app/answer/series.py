@@ -25,7 +25,7 @@ from app.domain import Passage, Query
 from app.figures.extract import FigureRow
 from app.figures.table import FigureTable, authority
 from app.retrieve.indicators import named
-from app.retrieve.query import MAX_SPAN
+from app.retrieve.query import CUES, MAX_SPAN
 from app.text.sentences import Sentence
 
 MAX_YEARS = MAX_SPAN
@@ -36,7 +36,6 @@ _ASKING = re.compile(
 _PLACE = re.compile(r"(?:上海市)?徐汇区?|上海市?|Xuhui(?: District)?'?s?", re.I)
 _WANTS_RATE = re.compile(r"增速|增长率|增幅|增长了?多少|growth rate|grow by|growth", re.I)
 _WANTS_NEW = re.compile(r"新增|新建|新开|\badd(?:ed)?\b|\bnew\b|\bbuil[dt]\b", re.I)
-_WANTS_TOTAL = re.compile(r"累计|总共|\bcumulative|\bin total\b", re.I)
 _PHASE_ORDER = {"actual": 0, "expected": 1, "target": 2}
 
 
@@ -45,6 +44,7 @@ class Asked:
     """What a figures question asks for, read from its words."""
 
     names: tuple[str, ...]
+    named: bool  # the names are the reports' own (else the question's words, unmatched)
     years: tuple[int, ...]
     rate: bool
     new: bool
@@ -69,14 +69,16 @@ def asked(query: Query, table: FigureTable | None = None) -> Asked:
         # A listed name of an indicator the question uses (GDP for 地区生产总值).
         listed = [g[0] for g in table.synonyms if any(n in place for n in g)]
         names += tuple(n for n in listed if not any(n in m or m in n for m in names))
+    named_by_reports = bool(names or query.indicators)
     names = names or tuple(query.indicators) or ((stripped,) if stripped else ())
     wording = f"{query.text} {query.translation or ''}"
     return Asked(
         names=names,
+        named=named_by_reports,
         years=tuple(query.years),
         rate=bool(_WANTS_RATE.search(wording)) or query.asked_kind == "percent",
         new=bool(_WANTS_NEW.search(wording)),
-        total=bool(_WANTS_TOTAL.search(wording)),
+        total=bool(CUES["total"].search(wording)),
         target=query.wants_plan,
         kind=query.asked_kind,
     )
@@ -132,9 +134,12 @@ def cells(table: FigureTable, want: Asked, minimum: float) -> tuple[str, tuple[C
             and (r.phase == "target") == planned
         )
         found.append(Cell(year, best, others=_distinct(others)))
+    # Labelled by the name the question uses when it is the reports' own; else by the
+    # name most of the cells' rows give.
     stated = [c.row.indicator for c in found if c.row]
-    name = max(set(stated), key=stated.count) if stated else (want.names[0] if want.names else "")
-    return name, tuple(found)
+    if want.named or not stated:
+        return (want.names[0] if want.names else ""), tuple(found)
+    return max(set(stated), key=stated.count), tuple(found)
 
 
 def _distinct(rows: tuple[FigureRow, ...]) -> tuple[FigureRow, ...]:

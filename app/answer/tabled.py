@@ -2,17 +2,40 @@
 answer instead: a series always (the table, or a refusal naming the nearest indicators);
 a comparison when both years have a cell in one unit; a target against its result when the
 target is found (with the result, or the result said to be missing: a target is never given
-as its own result); several values when every indicator named has a cell."""
+as its own result); several values when every indicator named has a cell.
+
+A series whose question names no indicator the reports use (an English question's loose
+translation, "city greenways" for 城市绿道; other words than the reports') has its
+indicator named by the model: one lookup over the candidate sentences, decided as a value
+question is, chooses the sentence that answers; the indicator of the row whose figure it
+states is the one the table is read for. The model names the indicator; every cell still
+comes from the table.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
+from app.answer.candidates import Candidate
 from app.answer.decision import Decision, Form, Outcome
-from app.answer.series import decide_series, decide_values
+from app.answer.lookup import Events, Tools
+from app.answer.series import asked, decide_series, decide_values
 from app.answer.target import decide_target
+from app.answer.value import decide_value
 from app.domain import Query
+from app.figures.extract import FigureRow
+from app.text.numbers import numbers_in
 
 
-def decide_from_table(query: Query, form: Form, index, minimum: float) -> Decision | None:
+def decide_from_table(
+    query: Query,
+    form: Form,
+    index,
+    minimum: float,
+    tools: Tools | None = None,
+    candidates: Callable[[], list[Candidate]] = list,
+) -> Events:
     """The table's decision for the question's form, or None to answer it otherwise."""
     if form is Form.VALUES:
         return decide_values(query, index, minimum)
@@ -20,8 +43,38 @@ def decide_from_table(query: Query, form: Form, index, minimum: float) -> Decisi
         decision = decide_target(query, index, minimum)
         return decision if decision is not None and decision.cells[0].row is not None else None
     if form is Form.SERIES:
+        if tools is not None and not asked(query, index.figures).named:
+            query = (yield from _named_by_model(tools, query, candidates(), index)) or query
         return decide_series(query, index, minimum, form)
     if query.compares_years:
         decision = decide_series(query, index, minimum, form)
         return decision if decision.outcome is Outcome.COMPARED else None
+    return None
+
+
+def _named_by_model(tools: Tools, query: Query, candidates: list[Candidate], index) -> Events:
+    """The query with the indicator of the figure the model's lookup answers with (None
+    when the lookup is refused or its figure is no row's)."""
+    if not candidates:
+        return None
+    decision: Decision = yield from decide_value(
+        tools, query, candidates, stream=False, form=Form.VALUE
+    )
+    if decision.refused or not decision.evidence:
+        return None
+    row = stated_row(decision, index.figures.rows)
+    return replace(query, indicators=[row.indicator]) if row is not None else None
+
+
+def stated_row(decision: Decision, rows: list[FigureRow]) -> FigureRow | None:
+    """The row of the chosen sentence whose figure the decision's statement gives."""
+    chosen = decision.evidence[0]
+    stated = set(numbers_in(decision.statement))
+    for row in rows:
+        if row.chunk_id != chosen.passage.chunk.chunk_id or not row.indicator:
+            continue
+        if chosen.text not in row.sentence and row.sentence not in chosen.text:
+            continue
+        if set(numbers_in(row.written)) & stated:
+            return row
     return None

@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 
 from app.answer.decision import Cell, Decision, Form, Outcome
-from app.answer.series import Asked, asked, candidate, cells
+from app.answer.series import asked, candidate, cells
 from app.domain import Query
 from app.figures.extract import FigureRow
 from app.figures.table import FigureTable
@@ -46,7 +46,13 @@ def decide_target(query: Query, index, minimum: float) -> Decision | None:
     # The actual of the target's indicator and kind: its rate when the target is a rate.
     wanted_rate = target_cell.row.growth if target_cell.row else want.rate
     names = (target_cell.row.indicator, *want.names) if target_cell.row else want.names
-    actual_want = Asked(names, (year,), wanted_rate, want.new, want.total, False, want.kind)
+    actual_want = replace(
+        want,
+        names=names,
+        named=want.named or target_cell.row is not None,
+        rate=wanted_rate,
+        target=False,
+    )
     name, (actual_cell,) = cells(table, actual_want, minimum)
     if actual_cell.row is not None and actual_cell.row.phase == "target":
         actual_cell = Cell(year, None)

@@ -142,3 +142,47 @@ def test_an_indicator_never_stated_gets_the_nearest_ones_and_a_long_span_a_messa
     long = service.ask("1990年到2023年区级财政收入各是多少？", AskOptions(mode="extractive"))
     assert long.refused and long.verification["outcome"] == "refused: span too long to list"
     assert "1990—2023年跨度太长" in long.answer
+
+
+class PickingLLM:
+    """A fake model that chooses the numbered candidate holding `figure` and states it
+    (and says none when no candidate holds it)."""
+
+    model_id = "fake-picking"
+
+    def __init__(self, figure: str) -> None:
+        self.figure = figure
+        self.calls = 0
+
+    def complete(self, messages, *, stream=False, max_tokens=160, lead=None, grammar=None):
+        import re
+
+        self.calls += 1
+        prompt = messages[-1]["content"]
+        numbers = [
+            n for n, text in re.findall(r"^\[(\d+)\](.*)$", prompt, re.M) if self.figure in text
+        ]
+        choice = numbers[0] if numbers else "0"
+        if lead is not None:
+            rest = (1 - 0.95) / max(1, len(lead.options) - 1)
+            lead.probs = {o: (0.95 if o == choice else rest) for o in lead.options}
+        yield f"[{choice}] 为{self.figure}。" if numbers else "[0] 报告中未提及。"
+
+
+def test_a_series_in_words_the_reports_do_not_use_is_read_for_the_indicator_the_model_names(
+    settings, service
+):
+    question = "2021年到2023年每年新增的公共绿化面积有多少公顷？"  # the reports say 公共绿地
+    llm = PickingLLM("5.5公顷")
+    answer = QAService(settings, service.index, service.embedder, llm).ask(
+        question, AskOptions(mode="llm")
+    )
+    assert llm.calls == 1  # one lookup names the indicator; the table gives every cell
+    assert answer.verification["outcome"] == "answered: table"
+    rows = {r["year"]: r for r in answer.table["rows"]}
+    assert rows[2021]["written"] == "5公顷" and rows[2022]["written"] == "5.5公顷"
+    assert not rows[2023]["stated"]  # the 2024 report states none: never filled
+    assert answer.table["indicator"] == "公共绿地"
+    refusing = QAService(settings, service.index, service.embedder, PickingLLM("7.7公顷"))
+    refused = refusing.ask(question, AskOptions(mode="llm"))
+    assert refused.refused and refused.table == {}
