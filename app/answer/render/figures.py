@@ -1,0 +1,248 @@
+"""The text of the answers the figures table gives: a comparison of two years, several
+values of one year, a series over years, a target against its result, and the same as a
+table (data for the API and the page, Markdown for a chat client)."""
+
+from __future__ import annotations
+
+from app.answer.decision import Cell, Decision
+from app.answer.grounding import Figure
+from app.answer.render.amounts import english_amount, english_figure
+from app.figures.extract import FigureRow
+
+
+def comparison_text(first: tuple[int, Figure], second: tuple[int, Figure], english: bool) -> str:
+    """Both years' figures, cited [1] and [2], and the difference computed from them."""
+    (y1, f1), (y2, f2) = sorted([first, second], key=lambda item: item[0])
+    parts_zh = f"{y1}年为{f1.written}[1]，{y2}年为{f2.written}[2]"
+    parts_en = f"{y1}: {english_amount(f1.value, f1.unit, f1.written)}[1]; {y2}: {english_amount(f2.value, f2.unit, f2.written)}[2]"
+    if f1.unit != f2.unit:
+        return parts_en + "." if english else parts_zh + "。"
+    decimals = max(len(f.text.split(".")[1]) if "." in f.text else 0 for f in (f1, f2))
+    diff = round(abs(f2.value - f1.value), decimals)
+    amount = f"{diff:.{decimals}f}"
+    if english:
+        if diff == 0:
+            return f"{parts_en}. The two years are the same."
+        word = "higher" if f2.value > f1.value else "lower"
+        if f1.unit == "%":
+            return f"{parts_en}. {y2} was {amount} percentage points {word} than {y1}."
+        return f"{parts_en}. {y2} was {english_amount(diff, f1.unit)} {word} than {y1}."
+    if diff == 0:
+        return f"{parts_zh}；两年相同。"
+    higher = y2 if f2.value > f1.value else y1
+    if f1.unit == "%":
+        change = f"{'提高' if f2.value > f1.value else '下降'}{amount}个百分点"
+    else:
+        change = f"{'多' if f2.value > f1.value else '少'}{amount}{f1.unit}"
+    return f"{parts_zh}；{higher}年较高，{y2}年比{y1}年{change}。"
+
+
+_PHASE_ZH = {"expected": "预计", "target": "目标"}
+_PHASE_EN = {"expected": " (expected)", "target": " (target)"}
+
+
+def cell_text(cell: Cell, english: bool) -> str:
+    """One year of a figures answer: its figure with its marker, each other document's
+    differing figure after it; or that the reports do not state it."""
+    if cell.row is None:
+        return f"{cell.year}: not stated in the reports" if english else f"{cell.year}年：报告未载"
+    markers = "".join(f"[{n}]" for n in cell.cited[:1])
+    if english:
+        text = (
+            f"{cell.year}: {english_figure(cell.row)}{_PHASE_EN.get(cell.row.phase, '')}{markers}"
+        )
+        for row, n in zip(cell.others, cell.cited[1:], strict=False):
+            text += f" (another source gives {english_figure(row)}[{n}])"
+        return text
+    text = f"{cell.year}年{_PHASE_ZH.get(cell.row.phase, '')}{cell.row.written}{markers}"
+    for row, n in zip(cell.others, cell.cited[1:], strict=False):
+        text += f"（另一来源为{row.written}[{n}]）"
+    return text
+
+
+def values_text(decision: Decision, english: bool) -> str:
+    """Several indicators of one year, each with its figure and marker."""
+    year = decision.cells[0].year
+    if english:
+        parts = [
+            f"{c.row.indicator}: {english_figure(c.row)}{_PHASE_EN.get(c.row.phase, '')}[{c.cited[0]}]"
+            for c in decision.cells
+        ]
+        return f"In {year}: " + "; ".join(parts) + "."
+    parts = [
+        f"{c.row.indicator}{_PHASE_ZH.get(c.row.phase, '')}{c.row.written}[{c.cited[0]}]"
+        for c in decision.cells
+    ]
+    return f"{year}年，" + "；".join(parts) + "。"
+
+
+def series_text(decision: Decision, english: bool) -> str:
+    """A figures answer: the indicator as the reports name it, each asked year's figure
+    cited, the years the reports do not state said to be missing, and the other names its
+    rows were read under."""
+    stated = [c for c in decision.cells if c.row]
+    missing = [c.year for c in decision.cells if c.row is None]
+    name = decision.indicator
+    if english:
+        lines = [f"{name} by year, as the reports state it:" if name else "By year:"]
+        lines += [cell_text(c, english) + ";" for c in stated]
+        uncovered = [y for y in missing if y in decision.asked_years]
+        unstated = [y for y in missing if y not in decision.asked_years]
+        if unstated:
+            years = ", ".join(str(y) for y in unstated)
+            lines.append(f"{years}: not stated in the reports.")
+        if uncovered:
+            held = decision.held_years
+            years = ", ".join(str(y) for y in uncovered)
+            lines.append(f"{years}: no document covers (they cover {held[0]}–{held[-1]}).")
+        if decision.grouped:
+            lines.append(f"(Read under the names {', '.join(decision.grouped)} as well.)")
+        lines[-1] = lines[-1].rstrip(";") + ("" if lines[-1].endswith((".", ")")) else ".")
+        return "\n".join(lines)
+    lines = [f"{name}（按年份）：" if name else "按年份："]
+    lines += [cell_text(c, english) + "；" for c in stated]
+    uncovered = [y for y in missing if y in decision.asked_years]
+    if len(missing) > len(uncovered):
+        lines.append(
+            "、".join(f"{y}年" for y in missing if y not in decision.asked_years) + "：报告中未载。"
+        )
+    if uncovered:
+        held = decision.held_years
+        years = "、".join(str(y) for y in uncovered)
+        lines.append(f"{years}年：现有文件不涉及（覆盖{held[0]}—{held[-1]}年）。")
+    if decision.grouped:
+        lines.append(f"（同一指标在报告中也称{'、'.join(decision.grouped)}，一并列出。）")
+    lines[-1] = lines[-1].rstrip("；") + ("" if lines[-1].endswith(("。", "）")) else "。")
+    return "\n".join(lines)
+
+
+def figures_table(decision: Decision, english: bool) -> dict:
+    """A figures answer as data, for the API, the page, the OpenAI endpoint and MCP ({}
+    for other answers)."""
+    if not decision.cells:
+        return {}
+    rows = []
+    for cell in decision.cells:
+        row = cell.row
+        entry = {"year": cell.year, "stated": row is not None}
+        if row is not None:
+            source = decision.evidence[cell.cited[0] - 1]
+            entry.update(
+                value=row.number,
+                written=row.written,
+                english=english_figure(row),
+                unit=row.unit,
+                kind=row.kind,
+                phase=row.phase,
+                indicator=row.indicator,
+                citation=cell.cited[0],
+                doc_id=row.doc_id,
+                quote=row.sentence.strip(),
+                start=row.offset,
+                end=row.offset + len(row.sentence),
+                source=source.source_en if english else source.source,
+                others=[
+                    {"written": o.written, "doc_id": o.doc_id, "citation": n}
+                    for o, n in zip(cell.others, cell.cited[1:], strict=False)
+                ],
+            )
+        elif cell.year in decision.asked_years:
+            entry["uncovered"] = True
+        rows.append(entry)
+    return {
+        "indicator": decision.indicator,
+        "lang": "en" if english else "zh",
+        "grouped": list(decision.grouped),
+        "rows": rows,
+        "markdown": table_markdown(decision, english),
+    }
+
+
+def _with_change(row: FigureRow, english: bool) -> str:
+    """A figure with the change it is, for a rate: 增长6%左右 / growth of 6%."""
+    figure = english_figure(row) if english else row.written
+    if row.kind != "rate" or row.qualifier not in ("增长", "下降"):
+        return figure
+    if english:
+        return f"{'growth' if row.qualifier == '增长' else 'a fall'} of {figure}"
+    return f"{row.qualifier}{figure}"
+
+
+def target_text(decision: Decision, english: bool) -> str:
+    """A target against its actual: both cited, whether it was met computed; a missing one
+    said to be missing."""
+    target, actual = decision.cells
+    year = target.year
+    parts = []
+    if english:
+        parts.append(
+            f"{year} target: {_with_change(target.row, True)}[{target.cited[0]}]"
+            if target.row
+            else f"the reports state no {year} target for this"
+        )
+        if actual.row:
+            expected = " (expected)" if actual.row.phase == "expected" else ""
+            parts.append(f"result: {_with_change(actual.row, True)}{expected}[{actual.cited[0]}]")
+        else:
+            parts.append(f"the reports do not state the {year} result")
+        if decision.verdict is None:
+            ending = "whether the target was met cannot be told from the reports."
+        else:
+            ending = "the target was met." if decision.verdict else "the target was not met."
+        return "; ".join(parts) + "; " + ending
+    parts.append(
+        f"{year}年目标：{_with_change(target.row, False)}[{target.cited[0]}]"
+        if target.row
+        else f"报告中未载{year}年的目标"
+    )
+    if actual.row:
+        expected = "预计" if actual.row.phase == "expected" else ""
+        parts.append(f"实际：{expected}{_with_change(actual.row, False)}[{actual.cited[0]}]")
+    else:
+        parts.append(f"报告中未载{year}年的实际数")
+    if decision.verdict is None:
+        ending = "无法判断是否达到目标。"
+    else:
+        ending = "达到目标。" if decision.verdict else "未达到目标。"
+    return "；".join(parts) + "；" + ending
+
+
+def no_figures_text(decision: Decision, english: bool) -> str:
+    """A figures question no row answers: which years the library covers when it misses
+    some, and the nearest indicators the reports do state."""
+    years = [c.year for c in decision.cells]
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    held = decision.held_years
+    if english:
+        text = f"The reports state no figure for this in {span}."
+        if decision.asked_years and held:
+            text += f" No document covers {', '.join(map(str, decision.asked_years))} (they cover {held[0]}–{held[-1]})."
+        if decision.topics:
+            text += f" The nearest indicators they state: {', '.join(decision.topics)}."
+        return text
+    text = f"报告中未载{span}年的这一数字。"
+    if decision.asked_years and held:
+        text += f"现有文件不涉及{'、'.join(map(str, decision.asked_years))}年（覆盖{held[0]}—{held[-1]}年）。"
+    if decision.topics:
+        text += f"报告中有数字的相近指标：{'、'.join(decision.topics)}。"
+    return text
+
+
+def table_markdown(decision: Decision, english: bool) -> str:
+    """A figures answer as a Markdown table (year, figure, phase, source)."""
+    head = "| year | figure | phase | source |" if english else "| 年份 | 数值 | 口径 | 来源 |"
+    lines = [head, "|---|---|---|---|"]
+    for cell in decision.cells:
+        if cell.row is None:
+            lines.append(f"| {cell.year} | {'not stated' if english else '未载'} | | |")
+            continue
+        figure = english_figure(cell.row) if english else cell.row.written
+        phase = (
+            cell.row.phase
+            if english
+            else {"actual": "实际"}.get(cell.row.phase, _PHASE_ZH.get(cell.row.phase, ""))
+        )
+        source = decision.evidence[cell.cited[0] - 1]
+        where = source.source_en if english else source.source
+        lines.append(f"| {cell.year} | {figure} | {phase} | [{cell.cited[0]}] {where} |")
+    return "\n".join(lines)
