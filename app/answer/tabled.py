@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from app.answer.asked import asked
 from app.answer.candidates import Candidate
 from app.answer.decision import Decision, Form, Outcome
 from app.answer.lookup import Events, Tools
-from app.answer.series import asked, decide_series, decide_values
+from app.answer.series import decide_series, decide_values
 from app.answer.target import decide_target
 from app.answer.value import decide_value
 from app.domain import Query

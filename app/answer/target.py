@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from app.answer.asked import asked
 from app.answer.decision import Cell, Decision, Form, Outcome
-from app.answer.series import asked, candidate, cells
+from app.answer.series import candidate, cells
 from app.domain import Query
 from app.figures.extract import FigureRow
 from app.figures.table import FigureTable

@@ -1,0 +1,66 @@
+"""What a figures question asks for, read from its words: the indicator names (the
+reports' own when it uses them), the years, and whether it asks for a rate, for new ones,
+for a total or for a target."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.domain import Query
+from app.figures.table import FigureTable
+from app.retrieve.indicators import named
+from app.retrieve.query import CUES
+
+_ASKING = re.compile(
+    r"(?:19|20)\d{2}\s*年?|[至到—\-~～、和与及]|徐汇区?|上海市?|各年|每年|逐年|历年|分别|"
+    r"是多少|有多少|为多少|多少|几|怎样|如何|变化|情况|趋势|的|[？?。，,]"
+)
+_PLACE = re.compile(r"(?:上海市)?徐汇区?|上海市?|Xuhui(?: District)?'?s?", re.I)
+_WANTS_RATE = re.compile(r"增速|增长率|增幅|增长了?多少|growth rate|grow by|growth", re.I)
+_WANTS_NEW = re.compile(r"新增|新建|新开|\badd(?:ed)?\b|\bnew\b|\bbuil[dt]\b", re.I)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a figures question asks for, read from its words."""
+
+    names: tuple[str, ...]
+    named: bool  # the names are the reports' own (else the question's words, unmatched)
+    years: tuple[int, ...]
+    rate: bool
+    new: bool
+    total: bool
+    target: bool
+    kind: str | None = None  # the kind of amount its unit names ("多少公顷" → area)
+
+
+def asked(query: Query, table: FigureTable | None = None) -> Asked:
+    """The indicator names the question gives: those the figures table's rows give that it
+    holds (the longest; for an English question, that its translation or the glossary's
+    terms hold) and the listed names of an indicator it uses, else the reports' indicator
+    names it holds, else its own words without its years and asking words."""
+    text = query.translation or query.text
+    stripped = _ASKING.sub("", text)
+    place = _PLACE.sub(" ", text)  # "徐汇区" names the district, not an indicator
+    if query.english:
+        # The reports' names its translation and the glossary's terms for its words give.
+        place = "；".join([place, *query.indicators])
+    names = tuple(named(place, table.names())) if table is not None else ()
+    if table is not None:
+        # A listed name of an indicator the question uses (GDP for 地区生产总值).
+        listed = [g[0] for g in table.synonyms if any(n in place for n in g)]
+        names += tuple(n for n in listed if not any(n in m or m in n for m in names))
+    named_by_reports = bool(names or query.indicators)
+    names = names or tuple(query.indicators) or ((stripped,) if stripped else ())
+    wording = f"{query.text} {query.translation or ''}"
+    return Asked(
+        names=names,
+        named=named_by_reports,
+        years=tuple(query.years),
+        rate=bool(_WANTS_RATE.search(wording)) or query.asked_kind == "percent",
+        new=bool(_WANTS_NEW.search(wording)),
+        total=bool(CUES["total"].search(wording)),
+        target=query.wants_plan,
+        kind=query.asked_kind,
+    )
