@@ -117,13 +117,7 @@ def split_sections(doc: Document) -> list[_Section]:
             continue
         is_part = bool(_PART.match(paragraph)) and is_heading_line(paragraph)
         is_item = bool(_ITEM.match(paragraph))
-        if (
-            current is not None
-            and not current.paragraphs
-            and not (is_part or is_item)
-            and _is_banner(paragraph)
-            and _names_marker_heading(current.heading_path)
-        ):
+        if not (is_part or is_item) and _names_heading(current, paragraph):
             # A banner right after a marker-only heading ("【一】" / "稳增长促发展") names it.
             current.heading_path[-1] = f"{current.heading_path[-1]} {paragraph}"
             if item is None:
@@ -136,10 +130,7 @@ def split_sections(doc: Document) -> list[_Section]:
             title = heading_title(paragraph)
             whole_line_heading = title == paragraph.lstrip("# ").strip()
             if is_part:
-                if REVIEW_WORDS.search(title) and is_report:
-                    phase = "review"
-                elif PLAN_WORDS.search(title) and is_report:
-                    phase = "plan"
+                phase = _part_phase(title, phase) if is_report else phase
                 part, item = title, None
                 part_years = _section_years(title, phase, doc)
                 if not PART_YEAR.search(chinese_numeral_years(title)) and not plan_period(title):
@@ -159,6 +150,25 @@ def split_sections(doc: Document) -> list[_Section]:
         current.paragraphs.append(paragraph)
         current.end = start + len(paragraph)
     return merge_small_sections([s for s in sections if s.paragraphs])
+
+
+def _names_heading(current: _Section | None, paragraph: str) -> bool:
+    """Whether the paragraph is a banner naming the marker-only heading just before it."""
+    return (
+        current is not None
+        and not current.paragraphs
+        and _is_banner(paragraph)
+        and _names_marker_heading(current.heading_path)
+    )
+
+
+def _part_phase(title: str, phase: str) -> str:
+    """A report's phase from a part's heading: its review, its plan, or as it was."""
+    if REVIEW_WORDS.search(title):
+        return "review"
+    if PLAN_WORDS.search(title):
+        return "plan"
+    return phase
 
 
 def merge_small_sections(sections: list[_Section]) -> list[_Section]:

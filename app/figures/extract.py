@@ -278,27 +278,7 @@ def figures_in(sentence: str, context: Context) -> list[FigureRow]:
         # clause) and this figure; a rank's, before its verb ("增速位居…第一").
         before = text[max(clause_start, previous_end) : match.start() if rank else start]
         previous_end = end
-        piece = before.split("、")[-1] if "、" in before else before
-        name = _name_before(piece)
-        if rank:
-            name = re.split(r"[在于]", name)[0]
-            written = value = match.group(1)
-            unit, kind = None, "rank"
-        else:
-            written = match.group(0).strip()
-            value, unit = _value(match.group("number")), re.sub(r"\s+", "", match.group("unit"))
-            kind = _kind(unit, before)
-            after = _name_after(text[end : end + 24])
-            # What a count counts follows it when what precedes it is examples ("漕溪三村等
-            # 3个…项目"), a generic verb's object ("供应5000套保障性租赁住房"), or the count
-            # is a numeral word ("两个旧城区改建项目", "四大产业集群").
-            if after and (
-                not name
-                or piece.rstrip().endswith("等")
-                or len(_name_before(piece, keep_verb=False)) <= 2
-                or not match.group("number")[0].isdigit()
-            ):
-                name = after
+        name, written, value, unit, kind = _read(text, match, before, rank)
         if _COMPARED.match(name) or not name and kind in ("rate", "rank") or name in _OF_BEFORE:
             name = last_name
         year, end_year = _period(context, text, text[:start])
@@ -323,6 +303,32 @@ def figures_in(sentence: str, context: Context) -> list[FigureRow]:
         if name and kind not in ("rate", "rank"):
             last_name = name
     return rows
+
+
+def _read(
+    text: str, match: re.Match[str], before: str, rank: bool
+) -> tuple[str, str, str, str | None, str]:
+    """A figure's name, as written, value, unit and kind: the name from the text before it
+    (the last of a list "、"), or for a count, what it counts when that follows it."""
+    piece = before.split("、")[-1] if "、" in before else before
+    name = _name_before(piece)
+    if rank:
+        return re.split(r"[在于]", name)[0], match.group(1), match.group(1), None, "rank"
+    written = match.group(0).strip()
+    value, unit = _value(match.group("number")), re.sub(r"\s+", "", match.group("unit"))
+    kind = _kind(unit, before)
+    after = _name_after(text[match.end() : match.end() + 24])
+    # What a count counts follows it when what precedes it is examples ("漕溪三村等
+    # 3个…项目"), a generic verb's object ("供应5000套保障性租赁住房"), or the count
+    # is a numeral word ("两个旧城区改建项目", "四大产业集群").
+    if after and (
+        not name
+        or piece.rstrip().endswith("等")
+        or len(_name_before(piece, keep_verb=False)) <= 2
+        or not match.group("number")[0].isdigit()
+    ):
+        name = after
+    return name, written, value, unit, kind
 
 
 def _not_a_figure(text: str, match: re.Match) -> bool:

@@ -91,10 +91,8 @@ def build_index(
     ingested: IngestResult | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> HybridIndex:
-    """Ingest the corpus, chunk, embed what is new, and swap the new index into service.
-
-    `progress(fraction, message)` is told how far the build is (for the web UI).
-    """
+    """Ingest the corpus, chunk, embed what is new, and swap the new index into service;
+    `progress(fraction, message)` is told how far the build is (for the web UI)."""
     report = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     report(0.02, "reading documents")
@@ -106,9 +104,8 @@ def build_index(
         limits=ParseLimits(settings.parse_memory_mb, settings.parse_timeout_s),
     )
     report(0.1, f"{len(result.documents)} documents read; chunking")
-    chunks: list[Chunk] = []
-    for doc in result.documents:
-        chunks.extend(chunk_document(doc, settings.chunk_size, settings.chunk_overlap))
+    size, overlap = settings.chunk_size, settings.chunk_overlap
+    chunks = [c for doc in result.documents for c in chunk_document(doc, size, overlap)]
     # Keyed by model and dimension: vectors of two embedders are never mixed.
     cache = EmbeddingCache(settings.index_dir / "cache" / f"{embedder.model_id}-{embedder.dim}.npz")
     spans = sentence_spans(chunks)
@@ -125,25 +122,13 @@ def build_index(
     synonyms = load_synonyms(settings.prompts_dir / "indicator-synonyms.tsv")
     figures_started = time.perf_counter()
     figures = FigureTable.build(chunks, documents, synonyms)
-    figures_seconds = round(time.perf_counter() - figures_started, 2)
-    manifest = IndexManifest(
-        format_version=FORMAT_VERSION,
-        model_id=embedder.model_id,
-        dim=int(vectors.shape[1]),
-        corpus_hash=corpus_hash(result.documents),
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-        n_documents=len(result.documents),
-        n_chunks=len(chunks),
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        build_seconds=round(time.perf_counter() - started, 2),
-        embedded_now=embedded_now,
-        n_figures=len(figures),
-        figures_seconds=figures_seconds,
-        dropped_duplicates=result.dropped_duplicates,
-        dropped_boilerplate_blocks=len(result.dropped_boilerplate),
-        errors=result.errors,
-    )
+    counts = {
+        "dim": int(vectors.shape[1]),
+        "embedded_now": embedded_now,
+        "n_figures": len(figures),
+        "figures_seconds": round(time.perf_counter() - figures_started, 2),
+    }
+    manifest = _manifest(result, chunks, embedder, settings, started, **counts)
     index = HybridIndex(
         chunks,
         documents,
@@ -156,9 +141,33 @@ def build_index(
         figures=figures,
     )
     save_index(index, settings.index_dir)
-    report(
-        1.0,
-        f"indexed {len(result.documents)} documents as {len(chunks)} chunks, "
-        f"with {len(figures)} figures",
-    )
+    done = f"{len(result.documents)} documents as {len(chunks)} chunks, {len(figures)} figures"
+    report(1.0, f"indexed {done}")
     return index
+
+
+def _manifest(
+    result: IngestResult,
+    chunks: list[Chunk],
+    embedder: Embedder,
+    settings: Settings,
+    started: float,
+    **counts: int | float,
+) -> IndexManifest:
+    """What an index was built from and how: its sources, its settings, its time, and the
+    counts the build took (`dim`, `embedded_now`, `n_figures`, `figures_seconds`)."""
+    return IndexManifest(
+        format_version=FORMAT_VERSION,
+        model_id=embedder.model_id,
+        corpus_hash=corpus_hash(result.documents),
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        n_documents=len(result.documents),
+        n_chunks=len(chunks),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        build_seconds=round(time.perf_counter() - started, 2),
+        dropped_duplicates=result.dropped_duplicates,
+        dropped_boilerplate_blocks=len(result.dropped_boilerplate),
+        errors=result.errors,
+        **counts,
+    )

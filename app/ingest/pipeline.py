@@ -90,11 +90,20 @@ def build_document(
         source=entry.source,
         provenance={name: {"how": f.how, "evidence": f.evidence} for name, f in found.items()},
     )
-    doc.quality.extend(raw_layout_notes(raw_body))
-    if chrome.dropped:
-        doc.quality.append(chrome_note(chrome.dropped))
+    doc.quality.extend(_quality_notes(doc, raw_body, chrome.dropped, overridden))
+    return doc
+
+
+def _quality_notes(
+    doc: Document, raw_body: str, dropped_chrome: list[str], overridden: list[tuple]
+) -> list[QualityNote]:
+    """What a reader of the document should know of its text: its raw layout, the page
+    chrome dropped, the manifest's values the text disagrees with, a missing date."""
+    notes = list(raw_layout_notes(raw_body))
+    if dropped_chrome:
+        notes.append(chrome_note(dropped_chrome))
     for name, text_value, manifest_value in overridden:
-        doc.quality.append(
+        notes.append(
             QualityNote(
                 "manifest_overrides",
                 f"manifest.toml sets {name} to {manifest_value}; the text says {text_value}",
@@ -103,16 +112,16 @@ def build_document(
             )
         )
     if not doc.delivered:
-        doc.quality.append(
+        notes.append(
             QualityNote(
                 "no_date",
                 "no delivery or publication date in the text: add `delivered` for "
-                f"{source_file} to corpus/manifest.toml",
+                f"{doc.source_file} to corpus/manifest.toml",
                 "warning",
-                {"file": source_file},
+                {"file": doc.source_file},
             )
         )
-    return doc
+    return notes
 
 
 def ingest_file(

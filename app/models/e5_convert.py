@@ -136,6 +136,19 @@ def _bert_state_dict(header: E5Header, t: dict[str, np.ndarray]) -> dict[str, np
     return sd
 
 
+# The tokenizer of the e5 models (XLM-R's sentencepiece vocabulary, in tokenizer.json).
+_TOKENIZER_CONFIG = {
+    "tokenizer_class": "XLMRobertaTokenizer",
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "unk_token": "<unk>",
+    "sep_token": "</s>",
+    "pad_token": "<pad>",
+    "cls_token": "<s>",
+    "mask_token": "<mask>",
+}
+
+
 def convert(e5s1_path: Path, tokenizer_json: Path, out_dir: Path) -> None:
     """Write a sentence-transformers folder (BERT + mean pooling + L2 normalise) to out_dir."""
     import torch
@@ -172,21 +185,8 @@ def convert(e5s1_path: Path, tokenizer_json: Path, out_dir: Path) -> None:
         hf_dir = Path(tmp) / "hf"
         model.save_pretrained(hf_dir)
         shutil.copyfile(tokenizer_json, hf_dir / "tokenizer.json")
-        (hf_dir / "tokenizer_config.json").write_text(
-            json.dumps(
-                {
-                    "tokenizer_class": "XLMRobertaTokenizer",
-                    "model_max_length": header.max_positions,
-                    "bos_token": "<s>",
-                    "eos_token": "</s>",
-                    "unk_token": "<unk>",
-                    "sep_token": "</s>",
-                    "pad_token": "<pad>",
-                    "cls_token": "<s>",
-                    "mask_token": "<mask>",
-                }
-            )
-        )
+        config = {**_TOKENIZER_CONFIG, "model_max_length": header.max_positions}
+        (hf_dir / "tokenizer_config.json").write_text(json.dumps(config))
         transformer = models.Transformer(str(hf_dir), max_seq_length=header.max_positions)
         pooling = models.Pooling(header.hidden, pooling_mode="mean")
         st_model = SentenceTransformer(
