@@ -5,17 +5,21 @@ for a total or for a target."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.domain import Query
 from app.figures.table import FigureTable
 from app.retrieve.indicators import named
 from app.retrieve.query import CUES
+from app.text.units import ASKED_AMOUNT, asked_kind
 
 _ASKING = re.compile(
     r"(?:19|20)\d{2}\s*年?|[至到—\-~～、和与及]|徐汇区?|上海市?|各年|每年|逐年|历年|分别|"
     r"是多少|有多少|为多少|多少|几|怎样|如何|变化|情况|趋势|的|[？?。，,]"
 )
+# Where a question asking for several figures passes from one to the next: "A和B分别是
+# 多少", "A多少公顷？B是多少？", "A、B及C".
+_PIECES = re.compile(r"[？?；;，,、]|以及|和|与|及")
 _PLACE = re.compile(r"(?:上海市)?徐汇区?|上海市?|Xuhui(?: District)?'?s?", re.I)
 _WANTS_RATE = re.compile(r"增速|增长率|增幅|增长了?多少|growth rate|grow by|growth", re.I)
 _WANTS_NEW = re.compile(r"新增|新建|新开|\badd(?:ed)?\b|\bnew\b|\bbuil[dt]\b", re.I)
@@ -41,7 +45,7 @@ def asked(query: Query, table: FigureTable | None = None) -> Asked:
     terms hold) and the listed names of an indicator it uses, else the reports' indicator
     names it holds, else its own words without its years and asking words."""
     text = query.translation or query.text
-    stripped = _ASKING.sub("", text)
+    stripped = _ASKING.sub("", ASKED_AMOUNT.sub("", text))
     place = _PLACE.sub(" ", text)  # "徐汇区" names the district, not an indicator
     if query.english:
         # The reports' names its translation and the glossary's terms for its words give.
@@ -64,3 +68,49 @@ def asked(query: Query, table: FigureTable | None = None) -> Asked:
         target=query.wants_plan,
         kind=query.asked_kind,
     )
+
+
+def asked_pieces(query: Query, table: FigureTable) -> list[Asked]:
+    """What each figure of a question asking for several asks for: each piece of it (its
+    Chinese, for an English question) read as its own question, with its own words, unit
+    and wording (a rate, new ones), and the whole question's years (a piece that asks for
+    a rate and names nothing asks for the growth of the piece before); when it has fewer
+    than two pieces with words of their own, each reports' name it holds."""
+    whole = asked(query, table)
+    text = query.translation or query.text
+    pieces = [p for p in _pieces(text, table) if _ASKING.sub("", ASKED_AMOUNT.sub("", p)).strip()]
+    if len(pieces) < 2:
+        return [replace(whole, names=(name,)) for name in whole.names]
+    found = []
+    for piece in pieces:
+        part = replace(
+            query,
+            text=piece,
+            translation=None,
+            language="zh",
+            indicators=[n for n in query.indicators if n in piece and _PLACE.sub("", n)],
+            asked_kind=asked_kind(piece),
+        )
+        want = replace(asked(part, table), years=whole.years, target=whole.target)
+        if want.rate and not want.named and found and found[-1].named:
+            # "…完成多少？同比增长多少？": the growth of the figure just asked for.
+            want = replace(want, names=found[-1].names, named=True)
+        found.append(want)
+    return found
+
+
+def _pieces(text: str, table: FigureTable) -> list[str]:
+    """The text cut where it passes from one figure to the next, never inside a name the
+    reports use (人工智能及相关产业总产出 is one)."""
+    spans = [
+        (m.start(), m.start() + len(n))
+        for n in named(text, table.names())
+        for m in re.finditer(re.escape(n), text)
+    ]
+    pieces, start = [], 0
+    for cut in _PIECES.finditer(text):
+        if any(a < cut.start() < b for a, b in spans):
+            continue
+        pieces.append(text[start : cut.start()])
+        start = cut.end()
+    return [*pieces, text[start:]]

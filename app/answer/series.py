@@ -15,9 +15,7 @@ figure for the same year is kept beside it, never in its place.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from app.answer.asked import Asked, asked
+from app.answer.asked import Asked, asked, asked_pieces
 from app.answer.candidates import Candidate
 from app.answer.decision import Cell, Decision, Form, Outcome
 from app.answer.grounding import Figure
@@ -192,16 +190,16 @@ def _compared(numbered: list[Cell], evidence: list[Candidate], name: str, groupe
 
 def decide_values(query: Query, index, minimum: float) -> Decision | None:
     """Two or more indicators of one year, each from its own row (cited); None when the
-    question names fewer than two the table holds, or one of them has no row for the year
-    (the pipeline then answers as it answers values)."""
-    want = asked(query, index.figures)
-    if len(want.names) < 2 or len(want.years) != 1:
+    question asks for fewer than two (`asked_pieces`), or one of them has no row for the
+    year (the pipeline then answers as it answers values)."""
+    wants = asked_pieces(query, index.figures)
+    if len(wants) < 2 or len(query.years) != 1:
         return None
     evidence, numbered = [], []
-    for name in want.names:
-        _, (cell,) = cells(index.figures, replace(want, names=(name,)), minimum)
-        if cell.row is None:
-            return None
+    for want in wants:
+        _, (cell,) = cells(index.figures, want, minimum)
+        if cell.row is None or any(c.row == cell.row for c in numbered):
+            return None  # a figure not found, or two pieces read as one figure
         evidence.append(candidate(cell.row, index))
         numbered.append(Cell(cell.year, cell.row, (len(evidence),)))
     return Decision(

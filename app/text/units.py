@@ -66,6 +66,8 @@ _ASKED_EN = re.compile(
     rf"\bhow (?:many|much)(?: \w+)?? (?:(?:thousand|million|billion) )?(?P<unit>{_ENGLISH})\b"
 )
 _ASKED_COUNT_EN = re.compile(r"\bhow many\b")
+# The asking words with the unit they ask in ("多少公顷", "几个", "多少万人次").
+ASKED_AMOUNT = re.compile(rf"(?<!第)(?:多少|几)(?:{_SCALE})(?:{_UNITS}|[{COUNT_WORDS}])")
 _UNIT_AT_START = re.compile(rf"[余多]?{_SCALE}(?P<unit>{_UNITS})")
 
 

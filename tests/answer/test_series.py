@@ -186,3 +186,31 @@ def test_a_series_in_words_the_reports_do_not_use_is_read_for_the_indicator_the_
     refusing = QAService(settings, service.index, service.embedder, PickingLLM("7.7公顷"))
     refused = refusing.ask(question, AskOptions(mode="llm"))
     assert refused.refused and refused.table == {}
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        # each piece read as its own question: its own unit, its own words
+        ("2022年新增绿地多少公顷？财政收入是多少？", ["公共绿地5.5公顷[1]", "205.3亿元[2]"]),
+        # a piece that asks for a rate and names nothing asks for the growth of the one before
+        ("2023年区级一般公共预算收入是多少？同比增长多少？", ["230.5亿元[1]", "增长12.3%[2]"]),
+    ],
+)
+def test_several_figures_of_one_year_are_read_piece_by_piece_from_the_table(
+    service, question, wanted
+):
+    answer = service.ask(question, AskOptions(mode="extractive"))
+    assert answer.verification["form"] == "values"
+    assert answer.verification["outcome"] == "answered: table"
+    for text in wanted:
+        assert text in answer.answer
+    assert len(answer.citations) == 2
+
+
+def test_two_pieces_that_read_one_figure_are_not_two_figures(service):
+    answer = service.ask(
+        "2023年区级一般公共预算收入是多少？区级一般公共预算收入是多少？",
+        AskOptions(mode="extractive"),
+    )
+    assert answer.verification["outcome"] != "answered: table"

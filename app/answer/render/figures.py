@@ -65,12 +65,12 @@ def values_text(decision: Decision, english: bool) -> str:
     year = decision.cells[0].year
     if english:
         parts = [
-            f"{c.row.indicator}: {english_figure(c.row)}{_PHASE_EN.get(c.row.phase, '')}[{c.cited[0]}]"
+            f"{c.row.indicator}: {_with_change(c.row, True)}{_PHASE_EN.get(c.row.phase, '')}[{c.cited[0]}]"
             for c in decision.cells
         ]
         return f"In {year}: " + "; ".join(parts) + "."
     parts = [
-        f"{c.row.indicator}{_PHASE_ZH.get(c.row.phase, '')}{c.row.written}[{c.cited[0]}]"
+        f"{c.row.indicator}{_PHASE_ZH.get(c.row.phase, '')}{_with_change(c.row, False)}[{c.cited[0]}]"
         for c in decision.cells
     ]
     return f"{year}年，" + "；".join(parts) + "。"
