@@ -70,6 +70,8 @@ eval: index
 	  --out eval/reports/open-uncovered-results.jsonl --report eval/reports/open-uncovered-report.md
 	$(BIN)/python eval/figures_extraction.py --report eval/reports/figures.md
 	$(BIN)/python eval/figures_questions.py --report eval/reports/figures-questions.md
+	$(BIN)/python eval/figures_questions.py --questions eval/figures-new.jsonl \
+	  --out eval/reports/figures-new-results.jsonl --report eval/reports/figures-new-questions.md
 
 # Fit the decision to answer on one half of every set's recorded first looks, report the
 # other half, ship the fit on all (a look's first choice does not depend on the decision,

@@ -188,11 +188,13 @@ def _compared(numbered: list[Cell], evidence: list[Candidate], name: str, groupe
     )
 
 
-def decide_values(query: Query, index, minimum: float) -> Decision | None:
+def decide_values(
+    query: Query, index, minimum: float, wants: list[Asked] | None = None
+) -> Decision | None:
     """Two or more indicators of one year, each from its own row (cited); None when the
-    question asks for fewer than two (`asked_pieces`), or one of them has no row for the
-    year (the pipeline then answers as it answers values)."""
-    wants = asked_pieces(query, index.figures)
+    question asks for fewer than two (`wants`, by default `asked_pieces`), or one of them
+    has no row for the year (the pipeline then answers as it answers values)."""
+    wants = asked_pieces(query, index.figures) if wants is None else wants
     if len(wants) < 2 or len(query.years) != 1:
         return None
     evidence, numbered = [], []

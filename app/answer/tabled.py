@@ -8,8 +8,9 @@ A series whose question names no indicator the reports use (an English question'
 translation, "city greenways" for 城市绿道; other words than the reports') has its
 indicator named by the model: one lookup over the candidate sentences, decided as a value
 question is, chooses the sentence that answers; the indicator of the row whose figure it
-states is the one the table is read for. The model names the indicator; every cell still
-comes from the table.
+states is the one the table is read for. So is each piece of a several-figures question
+whose words are not the reports' names, by one lookup for the piece asked alone. The
+model names the indicator; every cell still comes from the table.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from app.answer.asked import asked
+from app.answer.asked import Asked, asked, asked_pieces
 from app.answer.candidates import Candidate
 from app.answer.decision import Decision, Form, Outcome
 from app.answer.lookup import Events, Tools
-from app.answer.series import decide_series, decide_values
+from app.answer.series import cells, decide_series, decide_values
 from app.answer.target import decide_target
 from app.answer.value import decide_value
 from app.domain import Query
@@ -39,7 +40,10 @@ def decide_from_table(
 ) -> Events:
     """The table's decision for the question's form, or None to answer it otherwise."""
     if form is Form.VALUES:
-        return decide_values(query, index, minimum)
+        wants = asked_pieces(query, index.figures)
+        if tools is not None and len(query.years) == 1 and not all(w.named for w in wants):
+            wants = yield from _pieces_named_by_model(tools, query, wants, index, minimum)
+        return decide_values(query, index, minimum, wants)
     if form is Form.TARGET_ACTUAL:
         decision = decide_target(query, index, minimum)
         return decision if decision is not None and decision.cells[0].row is not None else None
@@ -51,6 +55,22 @@ def decide_from_table(
         decision = decide_series(query, index, minimum, form)
         return decision if decision.outcome is Outcome.COMPARED else None
     return None
+
+
+def _pieces_named_by_model(
+    tools: Tools, query: Query, wants: list[Asked], index, minimum: float
+) -> Events:
+    """Each piece of a several-figures question whose words are not the reports' names and
+    find no row of the year, named by the model: one lookup over the piece asked alone."""
+    year, named = query.years[0], []
+    for want in wants:
+        if not want.named and want.names and cells(index.figures, want, minimum)[1][0].row is None:
+            part, candidates = tools.part(f"{year}年{want.names[0]}是多少？", year, query, None)
+            found = yield from _named_by_model(tools, part, candidates, index)
+            if found is not None:
+                want = replace(want, names=tuple(found.indicators), named=True)
+        named.append(want)
+    return named
 
 
 def _named_by_model(tools: Tools, query: Query, candidates: list[Candidate], index) -> Events:

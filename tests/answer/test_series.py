@@ -214,3 +214,21 @@ def test_two_pieces_that_read_one_figure_are_not_two_figures(service):
         AskOptions(mode="extractive"),
     )
     assert answer.verification["outcome"] != "answered: table"
+
+
+def test_a_piece_in_words_the_reports_do_not_use_is_read_for_the_indicator_the_model_names(
+    settings, service
+):
+    # 公共绿化面积 is no name of the reports' (公共绿地); 财政收入 is read from the table itself
+    question = "2022年公共绿化面积新增多少公顷？财政收入是多少？"
+    llm = PickingLLM("5.5公顷")
+    answer = QAService(settings, service.index, service.embedder, llm).ask(
+        question, AskOptions(mode="llm")
+    )
+    assert llm.calls == 1  # only the piece the table could not read is looked up
+    assert answer.verification["outcome"] == "answered: table"
+    assert "公共绿地5.5公顷[1]" in answer.answer and "205.3亿元[2]" in answer.answer
+    refusing = QAService(settings, service.index, service.embedder, PickingLLM("7.7公顷"))
+    assert refusing.ask(question, AskOptions(mode="llm")).verification["outcome"] != (
+        "answered: table"
+    )
