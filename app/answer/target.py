@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from app.answer.asked import asked
+from app.answer.asked import Asked, asked
 from app.answer.decision import Cell, Decision, Form, Outcome
 from app.answer.series import candidate, cells
 from app.domain import Query
@@ -41,9 +41,10 @@ def decide_target(query: Query, index, minimum: float) -> Decision | None:
         return None
     table: FigureTable = index.figures
     want = replace(asked(query, table), years=(year,))
-    _, (target_cell,) = cells(table, replace(want, target=True), minimum)
-    if target_cell.row is not None and target_cell.row.phase != "target":
-        target_cell = Cell(year, None)
+    target_cell = _target(table, want, minimum)
+    if target_cell.row is None and not want.rate:
+        # "目标完成了吗" names no kind: the reports set most targets as a growth rate.
+        target_cell = _target(table, replace(want, rate=True), minimum)
     # The actual of the target's indicator and kind: its rate when the target is a rate.
     wanted_rate = target_cell.row.growth if target_cell.row else want.rate
     names = (target_cell.row.indicator, *want.names) if target_cell.row else want.names
@@ -66,6 +67,9 @@ def decide_target(query: Query, index, minimum: float) -> Decision | None:
             continue
         evidence.append(candidate(cell.row, index))
         numbered.append(Cell(cell.year, cell.row, (len(evidence),)))
+    level = _level_beside(table, actual_want, actual_cell, minimum)
+    if level is not None:
+        numbered.append(Cell(year, level, numbered[-1].cited))
     verdict = met(target_cell.row, actual_cell.row) if target_cell.row and actual_cell.row else None
     return Decision(
         Outcome.TARGET_MET if verdict is not None else Outcome.TARGET_PART,
@@ -75,3 +79,25 @@ def decide_target(query: Query, index, minimum: float) -> Decision | None:
         indicator=(target_cell.row or actual_cell.row).indicator,
         cells=tuple(numbered),
     )
+
+
+def _level_beside(
+    table: FigureTable, want: Asked, actual: Cell, minimum: float
+) -> FigureRow | None:
+    """The level a growth result grew to, when the result's own sentence states it
+    ("完成区级一般公共预算收入198.1亿元,同比增长2%"): what a reader wants beside the rate."""
+    row = actual.row
+    if row is None or not row.growth:
+        return None
+    _, (cell,) = cells(
+        table, replace(want, names=(row.indicator, *want.names), rate=False), minimum
+    )
+    if cell.row is None or (cell.row.chunk_id, cell.row.sentence) != (row.chunk_id, row.sentence):
+        return None
+    return cell.row
+
+
+def _target(table: FigureTable, want: Asked, minimum: float) -> Cell:
+    """The asked year's target (a cell with no row when the reports set none)."""
+    _, (cell,) = cells(table, replace(want, target=True), minimum)
+    return cell if cell.row is not None and cell.row.phase == "target" else Cell(cell.year, None)

@@ -232,3 +232,18 @@ def test_a_piece_in_words_the_reports_do_not_use_is_read_for_the_indicator_the_m
     assert refusing.ask(question, AskOptions(mode="llm")).verification["outcome"] != (
         "answered: table"
     )
+
+
+def test_a_growth_target_is_put_against_the_growth_and_the_level_its_sentence_states(service):
+    answer = service.ask(
+        "2023年区级一般公共预算收入的增长目标完成了吗？", AskOptions(mode="extractive")
+    )
+    assert answer.verification["outcome"] == "answered: target and actual"
+    assert "2023年目标：增长5%[1]" in answer.answer
+    assert "实际：230.5亿元，增长12.3%[2]" in answer.answer  # one sentence states both
+    assert answer.answer.endswith("达到目标。")
+    english = service.ask(
+        "Did Xuhui meet its 2023 growth target for district general public budget revenue?",
+        AskOptions(mode="extractive"),
+    )
+    assert english.verification["form"] == "target_actual"

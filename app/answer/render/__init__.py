@@ -10,12 +10,12 @@ from __future__ import annotations
 from app.answer.decision import Decision, Form, Outcome
 from app.answer.render.figures import (
     comparison_text,
-    figures_table,
     no_figures_text,
     series_text,
     target_text,
     values_text,
 )
+from app.answer.render.table import figures_table
 from app.answer.render.text import (
     as_written_statement,
     chinese_statement,

@@ -37,7 +37,7 @@ def comparison_text(first: tuple[int, Figure], second: tuple[int, Figure], engli
     return f"{parts_zh}；{higher}年较高，{y2}年比{y1}年{change}。"
 
 
-_PHASE_ZH = {"expected": "预计", "target": "目标"}
+PHASE_ZH = {"expected": "预计", "target": "目标"}
 _PHASE_EN = {"expected": " (expected)", "target": " (target)"}
 
 
@@ -54,7 +54,7 @@ def cell_text(cell: Cell, english: bool) -> str:
         for row, n in zip(cell.others, cell.cited[1:], strict=False):
             text += f" (another source gives {english_figure(row)}[{n}])"
         return text
-    text = f"{cell.year}年{_PHASE_ZH.get(cell.row.phase, '')}{cell.row.written}{markers}"
+    text = f"{cell.year}年{PHASE_ZH.get(cell.row.phase, '')}{cell.row.written}{markers}"
     for row, n in zip(cell.others, cell.cited[1:], strict=False):
         text += f"（另一来源为{row.written}[{n}]）"
     return text
@@ -70,7 +70,7 @@ def values_text(decision: Decision, english: bool) -> str:
         ]
         return f"In {year}: " + "; ".join(parts) + "."
     parts = [
-        f"{c.row.indicator}{_PHASE_ZH.get(c.row.phase, '')}{_with_change(c.row, False)}[{c.cited[0]}]"
+        f"{c.row.indicator}{PHASE_ZH.get(c.row.phase, '')}{_with_change(c.row, False)}[{c.cited[0]}]"
         for c in decision.cells
     ]
     return f"{year}年，" + "；".join(parts) + "。"
@@ -116,48 +116,6 @@ def series_text(decision: Decision, english: bool) -> str:
     return "\n".join(lines)
 
 
-def figures_table(decision: Decision, english: bool) -> dict:
-    """A figures answer as data, for the API, the page, the OpenAI endpoint and MCP ({}
-    for other answers)."""
-    if not decision.cells:
-        return {}
-    rows = []
-    for cell in decision.cells:
-        row = cell.row
-        entry = {"year": cell.year, "stated": row is not None}
-        if row is not None:
-            source = decision.evidence[cell.cited[0] - 1]
-            entry.update(
-                value=row.number,
-                written=row.written,
-                english=english_figure(row),
-                unit=row.unit,
-                kind=row.kind,
-                phase=row.phase,
-                indicator=row.indicator,
-                citation=cell.cited[0],
-                doc_id=row.doc_id,
-                quote=row.sentence.strip(),
-                start=row.offset,
-                end=row.offset + len(row.sentence),
-                source=source.source_en if english else source.source,
-                others=[
-                    {"written": o.written, "doc_id": o.doc_id, "citation": n}
-                    for o, n in zip(cell.others, cell.cited[1:], strict=False)
-                ],
-            )
-        elif cell.year in decision.asked_years:
-            entry["uncovered"] = True
-        rows.append(entry)
-    return {
-        "indicator": decision.indicator,
-        "lang": "en" if english else "zh",
-        "grouped": list(decision.grouped),
-        "rows": rows,
-        "markdown": table_markdown(decision, english),
-    }
-
-
 def _with_change(row: FigureRow, english: bool) -> str:
     """A figure with the change it is, for a rate: 增长6%左右 / growth of 6%."""
     figure = english_figure(row) if english else row.written
@@ -170,8 +128,8 @@ def _with_change(row: FigureRow, english: bool) -> str:
 
 def target_text(decision: Decision, english: bool) -> str:
     """A target against its actual: both cited, whether it was met computed; a missing one
-    said to be missing."""
-    target, actual = decision.cells
+    said to be missing; a growth result with the level it grew to, when its sentence says."""
+    target, actual, *level = decision.cells  # the level a growth result grew to, if stated
     year = target.year
     parts = []
     if english:
@@ -182,7 +140,9 @@ def target_text(decision: Decision, english: bool) -> str:
         )
         if actual.row:
             expected = " (expected)" if actual.row.phase == "expected" else ""
-            parts.append(f"result: {_with_change(actual.row, True)}{expected}[{actual.cited[0]}]")
+            reached = f"{english_figure(level[0].row)}, " if level else ""
+            result = f"{reached}{_with_change(actual.row, True)}{expected}"
+            parts.append(f"result: {result}[{actual.cited[0]}]")
         else:
             parts.append(f"the reports do not state the {year} result")
         if decision.verdict is None:
@@ -197,7 +157,9 @@ def target_text(decision: Decision, english: bool) -> str:
     )
     if actual.row:
         expected = "预计" if actual.row.phase == "expected" else ""
-        parts.append(f"实际：{expected}{_with_change(actual.row, False)}[{actual.cited[0]}]")
+        reached = f"{level[0].row.written}，" if level else ""
+        result = f"{expected}{reached}{_with_change(actual.row, False)}"
+        parts.append(f"实际：{result}[{actual.cited[0]}]")
     else:
         parts.append(f"报告中未载{year}年的实际数")
     if decision.verdict is None:
@@ -226,23 +188,3 @@ def no_figures_text(decision: Decision, english: bool) -> str:
     if decision.topics:
         text += f"报告中有数字的相近指标：{'、'.join(decision.topics)}。"
     return text
-
-
-def table_markdown(decision: Decision, english: bool) -> str:
-    """A figures answer as a Markdown table (year, figure, phase, source)."""
-    head = "| year | figure | phase | source |" if english else "| 年份 | 数值 | 口径 | 来源 |"
-    lines = [head, "|---|---|---|---|"]
-    for cell in decision.cells:
-        if cell.row is None:
-            lines.append(f"| {cell.year} | {'not stated' if english else '未载'} | | |")
-            continue
-        figure = english_figure(cell.row) if english else cell.row.written
-        phase = (
-            cell.row.phase
-            if english
-            else {"actual": "实际"}.get(cell.row.phase, _PHASE_ZH.get(cell.row.phase, ""))
-        )
-        source = decision.evidence[cell.cited[0] - 1]
-        where = source.source_en if english else source.source
-        lines.append(f"| {cell.year} | {figure} | {phase} | [{cell.cited[0]}] {where} |")
-    return "\n".join(lines)
