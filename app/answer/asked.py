@@ -21,7 +21,12 @@ _ASKING = re.compile(
 # 多少", "A多少公顷？B是多少？", "A、B及C".
 _PIECES = re.compile(r"[？?；;，,、]|以及|和|与|及")
 _PLACE = re.compile(r"(?:上海市)?徐汇区?|上海市?|Xuhui(?: District)?'?s?", re.I)
-_WANTS_RATE = re.compile(r"增速|增长率|增幅|增长了?多少|growth rate|grow by|growth", re.I)
+# A rate of change asked for: a rise or a fall ("下降了多少" asks for 下降5%, not a level).
+_WANTS_RATE = re.compile(
+    r"增速|增长率|增幅|降幅|(?:增长|下降|降低)了?多少|growth rate|grow by|growth|"
+    r"\b(?:fell|fall|drop(?:ped)?|decline[ds]?) by\b",
+    re.I,
+)
 _WANTS_NEW = re.compile(r"新增|新建|新开|\badd(?:ed)?\b|\bnew\b|\bbuil[dt]\b", re.I)
 
 

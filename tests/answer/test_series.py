@@ -2,10 +2,12 @@ import json
 
 import pytest
 
+from app.answer.asked import asked
 from app.cli import main as cli_main
 from app.domain import AskOptions
 from app.figures.export import to_csv
 from app.index import build_index, load_index
+from app.retrieve.query import analyse_question
 from app.service import QAService
 
 pytestmark = pytest.mark.unit
@@ -247,3 +249,16 @@ def test_a_growth_target_is_put_against_the_growth_and_the_level_its_sentence_st
         AskOptions(mode="extractive"),
     )
     assert english.verification["form"] == "target_actual"
+
+
+@pytest.mark.parametrize(
+    ("question", "rate"),
+    [
+        ("2021年至2023年，全区PM2.5平均浓度每年下降多少？", True),
+        ("2022年碳排放强度比上年降低了多少？", True),
+        ("How much did water use per unit of output fall by in 2022?", True),
+        ("2021年至2023年，全区新增多少公顷绿地？", False),
+    ],
+)
+def test_a_fall_is_asked_as_a_rate_of_change_as_a_rise_is(question, rate):
+    assert asked(analyse_question(question, 2026)).rate is rate

@@ -125,7 +125,11 @@ def test_a_share_is_not_a_comparison():
     ("question", "years", "span"),
     [
         # a list of years is each of them, not a span between the last two
-        ("What was the number of new enterprises in 2019, 2020 and 2021?", [2019, 2020, 2021], None),
+        (
+            "What was the number of new enterprises in 2019, 2020 and 2021?",
+            [2019, 2020, 2021],
+            None,
+        ),
         ("Between 2019 and 2021, how many parks opened?", [2019, 2020, 2021], (2019, 2021)),
         # the change between a range's two ends is asked about those two years
         ("By how much did retail sales grow from 2021 to 2024?", [2021, 2024], None),
