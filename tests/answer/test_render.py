@@ -1,7 +1,10 @@
 import pytest
 
+from app.answer.decision import Cell, Decision, Form, Outcome
 from app.answer.grounding import Figure
 from app.answer.render import cite, comparison_text, refusal_text
+from app.answer.render.figures import target_text
+from app.figures.extract import FigureRow
 from tests.answer.helpers import candidate
 
 pytestmark = pytest.mark.unit
@@ -40,3 +43,47 @@ def test_a_refusal_points_to_the_passage_without_quoting_it():
 def test_cite_puts_the_marker_before_the_stop():
     assert cite("新增11家。", 1, False) == "新增11家[1]。"
     assert cite("Added 11", 2, True) == "Added 11[2]."
+
+
+def _row(written: str, kind: str, qualifier: str | None, phase: str) -> FigureRow:
+    value = written.rstrip("%亿元")
+    unit = written[len(value) :]
+    return FigureRow(
+        indicator="区级一般公共预算收入",
+        value=value,
+        unit=unit,
+        written=written,
+        kind=kind,
+        start_year=2023,
+        end_year=2023,
+        phase=phase,
+        qualifier=qualifier,
+        doc_id="report2024",
+        doc_kind="work_report",
+        sentence=f"完成{written}",
+        start=2,
+        end=2 + len(written),
+    )
+
+
+def test_a_target_against_its_result_reads_the_same_in_both_languages():
+    target = Cell(2023, _row("5%", "rate", "增长", "target"), (1,))
+    growth = Cell(2023, _row("12.3%", "rate", "增长", "expected"), (2,))
+    level = Cell(2023, _row("230.5亿元", "money", None, "actual"), (2,))
+    met = Decision(
+        Outcome.TARGET_MET, Form.TARGET_ACTUAL, (), verdict=True, cells=(target, growth, level)
+    )
+    assert target_text(met, english=False) == (
+        "2023年目标：增长5%[1]；实际：预计230.5亿元，增长12.3%[2]；达到目标。"
+    )
+    assert target_text(met, english=True) == (
+        "2023 target: growth of 5%[1]; result: 23.05 billion yuan (230.5亿元), growth of 12.3%"
+        " (expected)[2]; the target was met."
+    )
+    untargeted = Decision(
+        Outcome.TARGET_PART, Form.TARGET_ACTUAL, (), cells=(Cell(2023, None), growth)
+    )
+    assert target_text(untargeted, english=True) == (
+        "the reports state no 2023 target for this; result: growth of 12.3% (expected)[2];"
+        " whether the target was met cannot be told from the reports."
+    )

@@ -126,47 +126,63 @@ def _with_change(row: FigureRow, english: bool) -> str:
     return f"{row.qualifier}{figure}"
 
 
+# A target against its result, in each language (`target_text`).
+_TARGET = {
+    False: {
+        "target": "{year}年目标：{figure}",
+        "no_target": "报告中未载{year}年的目标",
+        "result": "实际：{expected}{level}{figure}",
+        "no_result": "报告中未载{year}年的实际数",
+        "expected": "预计",
+        "level": "{}，",
+        "join": "；",
+        "unknown": "无法判断是否达到目标。",
+        "met": "达到目标。",
+        "missed": "未达到目标。",
+    },
+    True: {
+        "target": "{year} target: {figure}",
+        "no_target": "the reports state no {year} target for this",
+        "result": "result: {level}{figure}{expected}",
+        "no_result": "the reports do not state the {year} result",
+        "expected": " (expected)",
+        "level": "{}, ",
+        "join": "; ",
+        "unknown": "whether the target was met cannot be told from the reports.",
+        "met": "the target was met.",
+        "missed": "the target was not met.",
+    },
+}
+
+
 def target_text(decision: Decision, english: bool) -> str:
     """A target against its actual: both cited, whether it was met computed; a missing one
     said to be missing; a growth result with the level it grew to, when its sentence says."""
+    words = _TARGET[english]
     target, actual, *level = decision.cells  # the level a growth result grew to, if stated
     year = target.year
-    parts = []
-    if english:
-        parts.append(
-            f"{year} target: {_with_change(target.row, True)}[{target.cited[0]}]"
-            if target.row
-            else f"the reports state no {year} target for this"
-        )
-        if actual.row:
-            expected = " (expected)" if actual.row.phase == "expected" else ""
-            reached = f"{english_figure(level[0].row)}, " if level else ""
-            result = f"{reached}{_with_change(actual.row, True)}{expected}"
-            parts.append(f"result: {result}[{actual.cited[0]}]")
-        else:
-            parts.append(f"the reports do not state the {year} result")
-        if decision.verdict is None:
-            ending = "whether the target was met cannot be told from the reports."
-        else:
-            ending = "the target was met." if decision.verdict else "the target was not met."
-        return "; ".join(parts) + "; " + ending
-    parts.append(
-        f"{year}年目标：{_with_change(target.row, False)}[{target.cited[0]}]"
-        if target.row
-        else f"报告中未载{year}年的目标"
-    )
+    if target.row:
+        figure = _with_change(target.row, english)
+        parts = [words["target"].format(year=year, figure=figure) + f"[{target.cited[0]}]"]
+    else:
+        parts = [words["no_target"].format(year=year)]
     if actual.row:
-        expected = "预计" if actual.row.phase == "expected" else ""
-        reached = f"{level[0].row.written}，" if level else ""
-        result = f"{expected}{reached}{_with_change(actual.row, False)}"
-        parts.append(f"实际：{result}[{actual.cited[0]}]")
+        expected = words["expected"] if actual.row.phase == "expected" else ""
+        reached = ""
+        if level:
+            reached = words["level"].format(
+                english_figure(level[0].row) if english else level[0].row.written
+            )
+        figure = _with_change(actual.row, english)
+        result = words["result"].format(expected=expected, level=reached, figure=figure)
+        parts.append(f"{result}[{actual.cited[0]}]")
     else:
-        parts.append(f"报告中未载{year}年的实际数")
+        parts.append(words["no_result"].format(year=year))
     if decision.verdict is None:
-        ending = "无法判断是否达到目标。"
+        ending = words["unknown"]
     else:
-        ending = "达到目标。" if decision.verdict else "未达到目标。"
-    return "；".join(parts) + "；" + ending
+        ending = words["met"] if decision.verdict else words["missed"]
+    return words["join"].join(parts) + words["join"] + ending
 
 
 def no_figures_text(decision: Decision, english: bool) -> str:
