@@ -61,14 +61,17 @@ def _pieces_named_by_model(
     tools: Tools, query: Query, wants: list[Asked], index, minimum: float
 ) -> Events:
     """Each piece of a several-figures question whose words are not the reports' names and
-    find no row of the year, named by the model: one lookup over the piece asked alone."""
+    find no row of the year, named by the model: one lookup over the piece asked alone.
+    A piece the model cannot name leaves the question to the pipeline's own lookup, so the
+    pieces after it are not looked up."""
     year, named = query.years[0], []
-    for want in wants:
+    for i, want in enumerate(wants):
         if not want.named and want.names and cells(index.figures, want, minimum)[1][0].row is None:
             part, candidates = tools.part(f"{year}年{want.names[0]}是多少？", year, query, None)
             found = yield from _named_by_model(tools, part, candidates, index)
-            if found is not None:
-                want = replace(want, names=tuple(found.indicators), named=True)
+            if found is None:
+                return [*named, *wants[i:]]
+            want = replace(want, names=tuple(found.indicators), named=True)
         named.append(want)
     return named
 
