@@ -13,13 +13,16 @@ from app.retrieve.indicators import named
 from app.retrieve.query import CUES
 from app.text.units import ASKED_AMOUNT, asked_kind
 
+# A range word only before a year ("2020年到2025年"): elsewhere it is a word's own
+# character (实际收到外资, 到位).
 _ASKING = re.compile(
-    r"(?:19|20)\d{2}\s*年?|[至到—\-~～、和与及]|徐汇区?|上海市?|各年|每年|逐年|历年|分别|"
+    r"(?:[至到—\-~～]\s*)?(?:19|20)\d{2}\s*年?|[、和与及]|徐汇区?|上海市?|各年|每年|逐年|历年|分别|"
     r"是多少|有多少|为多少|多少|几|怎样|如何|变化|情况|趋势|的|[？?。，,]"
 )
 # Where a question asking for several figures passes from one to the next: "A和B分别是
 # 多少", "A多少公顷？B是多少？", "A、B及C".
 _PIECES = re.compile(r"[？?；;，,、]|以及|和|与|及")
+_JOINS = re.compile(r"[及和与]")
 _PLACE = re.compile(r"(?:上海市)?徐汇区?|上海市?|Xuhui(?: District)?'?s?", re.I)
 # A rate of change asked for: a rise or a fall ("下降了多少" asks for 下降5%, not a level).
 _WANTS_RATE = re.compile(
@@ -86,14 +89,16 @@ def asked_pieces(query: Query, table: FigureTable) -> list[Asked]:
     pieces = [p for p in _pieces(text, table) if _ASKING.sub("", ASKED_AMOUNT.sub("", p)).strip()]
     if len(pieces) < 2:
         return [replace(whole, names=(name,)) for name in whole.names]
+    terms = [t for t in query.glossed if _PLACE.sub("", t)]  # not "徐汇" for "Xuhui"
     found = []
-    for piece in pieces:
+    for piece, glossed in zip(pieces, _glossed(pieces, terms), strict=True):
+        named_here = [n for n in query.indicators if n in piece and _PLACE.sub("", n)]
         part = replace(
             query,
             text=piece,
             translation=None,
             language="zh",
-            indicators=[n for n in query.indicators if n in piece and _PLACE.sub("", n)],
+            indicators=named_here + [g for g in glossed if g not in named_here],
             asked_kind=asked_kind(piece),
         )
         want = replace(asked(part, table), years=whole.years, target=whole.target)
@@ -104,9 +109,30 @@ def asked_pieces(query: Query, table: FigureTable) -> list[Asked]:
     return found
 
 
+def _as_named(text: str, names: frozenset[str]) -> str:
+    """The text with a name the reports join by 及, 和 or 与 written as they write it."""
+    for name in names:
+        if _JOINS.search(name):
+            text = re.sub(_JOINS.sub("[及和与]", re.escape(name)), lambda _, n=name: n, text)
+    return text
+
+
+def _glossed(pieces: list[str], terms: list[str]) -> list[list[str]]:
+    """The glossary's terms for an English question's words, each given to the piece of
+    its translation that holds it, else, in the question's order, to the next piece that
+    holds none (a translation may put a known word in other words: 绿色空间 for 绿地)."""
+    given = [[t for t in terms if t in piece] for piece in pieces]
+    rest = [t for t in terms if not any(t in piece for piece in pieces)]
+    for i, held in enumerate(given):
+        if not held and rest:
+            given[i] = [rest.pop(0)]
+    return given
+
+
 def _pieces(text: str, table: FigureTable) -> list[str]:
     """The text cut where it passes from one figure to the next, never inside a name the
-    reports use (人工智能及相关产业总产出 is one)."""
+    reports use (人工智能及相关产业总产出 is one, also written 人工智能和相关产业总产出)."""
+    text = _as_named(text, table.names())
     spans = [
         (m.start(), m.start() + len(n))
         for n in named(text, table.names())

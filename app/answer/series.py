@@ -193,17 +193,26 @@ def decide_values(
 ) -> Decision | None:
     """Two or more indicators of one year, each from its own row (cited); None when the
     question asks for fewer than two (`wants`, by default `asked_pieces`), or one of them
-    has no row for the year (the pipeline then answers as it answers values)."""
+    has no row for the year (the pipeline then answers as it answers values).
+
+    A piece in the question's own words that reads the row the piece before it reads is
+    the rest of that piece's name, cut at its conjunction (进口和出口, 人工智能和相关产业的
+    总产出); any other two pieces that read one row are two figures asked, one of them not
+    found."""
     wants = asked_pieces(query, index.figures) if wants is None else wants
     if len(wants) < 2 or len(query.years) != 1:
         return None
     evidence, numbered = [], []
     for want in wants:
         _, (cell,) = cells(index.figures, want, minimum)
+        if cell.row is not None and numbered and numbered[-1].row == cell.row and not want.named:
+            continue
         if cell.row is None or any(c.row == cell.row for c in numbered):
-            return None  # a figure not found, or two pieces read as one figure
+            return None
         evidence.append(candidate(cell.row, index))
         numbered.append(Cell(cell.year, cell.row, (len(evidence),)))
+    if len(numbered) < 2:
+        return None
     return Decision(
         Outcome.TABULATED, Form.VALUES, tuple(evidence), indicator="", cells=tuple(numbered)
     )

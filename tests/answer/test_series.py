@@ -1,8 +1,9 @@
 import json
+from dataclasses import replace
 
 import pytest
 
-from app.answer.asked import asked
+from app.answer.asked import asked, asked_pieces
 from app.cli import main as cli_main
 from app.domain import AskOptions
 from app.figures.export import to_csv
@@ -262,3 +263,60 @@ def test_a_growth_target_is_put_against_the_growth_and_the_level_its_sentence_st
 )
 def test_a_fall_is_asked_as_a_rate_of_change_as_a_rise_is(question, rate):
     assert asked(analyse_question(question, 2026)).rate is rate
+
+
+def test_a_range_word_is_an_asking_word_only_before_a_year():
+    # "到" joins the years of a range; in 实际到位 it is a character of the words asked about
+    assert asked(analyse_question("2020年到2023年实际到位资金是多少？", 2026)).names == (
+        "实际到位资金",
+    )
+
+
+@pytest.fixture
+def industries(settings, fake_embedder):
+    corpus = settings.corpus_dir
+    for path in corpus.iterdir():
+        path.unlink()
+    (corpus / "report2024.txt").write_text(
+        "上海市徐汇区 政府工作报告\n2023年工作回顾\n全年人工智能及相关产业总产出达到292亿元。"
+        "合同利用外资12亿美元。新增公共绿地5.5公顷。\n",
+        encoding="utf-8",
+    )
+    (corpus / "manifest.toml").write_text(
+        '["report2024.txt"]\ntitle = "2024年徐汇区政府工作报告"\nkind = "work_report"\n'
+        'delivered = "2024-01-10"\n',
+        encoding="utf-8",
+    )
+    index = build_index(settings, fake_embedder)
+    return QAService(settings, index, fake_embedder)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the reports' name written with another conjunction
+        "2023年人工智能和相关产业总产出与合同利用外资分别是多少？",
+        # cut at its conjunction, the rest of the name in the question's own words
+        "2023年人工智能和相关产业的总产出，以及合同利用外资分别是多少？",
+    ],
+)
+def test_a_name_cut_at_its_own_conjunction_is_one_figure_asked(industries, question):
+    answer = industries.ask(question, AskOptions(mode="extractive"))
+    assert answer.verification["outcome"] == "answered: table"
+    assert "292亿元[1]" in answer.answer and "12亿美元[2]" in answer.answer
+
+
+def test_an_english_piece_is_read_by_the_glossary_term_for_its_words(industries):
+    # The model's translation says 绿色空间; the glossary's term for "green space" is 绿地.
+    query = replace(
+        analyse_question(
+            "In 2023, how much contracted foreign investment was used, and how "
+            "much green space was added?",
+            2024,
+        ),
+        translation="2023年利用了多少合同利用外资，以及新增了多少绿色空间？",
+        glossed=["徐汇", "合同外资", "绿地"],
+    )
+    wants = asked_pieces(query, industries.index.figures)
+    assert [w.names for w in wants] == [("合同利用外资",), ("绿地",)]
+    assert all(w.named for w in wants)
