@@ -123,7 +123,7 @@ class Query:
     terms: list[str] = field(default_factory=list)  # key terms, in question order
     term_weights: dict[str, float] = field(default_factory=dict)  # key term → IDF weight
     indicators: list[str] = field(default_factory=list)  # the reports' indicator names it names
-    glossed: list[str] = field(default_factory=list)  # the glossary's terms for its English words
+    glossed: list[tuple[str, str]] = field(default_factory=list)  # its words the glossary knows
     span: tuple[int, int] | None = None  # a span of years asked as one period (十四五: 2021-2025)
 
     @property

@@ -89,7 +89,7 @@ def asked_pieces(query: Query, table: FigureTable) -> list[Asked]:
     pieces = [p for p in _pieces(text, table) if _ASKING.sub("", ASKED_AMOUNT.sub("", p)).strip()]
     if len(pieces) < 2:
         return [replace(whole, names=(name,)) for name in whole.names]
-    terms = [t for t in query.glossed if _PLACE.sub("", t)]  # not "徐汇" for "Xuhui"
+    terms = [c for _, c in query.glossed if _PLACE.sub("", c)]  # not "徐汇" for "Xuhui"
     found = []
     for piece, glossed in zip(pieces, _glossed(pieces, terms), strict=True):
         named_here = [n for n in query.indicators if n in piece and _PLACE.sub("", n)]

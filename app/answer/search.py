@@ -59,7 +59,7 @@ class Searcher:
             translation=chinese,
             asked_kind=query.asked_kind or terms.asked_kind,
             indicators=terms.indicators,
-            glossed=[c for _, c in glossary],
+            glossed=glossary,
         )
         return self.retriever.retrieve(query, text=searched, k=k, **where)
 

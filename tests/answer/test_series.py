@@ -4,6 +4,8 @@ from dataclasses import replace
 import pytest
 
 from app.answer.asked import asked, asked_pieces
+from app.answer.decision import Cell, Decision, Form, Outcome
+from app.answer.render import render
 from app.cli import main as cli_main
 from app.domain import AskOptions
 from app.figures.export import to_csv
@@ -315,8 +317,32 @@ def test_an_english_piece_is_read_by_the_glossary_term_for_its_words(industries)
             2024,
         ),
         translation="2023年利用了多少合同利用外资，以及新增了多少绿色空间？",
-        glossed=["徐汇", "合同外资", "绿地"],
+        glossed=[
+            ("Xuhui", "徐汇"),
+            ("contracted foreign investment", "合同外资"),
+            ("green space", "绿地"),
+        ],
     )
     wants = asked_pieces(query, industries.index.figures)
     assert [w.names for w in wants] == [("合同利用外资",), ("绿地",)]
     assert all(w.named for w in wants)
+
+
+def test_an_english_answer_names_each_figure_in_the_questions_words_for_it(industries):
+    query = replace(
+        analyse_question(
+            "In 2023, what were the AI industry's output and the new green space?", 2024
+        ),
+        glossed=[("AI industry", "人工智能"), ("green space", "绿地")],
+    )
+    rows = [r for r in industries.index.figures.rows if r.unit != "亿美元"]
+    decision = Decision(
+        Outcome.TABULATED,
+        Form.VALUES,
+        (),
+        indicator="",
+        cells=tuple(Cell(2023, row, (n,)) for n, row in enumerate(rows, 1)),
+    )
+    text = render(decision, query)
+    assert "AI industry (人工智能及相关产业总产出): 29.2 billion yuan" in text
+    assert "green space (公共绿地): 5.5 hectares" in text

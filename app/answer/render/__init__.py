@@ -68,9 +68,9 @@ def render(decision: Decision, query: Query) -> str:
     if outcome is Outcome.SUMMARISED:
         return points_text(decision, english)
     if outcome is Outcome.TABULATED and decision.form is Form.VALUES:
-        return values_text(decision, english)
+        return values_text(decision, english, query.glossed)
     if outcome is Outcome.TABULATED:
-        return series_text(decision, english)
+        return series_text(decision, english, query.glossed)
     if outcome in (Outcome.TARGET_MET, Outcome.TARGET_PART):
         return target_text(decision, english)
     if outcome is Outcome.QUOTED:

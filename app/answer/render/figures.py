@@ -4,6 +4,8 @@ table (data for the API and the page, Markdown for a chat client)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.answer.decision import Cell, Decision
 from app.answer.grounding import Figure
 from app.answer.render.amounts import english_amount, english_figure
@@ -60,12 +62,24 @@ def cell_text(cell: Cell, english: bool) -> str:
     return text
 
 
-def values_text(decision: Decision, english: bool) -> str:
-    """Several indicators of one year, each with its figure and marker."""
+def english_name(indicator: str, glossed: Sequence[tuple[str, str]]) -> str:
+    """An indicator as an English answer names it: in the question's own words for the
+    longest term of the glossary's the reports' name holds, with that name beside them
+    ("contracted foreign investment (合同利用外资)"); the reports' name when none."""
+    held = [(english, term) for english, term in glossed if term and term in indicator]
+    if not held:
+        return indicator
+    english, _ = max(held, key=lambda pair: len(pair[1]))
+    return f"{english} ({indicator})"
+
+
+def values_text(decision: Decision, english: bool, glossed: Sequence[tuple[str, str]] = ()) -> str:
+    """Several indicators of one year, each with its figure and marker (in English, each
+    named in the question's words for it that the glossary knows)."""
     year = decision.cells[0].year
     if english:
         parts = [
-            f"{c.row.indicator}: {_with_change(c.row, True)}{_PHASE_EN.get(c.row.phase, '')}[{c.cited[0]}]"
+            f"{english_name(c.row.indicator, glossed)}: {_with_change(c.row, True)}{_PHASE_EN.get(c.row.phase, '')}[{c.cited[0]}]"
             for c in decision.cells
         ]
         return f"In {year}: " + "; ".join(parts) + "."
@@ -76,7 +90,7 @@ def values_text(decision: Decision, english: bool) -> str:
     return f"{year}年，" + "；".join(parts) + "。"
 
 
-def series_text(decision: Decision, english: bool) -> str:
+def series_text(decision: Decision, english: bool, glossed: Sequence[tuple[str, str]] = ()) -> str:
     """A figures answer: the indicator as the reports name it, each asked year's figure
     cited, the years the reports do not state said to be missing, and the other names its
     rows were read under."""
@@ -84,6 +98,7 @@ def series_text(decision: Decision, english: bool) -> str:
     missing = [c.year for c in decision.cells if c.row is None]
     name = decision.indicator
     if english:
+        name = english_name(name, glossed) if name else name
         lines = [f"{name} by year, as the reports state it:" if name else "By year:"]
         lines += [cell_text(c, english) + ";" for c in stated]
         uncovered = [y for y in missing if y in decision.asked_years]
