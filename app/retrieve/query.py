@@ -88,7 +88,7 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     # one indicator year by year ("各是多少", "每年", "how did X change from 2018 to 2025")
     "series": re.compile(
-        r"各(?:是|为|有)?多少|每年|历年|逐年|各年|变化趋势|趋势|"
+        r"各(?:是|为|有)?多少|每年|历年|逐年|各年|变化趋势|趋势|(?:怎么|如何|怎样)变化|变化(?:情况)?如何|"
         r"\b(?:each|every|per) year\b|\byear by year\b|\btrend\b|\bhow did .{0,60}\bchange\b",
         re.I,
     ),

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.unit
         ("2021年徐汇的税收收入是否超过300亿元？", Form.THRESHOLD),
         ("2019年至2024年徐汇新增绿地各是多少？", Form.SERIES),
         ("How did Xuhui's fiscal revenue change from 2019 to 2023?", Form.SERIES),
+        ("2018年至2022年，徐汇新建公共绿地面积是如何变化的？", Form.SERIES),
         ("近三年徐汇每年新增多少家孵化器", Form.SERIES),
         ("Xuhui's good air quality rate in 2021, 2022 and 2023", Form.SERIES),
         ("By how much did the number of listed firms rise from 2020 to 2024?", Form.COMPARISON),
