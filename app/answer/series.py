@@ -116,11 +116,13 @@ def nearest_names(table: FigureTable, want: Asked, count: int = 3) -> tuple[str,
     return tuple(ranked[:count])
 
 
-def decide_series(query: Query, index, minimum: float, form: Form = Form.SERIES) -> Decision:
+def decide_series(
+    query: Query, index, minimum: float, form: Form = Form.SERIES, want: Asked | None = None
+) -> Decision:
     """The asked years' cells, each cited (a comparison's two, their difference computed
     by `render`); refused, with the nearest indicators the reports state, when no year
     has one."""
-    want = asked(query, index.figures)
+    want = asked(query, index.figures) if want is None else want
     if query.span and query.span[1] - query.span[0] >= MAX_YEARS:
         # A span the question gives that is too long to list ("1990年到2025年").
         return Decision(Outcome.TOO_LONG, form, asked_years=query.span)

@@ -41,16 +41,22 @@ def decide_from_table(
     """The table's decision for the question's form, or None to answer it otherwise."""
     if form is Form.VALUES:
         wants = asked_pieces(query, index.figures)
-        if tools is not None and len(query.years) == 1 and not all(w.named for w in wants):
+        if (
+            tools is not None
+            and len(query.years) == 1
+            and any(_unread(w, index, minimum) for w in wants)
+        ):
             wants = yield from _pieces_named_by_model(tools, query, wants, index, minimum)
         return decide_values(query, index, minimum, wants)
     if form is Form.TARGET_ACTUAL:
         decision = decide_target(query, index, minimum)
         return decision if decision is not None and decision.cells[0].row is not None else None
     if form is Form.SERIES:
-        if tools is not None and not asked(query, index.figures).named:
-            query = (yield from _named_by_model(tools, query, candidates(), index)) or query
-        return decide_series(query, index, minimum, form)
+        want = asked(query, index.figures)
+        if tools is not None and (not want.named or _unread(want, index, minimum)):
+            name = yield from _named_by_model(tools, query, candidates(), index)
+            want = replace(want, names=(name,), named=True) if name else want
+        return decide_series(query, index, minimum, form, want)
     if query.compares_years:
         decision = decide_series(query, index, minimum, form)
         return decision if decision.outcome is Outcome.COMPARED else None
@@ -60,25 +66,32 @@ def decide_from_table(
 def _pieces_named_by_model(
     tools: Tools, query: Query, wants: list[Asked], index, minimum: float
 ) -> Events:
-    """Each piece of a several-figures question whose words are not the reports' names and
-    find no row of the year, named by the model: one lookup over the piece asked alone.
+    """Each piece of a several-figures question that finds no row of the year (its words
+    not the reports' names, or a name of theirs another row's words state), named by the
+    model: one lookup over the piece asked alone.
     A piece the model cannot name leaves the question to the pipeline's own lookup, so the
     pieces after it are not looked up."""
     year, named = query.years[0], []
     for i, want in enumerate(wants):
-        if not want.named and want.names and cells(index.figures, want, minimum)[1][0].row is None:
+        if want.names and _unread(want, index, minimum):
             part, candidates = tools.part(f"{year}年{want.names[0]}是多少？", year, query, None)
-            found = yield from _named_by_model(tools, part, candidates, index)
-            if found is None:
+            name = yield from _named_by_model(tools, part, candidates, index)
+            if name is None:
                 return [*named, *wants[i:]]
-            want = replace(want, names=tuple(found.indicators), named=True)
+            want = replace(want, names=(name,), named=True)
         named.append(want)
     return named
 
 
+def _unread(want: Asked, index, minimum: float) -> bool:
+    """Whether the table reads no cell of any asked year for what is asked (a name of the
+    reports' that no row of those years gives: 加装电梯 asked, 电梯加装完工 stated)."""
+    return not any(c.row for c in cells(index.figures, want, minimum)[1])
+
+
 def _named_by_model(tools: Tools, query: Query, candidates: list[Candidate], index) -> Events:
-    """The query with the indicator of the figure the model's lookup answers with (None
-    when the lookup is refused or its figure is no row's)."""
+    """The indicator of the row whose figure the model's lookup answers with (None when
+    the lookup is refused or its figure is no row's)."""
     if not candidates:
         return None
     decision: Decision = yield from decide_value(
@@ -87,7 +100,7 @@ def _named_by_model(tools: Tools, query: Query, candidates: list[Candidate], ind
     if decision.refused or not decision.evidence:
         return None
     row = stated_row(decision, index.figures.rows)
-    return replace(query, indicators=[row.indicator]) if row is not None else None
+    return row.indicator if row is not None else None
 
 
 def stated_row(decision: Decision, rows: list[FigureRow]) -> FigureRow | None:

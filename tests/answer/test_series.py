@@ -281,7 +281,8 @@ def industries(settings, fake_embedder):
         path.unlink()
     (corpus / "report2024.txt").write_text(
         "上海市徐汇区 政府工作报告\n2023年工作回顾\n全年人工智能及相关产业总产出达到292亿元。"
-        "合同利用外资12亿美元。新增公共绿地5.5公顷。\n",
+        "合同利用外资12亿美元。新增公共绿地5.5公顷。电梯加装完工254台。\n"
+        "2024年主要任务\n加装电梯150台。\n",
         encoding="utf-8",
     )
     (corpus / "manifest.toml").write_text(
@@ -291,6 +292,19 @@ def industries(settings, fake_embedder):
     )
     index = build_index(settings, fake_embedder)
     return QAService(settings, index, fake_embedder)
+
+
+def test_a_series_under_a_name_no_row_of_its_years_gives_is_read_for_the_one_the_model_names(
+    settings, industries
+):
+    # 加装电梯 is the reports' name of the 2024 target; the 2023 result says 电梯加装完工
+    llm = PickingLLM("254台")
+    service = QAService(settings, industries.index, industries.embedder, llm)
+    answer = service.ask("2022年到2023年每年加装电梯多少台？", AskOptions(mode="llm"))
+    assert llm.calls == 1
+    assert answer.verification["outcome"] == "answered: table"
+    rows = {r["year"]: r for r in answer.table["rows"]}
+    assert rows[2023]["written"] == "254台" and not rows[2022]["stated"]
 
 
 @pytest.mark.parametrize(
@@ -335,7 +349,7 @@ def test_an_english_answer_names_each_figure_in_the_questions_words_for_it(indus
         ),
         glossed=[("AI industry", "人工智能"), ("green space", "绿地")],
     )
-    rows = [r for r in industries.index.figures.rows if r.unit != "亿美元"]
+    rows = [r for r in industries.index.figures.rows if r.unit in ("亿元", "公顷")]
     decision = Decision(
         Outcome.TABULATED,
         Form.VALUES,
