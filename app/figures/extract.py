@@ -206,7 +206,8 @@ def _name_after(text: str) -> str:
     first verb after a noun ("就业困难人员|实现就业"), or the first adverb, particle or stop."""
     run: list[str] = []
     noun = False
-    for pair in _words(text):
+    words = _words(text)
+    for i, pair in enumerate(words):
         word, flag = pair.word, pair.flag
         if re.search(r"\d|[，,。；;、：:（）()]", word):
             break
@@ -215,6 +216,7 @@ def _name_after(text: str) -> str:
             or flag.startswith("v")
             and flag != "vn"
             and noun
+            and _takes_object(words[i + 1 :])
         ):
             if run:
                 break
@@ -222,6 +224,16 @@ def _name_after(text: str) -> str:
         run.append(word)
         noun = noun or flag.startswith(("n", "j", "l", "eng")) or flag == "vn"
     return "".join(run).strip('“”"、')[-MAX_NAME:]
+
+
+def _takes_object(rest) -> bool:
+    """Whether a verb after a noun opens a predicate ("就业困难人员|实现就业"): a word of
+    its object follows. One that ends the list item ("生鲜超市和…", "生鲜超市、") is the
+    name's own noun, mistagged."""
+    if not rest:
+        return False
+    word, flag = rest[0].word, rest[0].flag
+    return not (re.search(r"\d|[，,。；;、：:（）()]", word) or flag.startswith(("c", "x")))
 
 
 def _qualifier(before: str) -> str | None:
@@ -279,6 +291,10 @@ def figures_in(sentence: str, context: Context) -> list[FigureRow]:
         before = text[max(clause_start, previous_end) : match.start() if rank else start]
         previous_end = end
         name, written, value, unit, kind = _read(text, match, before, rank)
+        if name and text.startswith(name, end):
+            # What it counts follows it: the next figure's name starts after that name
+            # ("5家生鲜超市和4个社区智慧微菜场").
+            previous_end = end + len(name)
         if _COMPARED.match(name) or not name and kind in ("rate", "rank") or name in _OF_BEFORE:
             name = last_name
         year, end_year = _period(context, text, text[:start])

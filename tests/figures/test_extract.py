@@ -52,6 +52,15 @@ def test_a_figure_before_its_name_is_named_by_what_follows_its_measure_word():
     assert row.indicator.startswith("就业困难人员") and row.value == "4178" and row.kind == "count"
 
 
+def test_a_list_of_figures_before_their_names_names_each_by_its_own_words():
+    rows = figures_in("新增4家生鲜便利菜店、5家生鲜超市和4个社区智慧微菜场。", REVIEW_2025)
+    assert [(r.indicator, r.written) for r in rows] == [
+        ("生鲜便利菜店", "4家"),
+        ("生鲜超市", "5家"),  # 超市 is tagged a verb: it ends the item, it opens no predicate
+        ("社区智慧微菜场", "4个"),  # not 生鲜超市和, the name of the figure before
+    ]
+
+
 def test_the_phase_is_expected_after_yuji_and_a_target_in_a_plan_section():
     (expected,) = figures_in("预计全年实到外资17.1亿美元。", REVIEW_2025)
     assert expected.phase == "expected" and expected.unit == "亿美元" and expected.kind == "money"
