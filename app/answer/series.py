@@ -34,8 +34,8 @@ _ANSWERS_KIND = {"percent": {"rate", "share"}, "percentage points": {"rate"}}
 
 
 def _fits(row: FigureRow, want: Asked) -> bool:
-    if row.growth != want.rate or row.kind == "rank":
-        return False
+    if row.growth != want.rate or row.kind == "rank" or row.qualifier == "起点":
+        return False  # a level a change starts from is not its period's
     if want.kind and row.kind not in _ANSWERS_KIND.get(want.kind, {want.kind}):
         return False
     if row.phase == "target" and not want.target:

@@ -53,16 +53,19 @@ _EXPECTED = re.compile(r"预计")
 _NOW = re.compile(r"目前|截至目前|现已|十[一二三四五]五[”\"]?末")
 _TARGET = re.compile(r"力争|目标|计划投资|将(?:建成|达到|新增)|预期")
 _QUALIFIERS = [
+    # the level a change starts from ("从86家增加到113家"): not the level of its period
+    ("起点", re.compile(r"(?:从|由)$")),
     ("增长", re.compile(r"(?:同比|比上年|较上年)?(?:增长|提高|上升|增加|增速)$")),
     ("下降", re.compile(r"(?:下降|减少|降低)$")),
     ("新增", re.compile(r"新增|新建|新开工|新引进|新认定")),
     ("累计", re.compile(r"累计|总计|共计")),
-    ("达到", re.compile(r"(?:达到|突破|超过|达|超)$")),
+    ("达到", re.compile(r"(?:达到|突破|超过|达|超|到)$")),
 ]
+_TO = re.compile(r"到\s*$")
 # The verbs and adverbs that stand between a name and its figure.
 _LINKS = re.compile(
     r"(?:同比|比上年|较上年|全年|累计|共|总计|新增|完成|实现|达到|达|突破|超过|超|约|近|增长|提高|"
-    r"下降|减少|保持在|保持|为|预计|力争|以上|左右|其中|分别)+$"
+    r"下降|减少|保持在|保持|为|预计|力争|以上|左右|其中|分别|从|由|(?:增加|上升|降低)?到)+$"
 )
 # Link verbs inside a name, taken out of it: "现代服务业完成营业收入".
 _INNER_LINKS = re.compile(r"完成|实现|达到")
@@ -295,7 +298,9 @@ def figures_in(sentence: str, context: Context) -> list[FigureRow]:
             # What it counts follows it: the next figure's name starts after that name
             # ("5家生鲜超市和4个社区智慧微菜场").
             previous_end = end + len(name)
-        if _COMPARED.match(name) or not name and kind in ("rate", "rank") or name in _OF_BEFORE:
+        if not name and _TO.search(before) and rows:
+            name = rows[-1].indicator  # "从86家增加到113家": the level it changes to
+        elif _COMPARED.match(name) or not name and kind in ("rate", "rank") or name in _OF_BEFORE:
             name = last_name
         year, end_year = _period(context, text, text[:start])
         rows.append(

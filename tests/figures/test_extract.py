@@ -61,6 +61,12 @@ def test_a_list_of_figures_before_their_names_names_each_by_its_own_words():
     ]
 
 
+def test_a_change_from_one_level_to_another_names_both_and_marks_where_it_starts():
+    start, end = figures_in("外资总部机构从86家增加到113家。", REVIEW_2025)
+    assert (start.indicator, start.value, start.qualifier) == ("外资总部机构", "86", "起点")
+    assert (end.indicator, end.value, end.qualifier) == ("外资总部机构", "113", "达到")
+
+
 def test_the_phase_is_expected_after_yuji_and_a_target_in_a_plan_section():
     (expected,) = figures_in("预计全年实到外资17.1亿美元。", REVIEW_2025)
     assert expected.phase == "expected" and expected.unit == "亿美元" and expected.kind == "money"
