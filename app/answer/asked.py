@@ -17,7 +17,7 @@ from app.text.units import ASKED_AMOUNT, asked_kind
 # character (实际收到外资, 到位).
 _ASKING = re.compile(
     r"(?:[至到—\-~～]\s*)?(?:19|20)\d{2}\s*年?|[、和与及]|徐汇区?|上海市?|各年|每年|逐年|历年|分别|"
-    r"是多少|有多少|为多少|多少|几|怎样|如何|变化|情况|趋势|的|[？?。，,]"
+    r"是多少|有多少|为多少|多少|几|是?(?:怎样|如何|怎么)|变化|情况|趋势|数量|数目|的|[？?。，,]"
 )
 # Where a question asking for several figures passes from one to the next: "A和B分别是
 # 多少", "A多少公顷？B是多少？", "A、B及C".

@@ -274,6 +274,11 @@ def test_a_range_word_is_an_asking_word_only_before_a_year():
     )
 
 
+def test_the_number_of_is_an_asking_word_as_how_many_is():
+    wording = "2019年到2023年，税收超亿元的楼宇数量是怎么变化的？"
+    assert asked(analyse_question(wording, 2026)).names == ("税收超亿元楼宇",)
+
+
 @pytest.fixture
 def industries(settings, fake_embedder):
     corpus = settings.corpus_dir
