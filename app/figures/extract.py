@@ -62,6 +62,7 @@ _QUALIFIERS = [
     ("达到", re.compile(r"(?:达到|突破|超过|达|超|到)$")),
 ]
 _TO = re.compile(r"到\s*$")
+_FIGURE_NEXT = re.compile(r"\s*[0-9]")
 # The verbs and adverbs that stand between a name and its figure.
 _LINKS = re.compile(
     r"(?:同比|比上年|较上年|全年|累计|共|总计|新增|完成|实现|达到|达|突破|超过|超|约|近|增长|提高|"
@@ -294,9 +295,10 @@ def figures_in(sentence: str, context: Context) -> list[FigureRow]:
         before = text[max(clause_start, previous_end) : match.start() if rank else start]
         previous_end = end
         name, written, value, unit, kind = _read(text, match, before, rank)
-        if name and text.startswith(name, end):
+        if name and text.startswith(name, end) and not _FIGURE_NEXT.match(text, end + len(name)):
             # What it counts follows it: the next figure's name starts after that name
-            # ("5家生鲜超市和4个社区智慧微菜场").
+            # ("5家生鲜超市和4个社区智慧微菜场"), unless the name is the next figure's own
+            # ("为28.1万人次发放各类保障救助金2.34亿元").
             previous_end = end + len(name)
         if not name and _TO.search(before) and rows:
             name = rows[-1].indicator  # "从86家增加到113家": the level it changes to

@@ -59,6 +59,9 @@ def test_a_list_of_figures_before_their_names_names_each_by_its_own_words():
         ("生鲜超市", "5家"),  # 超市 is tagged a verb: it ends the item, it opens no predicate
         ("社区智慧微菜场", "4个"),  # not 生鲜超市和, the name of the figure before
     ]
+    # a name between two figures is the second's too
+    rows = figures_in("累计为28.1万人次发放各类保障救助金2.34亿元。", REVIEW_2025)
+    assert rows[-1].indicator.endswith("救助金") and rows[-1].value == "2.34"
 
 
 def test_a_change_from_one_level_to_another_names_both_and_marks_where_it_starts():
