@@ -186,6 +186,39 @@ def doc_stem(path: Path, stems: dict[str, int] | None) -> str:
     return path.stem
 
 
+def unique_ids(documents: list[Document]) -> None:
+    """Give every document an id no other holds, in place, before anything is keyed by it.
+
+    A file's own stem (coll-txt.txt → coll-txt) keeps its id over an id derived from
+    another file's name (coll.txt beside coll.md → coll-txt; page.txt of two documents →
+    page-1, page-2); the one that yields gets the first free `<id>~<n>` and a note."""
+    taken = {doc.doc_id for doc in documents}
+    claims: dict[str, list[Document]] = {}
+    for doc in documents:
+        claims.setdefault(doc.doc_id, []).append(doc)
+    for doc_id, claimants in claims.items():
+        if len(claimants) < 2:
+            continue
+        ranked = sorted(
+            claimants, key=lambda d: (doc_id != Path(d.source_file).stem, d.source_file)
+        )
+        for doc in ranked[1:]:
+            n = 2
+            while f"{doc_id}~{n}" in taken:
+                n += 1
+            doc.doc_id = f"{doc_id}~{n}"
+            taken.add(doc.doc_id)
+            doc.quality.append(
+                QualityNote(
+                    "id_renamed",
+                    f"the id {doc_id} is also that of a document from {ranked[0].source_file}; "
+                    f"this one from {doc.source_file} is {doc.doc_id}",
+                    "warning",
+                    {"id": doc_id, "other": ranked[0].source_file, "new_id": doc.doc_id},
+                )
+            )
+
+
 @dataclass(frozen=True)
 class ParseLimits:
     """What the child process parsing one PDF, Word or HTML file may take."""
@@ -282,6 +315,7 @@ def ingest(
         )
         documents.extend(docs)
         result.dropped_boilerplate.extend(dropped)
+    unique_ids(documents)
     kept, dup_log = drop_near_duplicates(documents)
     reference = common_characters(kept)
     for doc in kept:

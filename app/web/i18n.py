@@ -273,6 +273,7 @@ NOTES = {
         "boilerplate_dropped": "已去除{blocks}段从未提及“{subject}”的网站模板文字。",
         "manifest_overrides": "manifest.toml 将{field}设为“{manifest}”，正文显示为“{text}”；如正文正确，请删去该项。",
         "no_date": "正文中没有报告或发布日期：请在 corpus/manifest.toml 中为 {file} 填写 delivered。",
+        "id_renamed": "编号 {id} 已属于 {other} 中的文件，本文件的编号改为 {new_id}；给其中一个文件改名即可分开。",
     },
     "en": {
         "missing_character": "The common character '{char}' never occurs (about {expected} expected): probably lost in scraping; upload a complete copy to replace it.",
@@ -284,6 +285,7 @@ NOTES = {
         "boilerplate_dropped": "{blocks} block(s) of site text that never mention {subject} dropped.",
         "manifest_overrides": "manifest.toml sets the {field} to '{manifest}'; the text says '{text}'. If the text is right, remove that entry.",
         "no_date": "No delivery or publication date in the text: add `delivered` for {file} to corpus/manifest.toml.",
+        "id_renamed": "The id {id} belongs to a document from {other}, so this one's id is {new_id}; rename one of the files to keep them apart.",
     },
 }
 
