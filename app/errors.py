@@ -25,5 +25,10 @@ class NotFoundError(BadInputError):
     """A named document, file or job that does not exist (HTTP 404)."""
 
 
+class ConflictError(BadInputError):
+    """A change that conflicts with the library as it is, such as a document id another
+    file holds (HTTP 409)."""
+
+
 class StorageError(XuhuiQAError):
     """The data folder cannot be written (full disk, read-only): HTTP 507."""

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,6 +217,13 @@ def unique_ids(documents: list[Document]) -> None:
                     {"id": doc_id, "other": ranked[0].source_file, "new_id": doc.doc_id},
                 )
             )
+
+
+def file_ids(names: Iterable[str]) -> dict[str, str]:
+    """The id of each file's document when the file holds one (`doc_stem` over these names)."""
+    names = list(dict.fromkeys(names))
+    stems = Counter(Path(name).stem for name in names)
+    return {name: doc_stem(Path(name), stems) for name in names}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from app import __version__
 from app.converse.store import StoreUnavailable
 from app.errors import (
     BadInputError,
+    ConflictError,
     IndexMissingError,
     ModelMissingError,
     NotFoundError,
@@ -47,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 ERROR_STATUS = {
     BadInputError: 422,
     NotFoundError: 404,
+    ConflictError: 409,
     Timeout: 504,
     LLMError: 502,
     ModelMissingError: 503,

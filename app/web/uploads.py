@@ -7,12 +7,19 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
-from app.errors import BadInputError, NotFoundError, StorageError, UnreadableDocumentError
+from app.errors import (
+    BadInputError,
+    ConflictError,
+    NotFoundError,
+    StorageError,
+    UnreadableDocumentError,
+)
 from app.ingest import loaders, worker
 from app.ingest.loaders import check_unpacked
-from app.ingest.pipeline import ParseLimits
+from app.ingest.pipeline import ParseLimits, corpus_files, file_ids
 from app.text.cjk import HAN
 
 _SAFE_NAME = re.compile(f"[^\\w.\\-{HAN}]+")
@@ -55,6 +62,25 @@ def safe_name(filename: str, detected: str) -> str:
     return f"{stem[:80]}{detected}"
 
 
+def check_ids(corpus_dir: Path, name: str, held: Mapping[str, str]) -> None:
+    """ConflictError when placing `name` in the corpus would give a document an id another
+    file's document holds (`held`: id → file, the index's documents and sub-documents):
+    the upload's own id, or the new id of a file whose id the upload changes."""
+    names = [p.name for p in corpus_files(corpus_dir)] if corpus_dir.is_dir() else []
+    before, after = file_ids(names), file_ids([*names, name])
+    changed = [name] + [n for n in names if n != name and after[n] != before[n]]
+    for file in changed:
+        others = {i: n for n, i in after.items() if n != file}
+        others.update({i: n for i, n in held.items() if n != file})  # the index's ids win
+        holder = others.get(after[file])
+        if holder is not None:
+            whose = "its" if file == name else f"the id of {file} would then be"
+            raise ConflictError(
+                f"'{name}' cannot be added: {whose} document id '{after[file]}' is that of a "
+                f"document from {holder}; rename the file before uploading it"
+            )
+
+
 def store_upload(
     corpus_dir: Path,
     filename: str,
@@ -63,8 +89,12 @@ def store_upload(
     max_bytes: int,
     max_unpacked_bytes: int = 100_000_000,
     limits: ParseLimits | None = None,
+    held_ids: Mapping[str, str] | None = None,
 ) -> Path:
-    """Check an upload and place it in the corpus folder; on any problem nothing is written."""
+    """Check an upload and place it in the corpus folder; on any problem nothing is written.
+
+    `held_ids` (document id → its file) are the ids the library's documents hold: an
+    upload that would take one of them is refused (ConflictError)."""
     if not data.strip():
         raise BadInputError("the file is empty")
     if len(data) > max_bytes:
@@ -76,6 +106,7 @@ def store_upload(
     target = corpus_dir / name
     if target.exists():
         raise BadInputError(f"a document named '{name}' already exists; delete it first")
+    check_ids(corpus_dir, name, held_ids or {})
     tmp: Path | None = None
     try:
         corpus_dir.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ def start_reindex(state: AppState, kind: str) -> Job:
 async def upload(file: UploadFile = File(...), state: AppState = Depends(get_state)) -> dict:
     """Add a document (.txt .md .html .pdf .docx) and re-index in the background."""
     settings = state.settings
+    documents = state.require_service().index.documents.values()
     limit = int(settings.max_upload_mb * 1e6)
     data = await file.read(limit + 1)
     path = await run_in_threadpool(
@@ -39,6 +40,7 @@ async def upload(file: UploadFile = File(...), state: AppState = Depends(get_sta
         max_bytes=limit,
         max_unpacked_bytes=int(settings.max_unpacked_mb * 1e6),
         limits=ParseLimits(settings.parse_memory_mb, settings.parse_timeout_s),
+        held_ids={d.doc_id: d.source_file for d in documents},
     )
     job = start_reindex(state, f"upload {path.name}")
     return {"file": path.name, "job": job.to_dict()}
