@@ -13,6 +13,10 @@ class UnreadableDocumentError(BadInputError):
     """A document file exists but its text cannot be extracted."""
 
 
+class DocumentTooLargeError(BadInputError):
+    """A document holds more text than one document may (`max_document_chars`): HTTP 413."""
+
+
 class ModelMissingError(XuhuiQAError):
     """A packaged model is not assembled yet, or its checksum does not match."""
 

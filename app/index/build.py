@@ -101,7 +101,9 @@ def build_index(
         settings.subject_terms,
         cache_dir=settings.index_dir / "cache" / "texts",
         progress=lambda fraction, message: report(0.02 + 0.08 * fraction, message),
-        limits=ParseLimits(settings.parse_memory_mb, settings.parse_timeout_s),
+        limits=ParseLimits(
+            settings.parse_memory_mb, settings.parse_timeout_s, settings.max_document_chars
+        ),
     )
     report(0.1, f"{len(result.documents)} documents read; chunking")
     size, overlap = settings.chunk_size, settings.chunk_overlap

@@ -228,20 +228,28 @@ def file_ids(names: Iterable[str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ParseLimits:
-    """What the child process parsing one PDF, Word or HTML file may take."""
+    """What the child process parsing one PDF, Word or HTML file may take, and the most
+    characters of text one document may hold (`max_chars`; None: no cap)."""
 
     memory_mb: int
     timeout_s: float
+    max_chars: int | None = None
 
 
 def extract(path: Path, limits: ParseLimits | None, progress: Progress | None = None) -> str:
     """A file's text: PDF, Word and HTML in a limited child process (when `limits`)."""
     pages = _page_progress(path, progress)
+    max_chars = limits.max_chars if limits is not None else None
     if limits is not None and worker.parsed_apart(path):
         return worker.run(
-            "load", path, memory_mb=limits.memory_mb, timeout_s=limits.timeout_s, pages=pages
+            "load",
+            path,
+            memory_mb=limits.memory_mb,
+            timeout_s=limits.timeout_s,
+            pages=pages,
+            max_chars=max_chars,
         )
-    return loaders.load(path, pages)
+    return loaders.load(path, pages, max_chars)
 
 
 def load_cached(
@@ -305,7 +313,10 @@ def ingest(
                 progress((n + fraction) / len(files), message)
 
         try:
-            raws[path] = load_cached(path, cache_dir, step, limits)
+            raw = load_cached(path, cache_dir, step, limits)
+            if limits is not None and limits.max_chars is not None and len(raw) > limits.max_chars:
+                raise loaders.too_large(path.name, len(raw), limits.max_chars)
+            raws[path] = raw
         except BadInputError as exc:
             log.warning("skipping %s: %s", path.name, exc)
             result.errors.append(str(exc))

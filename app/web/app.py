@@ -21,6 +21,7 @@ from app.converse.store import StoreUnavailable
 from app.errors import (
     BadInputError,
     ConflictError,
+    DocumentTooLargeError,
     IndexMissingError,
     ModelMissingError,
     NotFoundError,
@@ -49,6 +50,7 @@ ERROR_STATUS = {
     BadInputError: 422,
     NotFoundError: 404,
     ConflictError: 409,
+    DocumentTooLargeError: 413,
     Timeout: 504,
     LLMError: 502,
     ModelMissingError: 503,

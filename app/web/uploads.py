@@ -13,6 +13,7 @@ from pathlib import Path
 from app.errors import (
     BadInputError,
     ConflictError,
+    DocumentTooLargeError,
     NotFoundError,
     StorageError,
     UnreadableDocumentError,
@@ -26,9 +27,11 @@ _SAFE_NAME = re.compile(f"[^\\w.\\-{HAN}]+")
 PROTECTED = {"manifest.toml"}
 
 
-def detect_type(data: bytes, max_unpacked_bytes: int = 100_000_000) -> str:
+def detect_type(
+    data: bytes, max_unpacked_bytes: int = 100_000_000, max_chars: int | None = None
+) -> str:
     """The document type judged by content, not by the file's name; a zip container is
-    checked for its unpacked size before anything reads it."""
+    checked for its unpacked size (and the text its XML can hold) before anything reads it."""
     head = data[:2048]
     if head.startswith(b"%PDF-"):
         return ".pdf"
@@ -40,7 +43,7 @@ def detect_type(data: bytes, max_unpacked_bytes: int = 100_000_000) -> str:
             raise BadInputError("a damaged zip file: not a .docx") from exc
         if "word/document.xml" not in names:
             raise BadInputError("a zip file that is not a Word document")
-        check_unpacked(archive, max_unpacked_bytes)
+        check_unpacked(archive, max_unpacked_bytes, max_chars)
         return ".docx"
     if b"\x00" in head:
         raise BadInputError("a binary file that is not PDF or Word")
@@ -94,12 +97,14 @@ def store_upload(
     """Check an upload and place it in the corpus folder; on any problem nothing is written.
 
     `held_ids` (document id → its file) are the ids the library's documents hold: an
-    upload that would take one of them is refused (ConflictError)."""
+    upload that would take one of them is refused (ConflictError). Its text may be no
+    longer than `limits.max_chars` (DocumentTooLargeError)."""
     if not data.strip():
         raise BadInputError("the file is empty")
     if len(data) > max_bytes:
         raise BadInputError(f"the file is larger than {max_bytes / 1e6:.0f} MB")
-    detected = detect_type(data, max_unpacked_bytes)
+    max_chars = limits.max_chars if limits is not None else None
+    detected = detect_type(data, max_unpacked_bytes, max_chars)
     name = safe_name(filename, detected)
     if name in PROTECTED:
         raise BadInputError(f"'{name}' is reserved")
@@ -114,15 +119,10 @@ def store_upload(
         tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        # It must yield text, or the upload is refused; PDF, Word and HTML are opened in a
-        # child process with a memory and a time limit (a hostile file costs only that).
-        if limits is not None and worker.parsed_apart(tmp):
-            worker.run(
-                "check", tmp, memory_mb=limits.memory_mb, timeout_s=min(limits.timeout_s, 120)
-            )
-        else:
-            loaders.check(tmp)
+        _check_text(tmp, limits)
         os.replace(tmp, target)
+    except DocumentTooLargeError as exc:
+        raise DocumentTooLargeError(str(exc).replace(tmp.name if tmp else name, name)) from exc
     except UnreadableDocumentError as exc:
         raise BadInputError(str(exc).replace(tmp.name if tmp else name, name)) from exc
     except OSError as exc:  # a full disk, a read-only folder: nothing half-written stays
@@ -134,6 +134,23 @@ def store_upload(
         if tmp is not None and tmp.exists():
             tmp.unlink()
     return target
+
+
+def _check_text(path: Path, limits: ParseLimits | None) -> None:
+    """It must yield text (no more than `limits.max_chars`), or the upload is refused; PDF,
+    Word and HTML are opened in a child process with a memory and a time limit (a hostile
+    file costs only that)."""
+    if limits is not None and worker.parsed_apart(path):
+        timeout_s = min(limits.timeout_s, 120)
+        worker.run(
+            "check",
+            path,
+            memory_mb=limits.memory_mb,
+            timeout_s=timeout_s,
+            max_chars=limits.max_chars,
+        )
+    else:
+        loaders.check(path, limits.max_chars if limits is not None else None)
 
 
 def corpus_path(corpus_dir: Path, name: str) -> Path:

@@ -289,3 +289,38 @@ def test_an_upload_whose_id_a_file_not_yet_indexed_would_take_is_refused(setting
         )
         assert response.status_code == 409 and "coll.txt" in response.json()["detail"]
         assert not (settings.corpus_dir / "coll-txt.txt").exists()
+
+
+@pytest.mark.parametrize("kind", ["txt", "docx"])
+def test_an_upload_with_more_text_than_a_document_may_hold_is_a_413(
+    settings, fake_embedder, tmp_path, kind
+):
+    from tests.ingest.test_loaders import _long_docx
+
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM(), max_document_chars=2000)
+    if kind == "txt":
+        data, expected = ("徐汇区新建口袋公园27座。" * 400).encode(), "5,200 characters"
+    else:
+        data, expected = _long_docx(tmp_path / "long.docx", 60_000).read_bytes(), "unpacks to"
+    before = sorted(p.name for p in settings.corpus_dir.iterdir())
+    with client:
+        response = client.post(
+            "/api/admin/documents",
+            files={"file": (f"long.{kind}", data, "application/octet-stream")},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert response.status_code == 413, response.text
+        detail = response.json()["detail"]
+        assert expected in detail and "2,000" in detail
+        assert sorted(p.name for p in settings.corpus_dir.iterdir()) == before
+
+
+def test_a_corpus_file_over_the_character_cap_is_listed_as_not_indexed(settings, fake_embedder):
+    (settings.corpus_dir / "huge.txt").write_text(
+        "徐汇区新建口袋公园27座。" * 400, encoding="utf-8"
+    )
+    client, service = make_client(settings, fake_embedder, ScriptedLLM(), max_document_chars=2000)
+    with client:
+        skipped = client.get("/api/documents").json()["skipped"]
+        assert any("huge.txt" in line for line in skipped)
+        assert "huge.txt" in client.get("/documents").text

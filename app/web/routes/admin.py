@@ -39,7 +39,9 @@ async def upload(file: UploadFile = File(...), state: AppState = Depends(get_sta
         data,
         max_bytes=limit,
         max_unpacked_bytes=int(settings.max_unpacked_mb * 1e6),
-        limits=ParseLimits(settings.parse_memory_mb, settings.parse_timeout_s),
+        limits=ParseLimits(
+            settings.parse_memory_mb, settings.parse_timeout_s, settings.max_document_chars
+        ),
         held_ids={d.doc_id: d.source_file for d in documents},
     )
     job = start_reindex(state, f"upload {path.name}")
