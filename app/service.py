@@ -37,7 +37,9 @@ class QAService:
         self.settings = settings
         self.embedder = embedder
         self.llm = llm
-        self.store = store or ConversationStore(settings.database_path)
+        self.store = store or ConversationStore(
+            settings.database_path, wait_s=settings.database_wait_s
+        )
         self._index = index
         self._retriever = Retriever(index, embedder, settings)
         self._answerer = Answerer(self._retriever, llm, settings)

@@ -224,6 +224,12 @@ class Settings(BaseSettings):
         description="SQLite file of conversations, answers and feedback; unset = "
         "conversations.sqlite3 in index_dir (the data volume).",
     )
+    database_wait_s: float = Field(
+        15.0,
+        gt=0,
+        description="How long one call to the conversation store waits for a database file "
+        "that another process has locked (or that cannot be opened) before that call gives up.",
+    )
     max_turns: int = Field(
         100, ge=1, description="Most turns one conversation may hold; past it the API answers 422."
     )

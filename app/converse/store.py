@@ -136,8 +136,9 @@ def new_id(prefix: str) -> str:
 class ConversationStore:
     """Conversations, turns and feedback in one SQLite file (WAL); safe across threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, wait_s: float = 15.0) -> None:
         self.path = Path(path)
+        self.wait_s = wait_s
         self.problem: str | None = None
         self._lock = threading.Lock()
         try:
@@ -151,7 +152,7 @@ class ConversationStore:
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=self.wait_s, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
