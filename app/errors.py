@@ -36,3 +36,14 @@ class ConflictError(BadInputError):
 
 class StorageError(XuhuiQAError):
     """The data folder cannot be written (full disk, read-only): HTTP 507."""
+
+
+class StoreUnavailable(XuhuiQAError):
+    """The conversation store cannot be used just now: its file is corrupt, locked by
+    another process past the wait, or cannot be written (HTTP 503). The next call tries
+    again."""
+
+
+class ContextUnreadableError(StoreUnavailable):
+    """A follow-up's earlier turns cannot be read, so it is not answered as if it were a
+    new question (HTTP 503)."""

@@ -17,7 +17,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from app import __version__
-from app.converse.store import StoreUnavailable
 from app.errors import (
     BadInputError,
     ConflictError,
@@ -26,6 +25,7 @@ from app.errors import (
     ModelMissingError,
     NotFoundError,
     StorageError,
+    StoreUnavailable,
 )
 from app.models.embedder import Embedder
 from app.models.llm import LLM, LLMError

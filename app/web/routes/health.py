@@ -35,6 +35,6 @@ def readyz(state: AppState = Depends(get_state)) -> JSONResponse:
     store = state.service.store
     # Answers do not need the conversation store: without it the service is ready but
     # forgets (no follow-ups by id, no log, no feedback), and says so.
-    body["conversations"] = "ok" if store.available else store.problem
+    body["conversations"] = store.check() or "ok"
     body["model"] = state.model_state  # loaded in the background after start-up
     return JSONResponse(body)
