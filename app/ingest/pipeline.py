@@ -35,6 +35,8 @@ class IngestResult:
     dropped_duplicates: list[str] = field(default_factory=list)
     dropped_boilerplate: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # every corpus file read, by name: {"sha256", "bytes"} (what the index was built from)
+    sources: dict[str, dict] = field(default_factory=dict)
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -257,13 +259,15 @@ def load_cached(
     cache_dir: Path | None,
     progress: Progress | None = None,
     limits: ParseLimits | None = None,
+    digest: str | None = None,
 ) -> str:
-    """A file's extracted text, from the cache when the same bytes were read before.
+    """A file's extracted text, from the cache when the same bytes (`digest`, their
+    sha256) were read before.
 
     OCR takes seconds a page: a scanned PDF is read once, not on every re-index."""
     if cache_dir is None:
         return extract(path, limits, progress)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = digest or hashlib.sha256(path.read_bytes()).hexdigest()
     cached = cache_dir / f"{digest}-{EXTRACTOR_VERSION}.txt"
     if cached.is_file():
         return cached.read_text(encoding="utf-8")
@@ -286,6 +290,42 @@ def _page_progress(path: Path, progress: Progress | None):
     return pages
 
 
+def _read_files(
+    files: list[Path],
+    result: IngestResult,
+    cache_dir: Path | None,
+    progress: Progress | None,
+    limits: ParseLimits | None,
+) -> dict[Path, str]:
+    """Each file's extracted text. What was read goes to `result.sources` with its hash and
+    size; what cannot be read, or is longer than `limits.max_chars`, to `result.errors`."""
+    raws: dict[Path, str] = {}
+    for n, path in enumerate(files):
+        step = None
+        if progress is not None:
+            progress(n / len(files), f"reading {path.name}")
+
+            def step(fraction: float, message: str, n: int = n) -> None:
+                progress((n + fraction) / len(files), message)
+
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # removed since the folder was listed
+            log.warning("skipping %s: %s", path.name, exc)
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        result.sources[path.name] = {"sha256": digest, "bytes": len(data)}
+        try:
+            raw = load_cached(path, cache_dir, step, limits, digest)
+            if limits is not None and limits.max_chars is not None and len(raw) > limits.max_chars:
+                raise loaders.too_large(path.name, len(raw), limits.max_chars)
+            raws[path] = raw
+        except BadInputError as exc:
+            log.warning("skipping %s: %s", path.name, exc)
+            result.errors.append(str(exc))
+    return raws
+
+
 def ingest(
     corpus_dir: Path,
     subject_terms: list[str],
@@ -302,24 +342,8 @@ def ingest(
     manifest = load_manifest(corpus_dir)
     documents: list[Document] = []
     result = IngestResult(documents=[])
-    raws: dict[Path, str] = {}
     files = corpus_files(corpus_dir)
-    for n, path in enumerate(files):
-        step = None
-        if progress is not None:
-            progress(n / len(files), f"reading {path.name}")
-
-            def step(fraction: float, message: str, n: int = n) -> None:
-                progress((n + fraction) / len(files), message)
-
-        try:
-            raw = load_cached(path, cache_dir, step, limits)
-            if limits is not None and limits.max_chars is not None and len(raw) > limits.max_chars:
-                raise loaders.too_large(path.name, len(raw), limits.max_chars)
-            raws[path] = raw
-        except BadInputError as exc:
-            log.warning("skipping %s: %s", path.name, exc)
-            result.errors.append(str(exc))
+    raws = _read_files(files, result, cache_dir, progress, limits)
     shared = frozenset(repeated_lines(list(raws.values())))
     stems = Counter(path.stem for path in files)
     for path, raw in raws.items():

@@ -86,6 +86,8 @@ def create_app(
             except (IndexMissingError, ModelMissingError) as exc:
                 state.load_error = str(exc)
                 log.error("not ready: %s", exc)
+        if state.service is not None:
+            start_reconcile(state)
         async with mcp.session_manager.run():
             yield
 
@@ -139,6 +141,25 @@ def _status_handler(status: int):
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     return handler
+
+
+def start_reconcile(state: AppState) -> None:
+    """Finish, in the background, the corpus changes a crash left open (`/readyz` is not
+    ready meanwhile, and says why)."""
+    service = state.service
+    problem = service.library_problem()
+    if problem is None:
+        return
+    log.warning("the corpus and the index disagree: %s; reconciling", problem)
+    state.reconciling = problem
+
+    def work(progress) -> str:
+        try:
+            return service.reconcile(progress)
+        finally:
+            state.reconciling = None
+
+    state.jobs.submit("reconcile", work)
 
 
 def start_model_warm_up(state: AppState) -> None:

@@ -85,6 +85,7 @@ class AppState:
         self.jobs = JobRunner()
         self.load_error: str | None = None
         self.model_state = "not loaded"  # warming | ready | failed: … (start-up warm-up)
+        self.reconciling: str | None = None  # why, while the start-up reconcile runs
 
     def require_service(self) -> QAService:
         if self.service is None:

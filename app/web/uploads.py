@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -18,6 +19,7 @@ from app.errors import (
     StorageError,
     UnreadableDocumentError,
 )
+from app.index.journal import Journal, Op
 from app.ingest import loaders, worker
 from app.ingest.loaders import check_unpacked
 from app.ingest.pipeline import ParseLimits, corpus_files, file_ids
@@ -93,12 +95,15 @@ def store_upload(
     max_unpacked_bytes: int = 100_000_000,
     limits: ParseLimits | None = None,
     held_ids: Mapping[str, str] | None = None,
+    journal: Journal | None = None,
 ) -> Path:
     """Check an upload and place it in the corpus folder; on any problem nothing is written.
 
     `held_ids` (document id → its file) are the ids the library's documents hold: an
-    upload that would take one of them is refused (ConflictError). Its text may be no
-    longer than `limits.max_chars` (DocumentTooLargeError)."""
+    upload that would take one of them, or the name of a file they come from, is refused
+    (ConflictError); a file in the corpus that no document comes from (a crash left it
+    unindexed) is replaced. Its text may be no longer than `limits.max_chars`
+    (DocumentTooLargeError). The change is written to `journal` before it is made."""
     if not data.strip():
         raise BadInputError("the file is empty")
     if len(data) > max_bytes:
@@ -109,8 +114,9 @@ def store_upload(
     if name in PROTECTED:
         raise BadInputError(f"'{name}' is reserved")
     target = corpus_dir / name
-    if target.exists():
-        raise BadInputError(f"a document named '{name}' already exists; delete it first")
+    op = "replace" if target.exists() else "upload"
+    if op == "replace" and (held_ids is None or name in set(held_ids.values())):
+        raise ConflictError(f"a document named '{name}' already exists; delete it first")
     check_ids(corpus_dir, name, held_ids or {})
     tmp: Path | None = None
     try:
@@ -120,7 +126,7 @@ def store_upload(
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         _check_text(tmp, limits)
-        os.replace(tmp, target)
+        _place(tmp, target, journal, op, hashlib.sha256(data).hexdigest())
     except DocumentTooLargeError as exc:
         raise DocumentTooLargeError(str(exc).replace(tmp.name if tmp else name, name)) from exc
     except UnreadableDocumentError as exc:
@@ -134,6 +140,18 @@ def store_upload(
         if tmp is not None and tmp.exists():
             tmp.unlink()
     return target
+
+
+def _place(tmp: Path, target: Path, journal: Journal | None, op: Op, digest: str) -> None:
+    """Move the checked file into the corpus, its intent journaled first (and closed as
+    abandoned when the move fails, so a restart does not look for it)."""
+    intent = journal.begin(op, target.name, digest) if journal is not None else None
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        if intent is not None:
+            journal.finish(intent.intent_id, "abandoned")
+        raise
 
 
 def _check_text(path: Path, limits: ParseLimits | None) -> None:
@@ -153,15 +171,29 @@ def _check_text(path: Path, limits: ParseLimits | None) -> None:
         loaders.check(path, limits.max_chars if limits is not None else None)
 
 
-def corpus_path(corpus_dir: Path, name: str) -> Path:
+def corpus_path(corpus_dir: Path, name: str, *, must_exist: bool = True) -> Path:
     """The path of a document in the corpus folder; names cannot leave the folder."""
     if name != os.path.basename(name) or name in ("", ".", "..") or name in PROTECTED:
         raise BadInputError(f"'{name}' is not a document name")
     path = corpus_dir / name
     try:
-        inside = path.resolve().parent == corpus_dir.resolve() and path.is_file()
+        inside = path.resolve().parent == corpus_dir.resolve()
+        inside = inside and (path.is_file() or not must_exist)
     except (OSError, ValueError):  # a name too long, or with a NUL, names no file
         inside = False
     if not inside:
         raise NotFoundError(f"no document file named '{name[:80]}'")
     return path
+
+
+def remove_file(corpus_dir: Path, name: str, indexed: set[str], journal: Journal) -> None:
+    """Remove a document file, its intent journaled first. A file the index still holds
+    documents of but that is already gone (a delete a crash interrupted) is no error: the
+    re-index that follows removes its documents. 404 for a name neither holds."""
+    path = corpus_path(corpus_dir, name, must_exist=name not in indexed)
+    intent = journal.begin("delete", name)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        journal.finish(intent.intent_id, "abandoned")
+        raise StorageError(f"cannot remove '{name}' ({exc.strerror or exc})") from exc
