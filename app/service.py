@@ -13,6 +13,7 @@ from app.converse.store import ConversationStore
 from app.domain import Answer, AskOptions, Document, SearchResult, final_answer
 from app.errors import BadInputError, IndexMissingError
 from app.index import HybridIndex, build_index, load_index
+from app.index.journal import Journal, corpus_drift
 from app.index.store import clean_partial_builds
 from app.models import assets
 from app.models.embedder import Embedder, embedder_from_settings
@@ -37,11 +38,14 @@ class QAService:
         self.settings = settings
         self.embedder = embedder
         self.llm = llm
-        self.store = store or ConversationStore(settings.database_path)
+        self.store = store or ConversationStore(
+            settings.database_path, wait_s=settings.database_wait_s
+        )
         self._index = index
         self._retriever = Retriever(index, embedder, settings)
         self._answerer = Answerer(self._retriever, llm, settings)
         self._swap_lock = threading.Lock()
+        self.journal = Journal.of_index(settings.index_dir)
 
     @property
     def index(self) -> HybridIndex:
@@ -127,6 +131,34 @@ class QAService:
             self._retriever = retriever
             self._answerer = Answerer(retriever, self.llm, self.settings)
         return index
+
+    def library_problem(self) -> str | None:
+        """Why the corpus folder and the index in service disagree (a change begun and not
+        finished, a file not indexed or gone since), or None when they agree."""
+        problems = [intent.describe() for intent in self.journal.pending()]
+        problems += corpus_drift(self.settings.corpus_dir, self._index.manifest.sources)
+        return "; ".join(dict.fromkeys(problems)) or None
+
+    def reconcile(self, progress=None) -> str:
+        """Finish the corpus changes a crash left open, then re-index if the corpus and the
+        index still disagree. A delete is carried out (its file removed, if still there); an
+        upload whose file never reached the corpus is abandoned; a file in the corpus but
+        not in the index is indexed."""
+        corpus_dir = self.settings.corpus_dir
+        for intent in self.journal.pending():
+            path = corpus_dir / intent.file
+            if intent.op == "delete" and path.is_file():
+                path.unlink()
+                log.warning("finished the delete of %s that a crash interrupted", intent.file)
+            elif intent.op != "delete" and not path.is_file():
+                self.journal.finish(intent.intent_id, "abandoned")
+                log.warning("the %s of %s never reached the corpus", intent.op, intent.file)
+        problem = self.library_problem()
+        if problem is None:
+            return "the corpus and the index agree"
+        log.warning("re-indexing, as the corpus and the index disagree: %s", problem)
+        index = self.reindex(progress=progress)
+        return f"reconciled ({problem}): {index.manifest.n_documents} documents"
 
 
 def llm_from_settings(settings: Settings) -> LLM:

@@ -211,10 +211,24 @@ class Settings(BaseSettings):
     max_unpacked_mb: float = Field(
         100.0, gt=0, description="Largest a .docx upload may unpack to, in MB (zip bombs)."
     )
+    max_document_chars: int = Field(
+        2_000_000,
+        ge=1000,
+        description="Most characters of text one document may hold once extracted (a long "
+        "report holds about 50,000); an upload past it is refused (413), a corpus file past "
+        "it is not indexed and the index report says so. A .docx whose XML would unpack to "
+        "more than 32 bytes a character of this is refused before it is read.",
+    )
     database: Path | None = Field(
         None,
         description="SQLite file of conversations, answers and feedback; unset = "
         "conversations.sqlite3 in index_dir (the data volume).",
+    )
+    database_wait_s: float = Field(
+        15.0,
+        gt=0,
+        description="How long one call to the conversation store waits for a database file "
+        "that another process has locked (or that cannot be opened) before that call gives up.",
     )
     max_turns: int = Field(
         100, ge=1, description="Most turns one conversation may hold; past it the API answers 422."

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 from app.answer.answerer import Answerer
 from app.converse.followup import Resolution, resolve
-from app.converse.store import ConversationStore, StoreUnavailable, Turn, new_id
+from app.converse.store import Conversation, ConversationStore, Turn, new_id
 from app.domain import Answer, AskOptions
-from app.errors import BadInputError
+from app.errors import BadInputError, ContextUnreadableError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +26,27 @@ def outcome_of(answer: Answer) -> str:
     return "answered"
 
 
+def read_conversation(store: ConversationStore, conversation_id: str) -> Conversation:
+    """A stored conversation (404 if unknown); ContextUnreadableError when the store cannot
+    be read: a follow-up is never answered as if nothing came before it."""
+    try:
+        return store.conversation(conversation_id)
+    except StoreUnavailable as exc:
+        raise ContextUnreadableError(
+            f"the earlier turns of this conversation could not be read ({exc}), so the "
+            "question was not answered on its own; ask it again in a moment, or start a new "
+            "conversation"
+        ) from exc
+
+
 def earlier_questions(
     store: ConversationStore, conversation_id: str | None, max_turns: int
 ) -> list[str]:
     """The resolved questions of a stored conversation, oldest first (404 if unknown,
-    422 when it is full; none when the store is off)."""
-    if conversation_id is None or not store.available:
+    422 when it is full, 503 when the store cannot be read)."""
+    if conversation_id is None:
         return []
-    try:
-        turns = store.conversation(conversation_id).turns
-    except StoreUnavailable:
-        return []
+    turns = read_conversation(store, conversation_id).turns
     if len(turns) >= max_turns:
         raise BadInputError(
             f"the conversation has {len(turns)} turns, the most one may hold; start a new one"
@@ -110,9 +120,7 @@ def _remember(
     started: float,
     error: Exception | None = None,
 ) -> Turn | None:
-    """Store the turn; a store that is off costs the memory, never the answer."""
-    if not store.available:
-        return None
+    """Store the turn; a store that cannot be written costs the memory, never the answer."""
     turn = Turn(
         turn_id=new_id("t"),
         conversation_id=conversation_id or "",

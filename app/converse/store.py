@@ -4,9 +4,10 @@ One file under the data folder, in WAL mode, its schema created and migrated by 
 project (`MIGRATIONS`, tracked with `PRAGMA user_version`). Every write is one
 transaction, so a process killed mid-write leaves the file as it was before or after.
 
-The store never takes question answering down with it: a file that is corrupt or
-cannot be written turns the store off (`problem` says why, `/readyz` shows it), and
-answers go on without being remembered.
+The store never takes question answering down with it, and never turns itself off: a
+file that another process has locked is retried with backoff for `wait_s`, then that one
+call fails (StoreUnavailable; `problem` says why, `/readyz` shows it) and answers go on
+without being remembered; the next call opens the file afresh and checks its schema again.
 """
 
 from __future__ import annotations
@@ -20,13 +21,18 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from app.errors import NotFoundError
+from app.errors import NotFoundError, StoreUnavailable
+
+__all__ = ["ConversationStore", "StoreUnavailable", "Turn", "log_csv", "log_jsonl", "new_id"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+ATTEMPT_WAIT_S = 0.5  # sqlite's busy wait within one attempt, between the store's own pauses
 
 # Each entry moves the schema one version up; never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -81,10 +87,6 @@ LOG_FIELDS = [
 ]
 
 
-class StoreUnavailable(Exception):
-    """The store is off (its file is corrupt or cannot be written)."""
-
-
 @dataclass
 class Turn:
     """One question in a conversation, as answered (or failed)."""
@@ -136,22 +138,20 @@ def new_id(prefix: str) -> str:
 class ConversationStore:
     """Conversations, turns and feedback in one SQLite file (WAL); safe across threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, wait_s: float = 15.0) -> None:
         self.path = Path(path)
+        self.wait_s = wait_s
         self.problem: str | None = None
         self._lock = threading.Lock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                self._migrate(db)
-        except (sqlite3.Error, OSError) as exc:
-            self._disable(exc)
+        self._ready = False  # the file as it is now has been opened and its schema checked
+        with contextlib.suppress(StoreUnavailable):  # said by `problem`; the next call retries
+            self._run(lambda db: None)
 
     # ------------------------------------------------------------------ plumbing
 
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+    def _connect(self, timeout: float) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
@@ -171,56 +171,94 @@ class ConversationStore:
             db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
         db.execute("PRAGMA quick_check").fetchone()
 
-    def _disable(self, exc: Exception) -> None:
-        self.problem = f"the conversation store {self.path} is unavailable: {exc}"
-        log.error("%s; answers go on without being remembered", self.problem)
+    def _run(self, work: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
+        """`work(db)` on a fresh connection, in one transaction when `write`. A locked or
+        unopenable file (sqlite's OperationalError) is retried with doubling pauses until
+        `wait_s` has passed; then, or at once for a corrupt file or a newer schema, this call
+        raises StoreUnavailable. Nothing is remembered of the failure but `problem`."""
+        deadline = time.monotonic() + self.wait_s
+        pause = 0.02
+        while True:
+            try:
+                result = self._attempt(work, write, deadline)
+            except sqlite3.OperationalError as exc:  # locked, busy, cannot open: may pass
+                self._ready = False
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._unavailable(exc) from exc
+                time.sleep(min(pause, remaining))
+                pause = min(pause * 2, 1.0)
+                continue
+            except (sqlite3.Error, OSError) as exc:  # corrupt, newer schema, no folder
+                self._ready = False
+                raise self._unavailable(exc) from exc
+            if self.problem:
+                log.warning("the conversation store %s works again", self.path)
+            self.problem = None
+            return result
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; any database failure turns the store off."""
-        if self.problem:
-            raise StoreUnavailable(self.problem)
-        try:
-            with self._lock, self._connect() as db:
+    def _attempt(self, work: Callable[[sqlite3.Connection], T], write: bool, deadline: float) -> T:
+        # sqlite's own busy wait within one attempt, so a short lock costs no pause
+        timeout = max(0.0, min(ATTEMPT_WAIT_S, deadline - time.monotonic()))
+        with self._lock if write else contextlib.nullcontext():
+            if not self._ready:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect(timeout) as db:
+                if not self._ready:
+                    self._migrate(db)
+                    self._ready = True
+                if not write:
+                    return work(db)
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    yield db
+                    result = work(db)
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
                 db.execute("COMMIT")
-        except (sqlite3.Error, OSError) as exc:
-            self._disable(exc)
-            raise StoreUnavailable(self.problem) from exc
+                return result
+
+    def _unavailable(self, exc: Exception) -> StoreUnavailable:
+        self.problem = f"the conversation store {self.path} is unavailable: {exc}"
+        log.error("%s; answers go on without being remembered", self.problem)
+        return StoreUnavailable(self.problem)
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        if self.problem:
-            raise StoreUnavailable(self.problem)
-        try:
-            with self._connect() as db:
-                return db.execute(sql, params).fetchall()
-        except (sqlite3.Error, OSError) as exc:
-            self._disable(exc)
-            raise StoreUnavailable(self.problem) from exc
+        return self._run(lambda db: db.execute(sql, params).fetchall())
 
     @property
     def available(self) -> bool:
+        """Whether the last call worked (`problem` says why not)."""
         return self.problem is None
+
+    def check(self) -> str | None:
+        """After a failure, try the file once more (briefly); the problem, or None."""
+        if self.problem is not None:
+            try:
+                self._attempt(lambda db: None, False, time.monotonic() + ATTEMPT_WAIT_S)
+            except (sqlite3.Error, OSError):
+                self._ready = False
+            else:
+                self.problem = None
+        return self.problem
 
     # ------------------------------------------------------------------ writes
 
     def create_conversation(self, channel: str) -> str:
         conversation_id = new_id("c")
-        with self._transaction() as db:
-            db.execute(
+        self._run(
+            lambda db: db.execute(
                 "INSERT INTO conversations (id, created, channel) VALUES (?, ?, ?)",
                 (conversation_id, time.time(), channel),
-            )
+            ),
+            write=True,
+        )
         return conversation_id
 
     def add_turn(self, turn: Turn) -> Turn:
         """Store a turn at the end of its conversation (its position is set here)."""
-        with self._transaction() as db:
+
+        def insert(db: sqlite3.Connection) -> None:
             row = db.execute(
                 "SELECT COALESCE(MAX(position), 0) FROM turns WHERE conversation_id = ?",
                 (turn.conversation_id,),
@@ -249,11 +287,14 @@ class ConversationStore:
                     turn.error,
                 ),
             )
+
+        self._run(insert, write=True)
         return turn
 
     def set_feedback(self, turn_id: str, rating: str, comment: str = "") -> None:
         """👍/👎 and a comment on one turn (a second rating replaces the first)."""
-        with self._transaction() as db:
+
+        def rate(db: sqlite3.Connection) -> None:
             if not db.execute("SELECT 1 FROM turns WHERE id = ?", (turn_id,)).fetchone():
                 raise NotFoundError(f"no answer with id '{turn_id}'")
             db.execute(
@@ -262,6 +303,8 @@ class ConversationStore:
                 " comment = excluded.comment, created = excluded.created",
                 (turn_id, rating, comment, time.time()),
             )
+
+        self._run(rate, write=True)
 
     # ------------------------------------------------------------------ reads
 

@@ -72,6 +72,8 @@ class IndexManifest:
     n_figures: int = 0  # rows of the figures table
     figures_seconds: float = 0.0  # how long reading them took
     checksums: dict[str, str] = field(default_factory=dict)  # file name → sha256
+    # corpus file → {"sha256", "bytes"}: what the build read (None: built before this was kept)
+    sources: dict[str, dict] | None = None
 
 
 def _document_from_dict(data: dict) -> Document:

@@ -17,13 +17,15 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from app import __version__
-from app.converse.store import StoreUnavailable
 from app.errors import (
     BadInputError,
+    ConflictError,
+    DocumentTooLargeError,
     IndexMissingError,
     ModelMissingError,
     NotFoundError,
     StorageError,
+    StoreUnavailable,
 )
 from app.models.embedder import Embedder
 from app.models.llm import LLM, LLMError
@@ -47,6 +49,8 @@ HERE = Path(__file__).resolve().parent
 ERROR_STATUS = {
     BadInputError: 422,
     NotFoundError: 404,
+    ConflictError: 409,
+    DocumentTooLargeError: 413,
     Timeout: 504,
     LLMError: 502,
     ModelMissingError: 503,
@@ -82,6 +86,8 @@ def create_app(
             except (IndexMissingError, ModelMissingError) as exc:
                 state.load_error = str(exc)
                 log.error("not ready: %s", exc)
+        if state.service is not None:
+            start_reconcile(state)
         async with mcp.session_manager.run():
             yield
 
@@ -135,6 +141,25 @@ def _status_handler(status: int):
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     return handler
+
+
+def start_reconcile(state: AppState) -> None:
+    """Finish, in the background, the corpus changes a crash left open (`/readyz` is not
+    ready meanwhile, and says why)."""
+    service = state.service
+    problem = service.library_problem()
+    if problem is None:
+        return
+    log.warning("the corpus and the index disagree: %s; reconciling", problem)
+    state.reconciling = problem
+
+    def work(progress) -> str:
+        try:
+            return service.reconcile(progress)
+        finally:
+            state.reconciling = None
+
+    state.jobs.submit("reconcile", work)
 
 
 def start_model_warm_up(state: AppState) -> None:

@@ -10,7 +10,8 @@ from typing import Any, Literal
 from fastapi import Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from app.converse.store import ConversationStore, StoreUnavailable
+from app.converse.chat import read_conversation
+from app.converse.store import ConversationStore
 from app.domain import AskOptions
 from app.errors import NotFoundError, XuhuiQAError
 from app.service import QAService
@@ -84,6 +85,7 @@ class AppState:
         self.jobs = JobRunner()
         self.load_error: str | None = None
         self.model_state = "not loaded"  # warming | ready | failed: … (start-up warm-up)
+        self.reconciling: str | None = None  # why, while the start-up reconcile runs
 
     def require_service(self) -> QAService:
         if self.service is None:
@@ -100,22 +102,18 @@ class AppState:
             raise HTTPException(404, detail=f"no document '{doc_id}' in the library")
 
     def require_store(self) -> ConversationStore:
-        """The conversation store; 503 when it is off (answers still work)."""
-        store = self.require_service().store
-        if not store.available:
-            raise HTTPException(503, detail=store.problem)
-        return store
+        """The conversation store; its calls are 503 while it cannot be used (answers still
+        work)."""
+        return self.require_service().store
 
     def check_conversation(self, conversation_id: str | None) -> None:
-        """404 for a conversation the store does not hold (none is checked when it is off)."""
-        store = self.require_service().store
-        if conversation_id is not None and store.available:
+        """404 for a conversation the store does not hold; 503 when it cannot be read (a
+        follow-up is not answered without its earlier turns)."""
+        if conversation_id is not None:
             try:
-                store.conversation(conversation_id)
+                read_conversation(self.require_service().store, conversation_id)
             except NotFoundError as exc:
                 raise HTTPException(404, detail=str(exc)) from None
-            except StoreUnavailable:
-                pass
 
     def uses_model(self, mode: str | None) -> bool:
         """Whether an answer in this mode needs the (one-at-a-time) model."""

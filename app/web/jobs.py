@@ -73,5 +73,9 @@ class JobRunner:
             return failed[-1]
         return None
 
+    def active(self) -> bool:
+        """Whether a job is queued or running."""
+        return any(j.status in ("queued", "running") for j in list(self.jobs.values()))
+
     def get(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)

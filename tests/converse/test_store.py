@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -9,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -176,3 +178,73 @@ def test_the_file_survives_a_sigkill_in_the_middle_of_writing(tmp_path):
     assert all(len(t.answer) == 2000 and t.citations[0]["quote"] == "引" * 500 for t in turns)
     store.add_turn(turn(cid, "after the crash"))  # and it goes on being written
     assert store.conversation(cid).turns[-1].question == "after the crash"
+
+
+@contextlib.contextmanager
+def outside_lock(path: Path, seconds: float, *, readers_too: bool = False):
+    """A second sqlite3 connection holding BEGIN EXCLUSIVE on the file for `seconds`, then
+    releasing it; `readers_too` takes it in exclusive locking mode, which in WAL mode shuts
+    out readers as well (as a backup tool or a `sqlite3` shell set so does)."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        db = sqlite3.connect(path, isolation_level=None, timeout=5)
+        if readers_too:
+            db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        db.execute("BEGIN EXCLUSIVE")
+        if readers_too:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        locked.set()
+        release.wait(seconds)
+        db.execute("ROLLBACK")
+        db.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(5), "the outside connection did not get its lock"
+    try:
+        yield holder
+    finally:
+        release.set()
+        holder.join(10)
+
+
+def test_a_store_locked_past_its_wait_gives_up_that_call_and_recovers_on_the_next(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    store = ConversationStore(path, wait_s=0.3)
+    cid = store.create_conversation("api")
+    with outside_lock(path, 1.5) as holder:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable, match="locked"):
+            store.add_turn(turn(cid, "问题一"))
+        assert time.monotonic() - started < 1.2  # bounded: the call does not hang
+        assert not store.available and "locked" in store.problem
+        holder.join(5)  # the outside lock is released
+    store.add_turn(turn(cid, "问题二"))  # the store was never turned off for good
+    assert store.available and store.problem is None
+    assert [t.question for t in store.conversation(cid).turns] == ["问题二"]
+
+
+def test_a_write_waits_with_backoff_for_a_lock_released_within_its_wait(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    store = ConversationStore(path, wait_s=3.0)
+    cid = store.create_conversation("api")
+    with outside_lock(path, 0.8):
+        started = time.monotonic()
+        store.add_turn(turn(cid, "问题一"))
+        waited = time.monotonic() - started
+    assert 0.5 < waited < 3.0 and store.available
+    assert [t.question for t in store.conversation(cid).turns] == ["问题一"]
+
+
+def test_a_store_that_could_not_be_opened_at_start_is_opened_on_a_later_call(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    ConversationStore(path).create_conversation("api")  # the file exists, with its schema
+    with outside_lock(path, 1.0, readers_too=True) as holder:
+        store = ConversationStore(path, wait_s=0.2)
+        assert not store.available and "locked" in store.problem
+        with pytest.raises(StoreUnavailable):
+            store.conversation("c_anything")
+        holder.join(5)
+    cid = store.create_conversation("web")
+    assert store.conversation(cid).channel == "web" and store.available

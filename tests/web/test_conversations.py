@@ -224,3 +224,24 @@ def test_chat_keys_when_the_endpoint_is_closed(settings, fake_embedder):
         for key in (TOKEN, "team-key-0001"):
             headers = {"Authorization": f"Bearer {key}"}
             assert client.get("/v1/models", headers=headers).json()["data"][0]["id"] == "xuhui-qa"
+
+
+def test_a_follow_up_whose_earlier_turns_cannot_be_read_says_so_and_is_not_answered_alone(
+    settings, fake_embedder
+):
+    from tests.converse.test_store import outside_lock
+
+    with make_client(settings, fake_embedder, database_wait_s=0.3) as client:
+        first = ask(client, FIRST)
+        path = settings.index_dir / "conversations.sqlite3"
+        with outside_lock(path, 3.0, readers_too=True):
+            body = {"question": "那2024年呢？", "conversation_id": first["conversation_id"]}
+            response = client.post("/api/ask", json=body)
+            assert response.status_code == 503, response.text
+            assert "could not be read" in response.json()["detail"]
+            stream = client.post("/api/ask/stream", json=body)  # refused before it streams
+            assert stream.status_code == 503 and "could not be read" in stream.json()["detail"]
+            assert client.get("/readyz").json()["conversations"] != "ok"
+        again = ask(client, "那2024年呢？", conversation_id=first["conversation_id"])
+        assert again["resolution"]["question"] == "2024年新增多少跨国公司地区总部"
+        assert client.get("/readyz").json()["conversations"] == "ok"

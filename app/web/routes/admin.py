@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from app.ingest.pipeline import ParseLimits
 from app.web.deps import PROBLEMS, AppState, get_state, require_admin
 from app.web.jobs import Job
-from app.web.uploads import corpus_path, store_upload
+from app.web.uploads import remove_file, store_upload
 
 router = APIRouter(tags=["admin"], responses=PROBLEMS)
 admin_only = [Depends(require_admin)]
@@ -29,6 +29,8 @@ def start_reindex(state: AppState, kind: str) -> Job:
 async def upload(file: UploadFile = File(...), state: AppState = Depends(get_state)) -> dict:
     """Add a document (.txt .md .html .pdf .docx) and re-index in the background."""
     settings = state.settings
+    service = state.require_service()
+    documents = service.index.documents.values()
     limit = int(settings.max_upload_mb * 1e6)
     data = await file.read(limit + 1)
     path = await run_in_threadpool(
@@ -38,7 +40,11 @@ async def upload(file: UploadFile = File(...), state: AppState = Depends(get_sta
         data,
         max_bytes=limit,
         max_unpacked_bytes=int(settings.max_unpacked_mb * 1e6),
-        limits=ParseLimits(settings.parse_memory_mb, settings.parse_timeout_s),
+        limits=ParseLimits(
+            settings.parse_memory_mb, settings.parse_timeout_s, settings.max_document_chars
+        ),
+        held_ids={d.doc_id: d.source_file for d in documents},
+        journal=service.journal,
     )
     job = start_reindex(state, f"upload {path.name}")
     return {"file": path.name, "job": job.to_dict()}
@@ -56,7 +62,8 @@ def delete(name: str, state: AppState = Depends(get_state)) -> dict:
 
     A document that shares its file with others (a scraped page holding several) is not
     deleted by its id: the answer is 409 naming the others, and the file stays. Deleting
-    by the file's name removes them all."""
+    by the file's name removes them all. A document whose file is already gone is
+    removed from the index all the same."""
     service = state.require_service()
     if name in service.index.documents:
         doc = service.index.documents[name]
@@ -72,8 +79,8 @@ def delete(name: str, state: AppState = Depends(get_state)) -> dict:
                 f"delete the file by its name to remove them all",
             )
         name = doc.source_file
-    path = corpus_path(state.settings.corpus_dir, name)
-    path.unlink()
+    indexed = {d.source_file for d in service.index.documents.values()}
+    remove_file(state.settings.corpus_dir, name, indexed, service.journal)
     return {"file": name, "job": start_reindex(state, f"delete {name}").to_dict()}
 
 

@@ -39,6 +39,7 @@ def documents(state: AppState = Depends(get_state)) -> dict:
     return {
         "documents": [d.to_dict() for d in service.documents()],
         "dropped_duplicates": service.index.manifest.dropped_duplicates,
+        "skipped": service.index.manifest.errors,  # files read but not indexed, and why
         "last_failure": failure.to_dict() if failure else None,
     }
 
