@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from app.errors import NotFoundError
+from app.text.spreadsheet import safe_cell
 
 log = logging.getLogger(__name__)
 
@@ -351,11 +352,12 @@ def log_rows(turns: list[Turn]) -> list[dict]:
 
 
 def log_csv(turns: list[Turn]) -> str:
-    """The question log as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese)."""
+    """The question log as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese),
+    with no cell a spreadsheet would run as a formula."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=LOG_FIELDS)
     writer.writeheader()
-    writer.writerows(log_rows(turns))
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in log_rows(turns))
     return "\ufeff" + buffer.getvalue()
 
 

@@ -176,3 +176,20 @@ def test_the_file_survives_a_sigkill_in_the_middle_of_writing(tmp_path):
     assert all(len(t.answer) == 2000 and t.citations[0]["quote"] == "引" * 500 for t in turns)
     store.add_turn(turn(cid, "after the crash"))  # and it goes on being written
     assert store.conversation(cid).turns[-1].question == "after the crash"
+
+
+def test_the_csv_log_neutralises_cells_a_spreadsheet_would_run_as_formulas(store):
+    cid = store.create_conversation("api")
+    formula = '=HYPERLINK("http://evil.example","点我")'
+    t = store.add_turn(
+        turn(cid, formula, answer="+1+1", resolved="-2+3", error="@SUM(A1)", latency_ms=-1.5)
+    )
+    store.set_feedback(t.turn_id, "down", "\t=1")
+    store.add_turn(turn(cid, "\r=cmd", answer="2023年新增11家"))
+    rows = list(csv.DictReader(io.StringIO(log_csv(store.log()).lstrip("\ufeff"))))
+    first, second = rows[1], rows[0]  # newest first
+    assert first["question"] == "'" + formula and first["answer"] == "'+1+1"
+    assert first["resolved"] == "'-2+3" and first["error"] == "'@SUM(A1)"
+    assert first["comment"] == "'\t=1" and second["question"] == "'\r=cmd"
+    assert second["answer"] == "2023年新增11家"  # ordinary text is left as it is
+    assert first["latency_ms"] == "-1.5"  # a number is not a formula

@@ -57,7 +57,10 @@ function renderPoints(container, answer) {
 
 function csvOf(table) {
   // The table as CSV: year, figure as written, numeric value, unit, phase, source, citation.
-  const quote = (v) => `"${String(v ?? "").replaceAll('"', '""')}"`;
+  // Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading
+  // single quote, as the server's CSV files do; numbers stay numbers.
+  const safe = (v) => (typeof v === "string" && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+  const quote = (v) => `"${String(safe(v) ?? "").replaceAll('"', '""')}"`;
   const lines = [["year", "figure", "value", "unit", "phase", "source", "citation"].join(",")];
   for (const r of table.rows) {
     lines.push([r.year, r.stated ? r.written : "", r.stated ? r.value : "", r.unit || "",
