@@ -29,7 +29,7 @@ from app.models.embedder import Embedder
 from app.models.llm import LLM, LLMError
 from app.service import QAService, build_service
 from app.settings import Settings
-from app.web.deps import AppState, Timeout
+from app.web.deps import NOT_TEXT, AppState, Timeout
 from app.web.gate import BusyError
 from app.web.limits import RequestGuard
 from app.web.routes import (
@@ -116,6 +116,8 @@ def create_app(
 
 
 EMPTY_QUESTION = {"string_too_short", "string_pattern_mismatch", "missing"}
+# A lone surrogate: refused by `ValidText`, or by pydantic itself where a field has a limit.
+NOT_TEXT_ERRORS = {"not_text", "string_unicode"}
 
 
 def validation_message(errors: list[dict]) -> str:
@@ -125,6 +127,8 @@ def validation_message(errors: list[dict]) -> str:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
         if loc[-1:] in (["question"], ["q"]) and error.get("type") in EMPTY_QUESTION:
             parts.append("the question is empty")
+        elif error.get("type") in NOT_TEXT_ERRORS:
+            parts.append(f"{'.'.join(loc) or 'request'}: {NOT_TEXT}")
         else:
             parts.append(f"{'.'.join(loc) or 'request'}: {error.get('msg', 'invalid')}")
     return "; ".join(dict.fromkeys(parts))

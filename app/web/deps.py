@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hmac
 import unicodedata
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from app.converse.store import ConversationStore, StoreUnavailable
 from app.domain import AskOptions
@@ -21,6 +22,19 @@ from app.web.jobs import JobRunner
 # A question must hold a visible character; what JSON Schema cannot say (a question of
 # only zero-width characters, a lone surrogate) is still refused with 422.
 QUESTION_PATTERN = r"\S"
+NOT_TEXT = "holds characters that are not valid text"
+
+
+def _text_only(value: object) -> object:
+    """A string with a lone surrogate is refused here: it cannot be stored, searched or
+    echoed in an error's JSON (where it would be a 500)."""
+    if isinstance(value, str) and any(unicodedata.category(c) == "Cs" for c in value):
+        raise PydanticCustomError("not_text", NOT_TEXT)
+    return value
+
+
+# Text a client sends (an id, a chat message): never a lone surrogate.
+ValidText = Annotated[str, BeforeValidator(_text_only)]
 
 
 class Problem(BaseModel):
@@ -57,8 +71,8 @@ class AskRequest(BaseModel):
     )
     mode: Literal["llm", "extractive"] | None = Field(None, description="Answer mode.")
     year: int | None = Field(None, ge=1990, le=2100, description="Only passages about this year.")
-    doc_id: str | None = Field(None, description="Only passages of this document.")
-    conversation_id: str | None = Field(
+    doc_id: ValidText | None = Field(None, description="Only passages of this document.")
+    conversation_id: ValidText | None = Field(
         None,
         max_length=64,
         description="Follow up in this conversation (its id came with an earlier answer); "
@@ -136,7 +150,7 @@ def valid_question(text: str, settings: Settings) -> str:
     422 when it is not text (a lone surrogate), empty, or too long."""
     text = text or ""
     if any(unicodedata.category(c) == "Cs" for c in text):
-        raise HTTPException(422, detail="the question holds characters that are not valid text")
+        raise HTTPException(422, detail=f"the question {NOT_TEXT}")
     text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
     if not text:
         raise HTTPException(422, detail="the question is empty")

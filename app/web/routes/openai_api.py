@@ -28,7 +28,15 @@ from app import __version__
 from app.domain import Answer
 from app.errors import XuhuiQAError
 from app.settings import Settings
-from app.web.deps import PROBLEMS, AppState, AskRequest, get_settings, get_state, valid_question
+from app.web.deps import (
+    PROBLEMS,
+    AppState,
+    AskRequest,
+    ValidText,
+    get_settings,
+    get_state,
+    valid_question,
+)
 from app.web.gate import BusyError
 from app.web.routes.answers import run_answer
 from app.web.routes.conversations import RESPONSE_PREFIX
@@ -61,13 +69,13 @@ def require_chat_key(
 class Part(BaseModel):
     model_config = ConfigDict(extra="allow")
     type: str = "text"
-    text: str | None = None
+    text: ValidText | None = None
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[Part] | None = None
+    content: ValidText | list[Part] | None = None
 
     def text(self) -> str:
         if isinstance(self.content, list):
@@ -86,8 +94,8 @@ class ChatRequest(BaseModel):
     stream: bool = False
     mode: Literal["llm", "extractive"] | None = None
     year: int | None = Field(None, ge=1990, le=2100)
-    doc_id: str | None = None
-    conversation_id: str | None = Field(None, max_length=64)
+    doc_id: ValidText | None = None
+    conversation_id: ValidText | None = Field(None, max_length=64)
 
 
 @router.get("/v1/models", dependencies=[Depends(require_chat_key)])
