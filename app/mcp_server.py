@@ -8,6 +8,7 @@ app's service and its queue for the model).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Annotated, Literal
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from app import __version__
 from app.domain import Answer, AskOptions, Document
+from app.errors import XuhuiQAError
 from app.service import QAService
 
 INSTRUCTIONS = (
@@ -162,6 +164,22 @@ def _figures(table: dict, citations: list[dict]) -> FiguresOutput:
     return FiguresOutput(indicator=table["indicator"], grouped=table["grouped"], rows=rows)
 
 
+def reported(tool: Callable) -> Callable:
+    """A tool whose domain errors (an unknown document, an empty question, a full queue)
+    reach the agent as an error with their sentence; the SDK would hide any other
+    exception's text behind "Error executing tool"."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    @functools.wraps(tool)
+    def call(*args, **kwargs):
+        try:
+            return tool(*args, **kwargs)
+        except XuhuiQAError as exc:
+            raise ToolError(str(exc)) from exc
+
+    return call
+
+
 def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
     """The MCP server over a service (got when a tool is called: it may be swapped or still
     loading). `ask` answers a question (default: the service directly, no queue)."""
@@ -179,6 +197,7 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
     server = MCPServer(name="xuhui-qa", instructions=INSTRUCTIONS, version=__version__)
 
     @server.tool()
+    @reported
     def search_reports(
         query: Annotated[
             str, Field(min_length=1, max_length=500, description="Words or a question.")
@@ -197,6 +216,7 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
         return SearchOutput(question=query, years=result.query.years, passages=passages)
 
     @server.tool()
+    @reported
     def ask_reports(
         question: Annotated[
             str, Field(min_length=1, max_length=500, description="Chinese or English.")
@@ -242,6 +262,7 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
         )
 
     @server.tool()
+    @reported
     def figures(
         indicator: Annotated[
             str,
@@ -265,11 +286,13 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
         return _figures(table, [])
 
     @server.tool()
+    @reported
     def list_documents() -> DocumentList:
         """The documents in the library, with their kind and the years they review and plan."""
         return DocumentList(documents=[DocumentInfo(**_info(d)) for d in service().documents()])
 
     @server.tool()
+    @reported
     def get_document(
         doc_id: Annotated[str, Field(description="An id from list_documents.")],
         offset: Annotated[int, Field(ge=0, description="First character of the window.")] = 0,

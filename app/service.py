@@ -11,7 +11,7 @@ from app.answer.answerer import Answerer
 from app.converse.chat import answer_turn
 from app.converse.store import ConversationStore
 from app.domain import Answer, AskOptions, Document, SearchResult, final_answer
-from app.errors import BadInputError, IndexMissingError
+from app.errors import IndexMissingError, NotFoundError
 from app.index import HybridIndex, build_index, load_index
 from app.index.store import clean_partial_builds
 from app.models import assets
@@ -56,6 +56,7 @@ class QAService:
         doc_id: str | None = None,
     ) -> SearchResult:
         """Top passages for a question; optionally one year's or one document's."""
+        self.check_document(doc_id)
         return self._retriever.search(question, k=k, year=year, doc_id=doc_id)
 
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
@@ -82,7 +83,9 @@ class QAService:
 
         Follows the stored conversation `conversation_id`, or the earlier questions in
         `history` (as a chat client sends them); with neither, a new conversation starts.
+        An unknown `options.doc_id` is refused here, before anything is answered or stored.
         """
+        self.check_document((options or AskOptions()).doc_id)
         return answer_turn(
             self._answerer,
             self.store,
@@ -112,10 +115,17 @@ class QAService:
         return list(self._index.documents.values())
 
     def document(self, doc_id: str) -> Document:
+        """The document with this id; NotFoundError naming it when the library has none."""
         try:
             return self._index.documents[doc_id]
         except KeyError:
-            raise BadInputError(f"no document with id '{doc_id}'") from None
+            raise NotFoundError(f"no document '{doc_id}' in the library") from None
+
+    def check_document(self, doc_id: str | None) -> None:
+        """NotFoundError for a document id the library does not hold (None: every document).
+        Every edge that narrows to one document (HTTP, MCP, CLI) comes through here."""
+        if doc_id is not None:
+            self.document(doc_id)
 
     def reindex(self, progress=None) -> HybridIndex:
         """Rebuild from the corpus folder; the old index serves until the new one is swapped in."""

@@ -178,6 +178,7 @@ def mount_mcp(app: FastAPI, state: AppState):
     from app.web.streaming import answer_events
 
     def ask(question, history, mode, year, doc_id):
+        state.check_document(doc_id)  # before it waits in line for the model
         request = AskRequest(question=question, mode=mode, year=year, doc_id=doc_id)
         events = answer_events(state, request, threading.Event(), channel="mcp", history=history)
         return final_answer(events)

@@ -109,9 +109,9 @@ class AppState:
         return self.service
 
     def check_document(self, doc_id: str | None) -> None:
-        """404 for a document id the library does not hold."""
-        if doc_id is not None and doc_id not in self.require_service().index.documents:
-            raise HTTPException(404, detail=f"no document '{doc_id}' in the library")
+        """404 (NotFoundError) for a document id the library does not hold, before the
+        request waits for the model."""
+        self.require_service().check_document(doc_id)
 
     def require_store(self) -> ConversationStore:
         """The conversation store; 503 when it is off (answers still work)."""
