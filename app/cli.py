@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from app.domain import AskOptions
-from app.errors import BadInputError, XuhuiQAError
+from app.domain import AskOptions, checked_question
+from app.errors import XuhuiQAError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -32,10 +32,7 @@ def _settings(args: argparse.Namespace):
 
 
 def _question(text: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise BadInputError("the question is empty")
-    return text
+    return checked_question(text)  # checked before any model or index loads
 
 
 def cmd_models(args: argparse.Namespace) -> int:

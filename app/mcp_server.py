@@ -15,9 +15,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from app import __version__
-from app.domain import Answer, AskOptions, Document
+from app.domain import Answer, AskOptions, Document, checked_question
 from app.errors import XuhuiQAError
 from app.service import QAService
+from app.text.visible import visible_text
 
 INSTRUCTIONS = (
     "Answers questions about the Xuhui District (上海市徐汇区) government work reports and "
@@ -207,6 +208,7 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
         doc_id: Annotated[str | None, Field(description="Only this document.")] = None,
     ) -> SearchOutput:
         """Passages of the reports most relevant to a query, best first (no answer)."""
+        query = checked_question(query, service().settings.max_question_chars)
         result = service().search(query, k=k, year=year, doc_id=doc_id)
         passages = []
         for p in result.passages:
@@ -237,7 +239,9 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
         doc_id: str | None = None,
     ) -> AskOutput:
         """A verified answer with citations, or a refusal that says what the reports give nearby."""
-        answer = ask(question.strip(), [h for h in history if h.strip()], mode, year, doc_id)
+        question = checked_question(question, service().settings.max_question_chars)
+        earlier = [h for h in map(visible_text, history) if h]
+        answer = ask(question, earlier, mode, year, doc_id)
         citations = [
             Citation(
                 n=c["n"],

@@ -11,6 +11,12 @@ def test_empty_question_is_a_one_line_error(capsys):
     assert err.strip() == "error: the question is empty"
 
 
+@pytest.mark.parametrize("question", ["\u3164", "\u200b\u3000\ufeff\u3164\uffa0"])
+def test_a_question_of_invisible_fillers_is_empty(capsys, question):
+    assert main(["ask", question]) == 2
+    assert capsys.readouterr().err.strip() == "error: the question is empty"
+
+
 def test_missing_corpus_folder_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XUHUI_MODELS_DIR", str(tmp_path))
     code = main(["--corpus", str(tmp_path / "nope"), "--index-dir", str(tmp_path / "i"), "index"])

@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from app.converse.store import ConversationStore, StoreUnavailable
-from app.domain import AskOptions
+from app.domain import AskOptions, checked_question
 from app.errors import NotFoundError, XuhuiQAError
 from app.service import QAService
 from app.settings import Settings
@@ -20,7 +20,8 @@ from app.web.gate import GenerationGate
 from app.web.jobs import JobRunner
 
 # A question must hold a visible character; what JSON Schema cannot say (a question of
-# only zero-width characters, a lone surrogate) is still refused with 422.
+# only zero-width characters or Hangul fillers, a lone surrogate) is still refused with
+# 422 by `checked_question`.
 QUESTION_PATTERN = r"\S"
 NOT_TEXT = "holds characters that are not valid text"
 
@@ -146,19 +147,9 @@ def get_settings(state: AppState = Depends(get_state)) -> Settings:
 
 
 def valid_question(text: str, settings: Settings) -> str:
-    """The question stripped of invisible format characters (zero-width spaces, BOM);
-    422 when it is not text (a lone surrogate), empty, or too long."""
-    text = text or ""
-    if any(unicodedata.category(c) == "Cs" for c in text):
-        raise HTTPException(422, detail=f"the question {NOT_TEXT}")
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
-    if not text:
-        raise HTTPException(422, detail="the question is empty")
-    if len(text) > settings.max_question_chars:
-        raise HTTPException(
-            422, detail=f"the question is longer than {settings.max_question_chars} characters"
-        )
-    return text
+    """The question as `checked_question` leaves it; BadInputError (422) when it is not
+    text, holds nothing visible, or is too long."""
+    return checked_question(text, settings.max_question_chars)
 
 
 def admin_problem(

@@ -281,3 +281,24 @@ def test_an_earlier_chat_message_that_is_not_text_is_a_422_not_a_500(settings, f
         response = raw_post(safe, "/v1/chat/completions", body)
     assert response.status_code == 422, response.text
     assert "not valid text" in response.json()["detail"]
+
+
+INVISIBLE = ["\u3164", "\u3164\u115f\u1160\uffa0", "\u200b\u3000\ufeff\u3164"]
+
+
+@pytest.mark.parametrize("question", INVISIBLE)
+def test_a_question_of_invisible_fillers_is_empty_on_every_endpoint(
+    settings, fake_embedder, question
+):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    chat = {"messages": [{"role": "user", "content": question}]}
+    with client:
+        for response in (
+            client.post("/api/ask", json={"question": question}),
+            client.post("/api/ask/stream", json={"question": question}),
+            client.get("/api/ask/stream", params={"question": question}),
+            client.get("/api/search", params={"q": question}),
+            client.post("/v1/chat/completions", json=chat),
+        ):
+            assert response.status_code == 422, response.text
+            assert response.json()["detail"] == "the question is empty"

@@ -143,6 +143,26 @@ def test_an_unknown_document_is_an_error_that_names_it(settings, transport):
     assert service.store.log() == []  # nothing was answered, so nothing is remembered
 
 
+@pytest.mark.unit
+def test_a_question_of_invisible_fillers_is_an_error(settings):
+    from mcp import Client
+
+    from app.mcp_server import build_mcp
+
+    embedder = HashEmbedder()
+    service = QAService(settings, build_index(settings, embedder), embedder, ChoosingLLM())
+
+    async def run():
+        async with Client(build_mcp(lambda: service)) as client:
+            asked = await client.call_tool("ask_reports", {"question": "\u3164\u200b"})
+            searched = await client.call_tool("search_reports", {"query": "\u3000\u3164"})
+            return asked, searched
+
+    for result in asyncio.run(run()):
+        assert result.is_error and "the question is empty" in result.content[0].text
+    assert service.store.log() == []
+
+
 @pytest.mark.integration
 @pytest.mark.slow
 def test_mcp_over_stdio_with_the_packaged_embedder(tmp_path, real_settings):
