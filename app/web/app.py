@@ -11,10 +11,14 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from app import __version__
 from app.converse.store import StoreUnavailable
@@ -110,9 +114,32 @@ def create_app(
         # encoded as JSON (and would be a 500).
         return JSONResponse({"detail": validation_message(exc.errors())}, status_code=422)
 
+    app.add_exception_handler(StarletteHTTPException, http_error)
     for error, status in ERROR_STATUS.items():
         app.add_exception_handler(error, _status_handler(status))
     return app
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """FastAPI's HTTP errors, with two corrected: a JSON body that is not UTF-8 is a 422
+    like any other body that is not JSON (FastAPI made it an undocumented 400), and a 405
+    names in `Allow` every method the path takes (Starlette named only its first route's:
+    GET for /api/ask/stream, which takes POST too)."""
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        return JSONResponse({"detail": "the request body is not UTF-8 JSON"}, status_code=422)
+    if exc.status_code == 405:
+        exc.headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
+    return await http_exception_handler(request, exc)
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods of every route whose path is the request's (the routers' routes too)."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and route.methods and compile_path(route.path)[0].match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 EMPTY_QUESTION = {"string_too_short", "string_pattern_mismatch", "missing"}
@@ -127,6 +154,8 @@ def validation_message(errors: list[dict]) -> str:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
         if loc[-1:] in (["question"], ["q"]) and error.get("type") in EMPTY_QUESTION:
             parts.append("the question is empty")
+        elif loc == ["file"] and error.get("type") == "missing":  # an empty upload is none
+            parts.append("the file is empty or missing: send it as the multipart field 'file'")
         elif error.get("type") in NOT_TEXT_ERRORS:
             parts.append(f"{'.'.join(loc) or 'request'}: {NOT_TEXT}")
         else:

@@ -90,7 +90,13 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     model: str | None = None
-    messages: list[Message] = Field(min_length=1)
+    messages: list[Message] = Field(
+        min_length=1,
+        description="The conversation, oldest first. The question answered is the last user "
+        "message; after it may come tool, function, system or developer messages and assistant "
+        "messages without text (tool calls), which are not read. An assistant reply with text "
+        "after it, or no user message at all, is a 422: there is no question to answer.",
+    )
     stream: bool = False
     mode: Literal["llm", "extractive"] | None = None
     year: int | None = Field(None, ge=1990, le=2100)
@@ -137,18 +143,31 @@ async def chat_completions(
     )
 
 
+def _question_at(messages: list[Message]) -> int:
+    """Where the question is: the last user message, when nothing after it answers it."""
+    for at in range(len(messages) - 1, -1, -1):
+        if messages[at].role == "user":
+            return at
+        if messages[at].role == "assistant" and messages[at].text().strip():
+            break  # a reply after the last question: nothing is left to answer
+    raise HTTPException(
+        422,
+        detail="the last message must be the user's question (only tool, function, system or "
+        "developer messages, or an assistant's tool calls, may follow it)",
+    )
+
+
 def _conversation(body: ChatRequest, settings: Settings) -> tuple[list[str], str]:
-    """(earlier user questions, the question): 422 when the last message is not a user's
-    question or the history is longer than allowed."""
-    if body.messages[-1].role != "user":
-        raise HTTPException(422, detail="the last message must be the user's question")
-    question = valid_question(body.messages[-1].text(), settings)
-    earlier = [m.text() for m in body.messages[:-1] if m.role == "user" and m.text().strip()]
+    """(earlier user questions, the question): 422 when there is no question to answer or
+    the history is longer than allowed."""
+    at = _question_at(body.messages)
+    question = valid_question(body.messages[at].text(), settings)
+    earlier = [m.text() for m in body.messages[:at] if m.role == "user" and m.text().strip()]
     if len(earlier) >= settings.max_turns:
         raise HTTPException(
             422, detail=f"the conversation holds more than {settings.max_turns} questions"
         )
-    size = sum(len(m.text()) for m in body.messages[:-1])
+    size = sum(len(m.text()) for m in body.messages[:at])
     if size > settings.max_history_chars:
         raise HTTPException(
             422,
