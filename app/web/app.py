@@ -72,10 +72,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if settings.admin_token is None:
-            log.warning(
-                "admin endpoints are off: set XUHUI_ADMIN_TOKEN to enable upload and re-index"
-            )
+        warn_about_admin_token(settings)
         if state.service is None:
             try:
                 state.service = await run_in_threadpool(
@@ -140,6 +137,19 @@ def allowed_methods(request: Request) -> str:
         if route.path and route.methods and compile_path(route.path)[0].match(path):
             methods |= route.methods
     return ", ".join(sorted(methods))
+
+
+def warn_about_admin_token(settings: Settings) -> None:
+    """Say at start-up when admin is off, or its token is easy to guess."""
+    if settings.admin_token is None:
+        log.warning("admin endpoints are off: set XUHUI_ADMIN_TOKEN to enable upload and re-index")
+    elif settings.admin_token_weakness:
+        log.warning(
+            "the admin token is weak (%s): whoever guesses it can upload and delete documents; "
+            "set XUHUI_ADMIN_TOKEN to a long random one, such as the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(24))'`",
+            settings.admin_token_weakness,
+        )
 
 
 EMPTY_QUESTION = {"string_too_short", "string_pattern_mismatch", "missing"}
