@@ -11,9 +11,10 @@ from app.answer.answerer import Answerer
 from app.converse.chat import answer_turn
 from app.converse.store import ConversationStore
 from app.domain import Answer, AskOptions, Document, SearchResult, final_answer
-from app.errors import IndexMissingError, NotFoundError
+from app.errors import BadInputError, IndexMissingError, NotFoundError
 from app.index import HybridIndex, build_index, load_index
-from app.index.store import clean_partial_builds
+from app.index.store import clean_partial_builds, has_build
+from app.ingest.pipeline import MISSING_CORPUS_FIX
 from app.models import assets
 from app.models.embedder import Embedder, embedder_from_settings
 from app.models.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
@@ -158,6 +159,16 @@ def llm_from_settings(settings: Settings) -> LLM:
         n_threads=settings.threads,
         state_dir=settings.index_dir / "cache" / "llm",
     )
+
+
+def check_can_start(settings: Settings) -> None:
+    """BadInputError, before any model loads, when there is neither an index to load nor a
+    corpus folder to build one from (starting would only end in a traceback)."""
+    if not has_build(settings.index_dir) and not settings.corpus_dir.is_dir():
+        raise BadInputError(
+            f"the corpus folder {settings.corpus_dir} does not exist and there is no index "
+            f"to serve: {MISSING_CORPUS_FIX}"
+        )
 
 
 def build_service(
