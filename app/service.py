@@ -78,6 +78,7 @@ class QAService:
         history: list[str] | None = None,
         channel: str = "api",
         options: AskOptions | None = None,
+        turn_id: str | None = None,
     ) -> Iterator[tuple[str, object]]:
         """A question in a conversation: ("resolved", Resolution) (the standalone question it
         was read as), ("token", text)…, then ("answer", Answer) with the stored turn's id.
@@ -85,6 +86,7 @@ class QAService:
         Follows the stored conversation `conversation_id`, or the earlier questions in
         `history` (as a chat client sends them); with neither, a new conversation starts.
         An unknown `options.doc_id` is refused here, before anything is answered or stored.
+        `turn_id` names the stored turn in advance (default: a new id).
         """
         self.check_document((options or AskOptions()).doc_id)
         return answer_turn(
@@ -96,6 +98,7 @@ class QAService:
             channel=channel,
             options=options,
             max_turns=self.settings.max_turns,
+            turn_id=turn_id,
         )
 
     def converse(self, question: str, **options) -> Answer:

@@ -62,11 +62,15 @@ def answer_turn(
     channel: str = "api",
     options: AskOptions | None = None,
     max_turns: int = 100,
+    turn_id: str | None = None,
 ) -> Iterator[tuple[str, object]]:
     """("resolved", Resolution), ("token", text)…, then ("answer", Answer) with its turn id.
 
     `history` (earlier questions as the client sent them) stands in for a stored
-    conversation; without either the question starts a new conversation."""
+    conversation; without either the question starts a new conversation. `turn_id` is the
+    id the turn is stored under, when the caller has named it already (a streamed reply
+    carries it from its first chunk); by default a new one."""
+    where = (turn_id or new_id("t"), conversation_id, channel)
     started = time.perf_counter()
     previous = (
         resolve_history(answerer, history)
@@ -88,13 +92,13 @@ def answer_turn(
             else:
                 yield kind, payload
     except Exception as exc:
-        _remember(store, conversation_id, channel, question, resolution, None, started, exc)
+        _remember(store, where, question, resolution, None, started, exc)
         raise
     assert answer is not None
     answer.timings["resolve_ms"] = resolved_ms
     answer.timings["total_ms"] = round(answer.timings.get("total_ms", 0) + resolved_ms, 1)
     answer.resolution = resolution.to_dict()
-    turn = _remember(store, conversation_id, channel, question, resolution, answer, started)
+    turn = _remember(store, where, question, resolution, answer, started)
     if turn is not None:
         answer.conversation_id, answer.turn_id = turn.conversation_id, turn.turn_id
     yield "answer", answer
@@ -102,19 +106,20 @@ def answer_turn(
 
 def _remember(
     store: ConversationStore,
-    conversation_id: str | None,
-    channel: str,
+    where: tuple[str, str | None, str],
     question: str,
     resolution: Resolution,
     answer: Answer | None,
     started: float,
     error: Exception | None = None,
 ) -> Turn | None:
-    """Store the turn; a store that is off costs the memory, never the answer."""
+    """Store the turn under `where` (turn id, conversation id or None for a new one,
+    channel); a store that is off costs the memory, never the answer."""
     if not store.available:
         return None
+    turn_id, conversation_id, channel = where
     turn = Turn(
-        turn_id=new_id("t"),
+        turn_id=turn_id,
         conversation_id=conversation_id or "",
         position=0,
         created=time.time(),

@@ -26,9 +26,11 @@ def answer_events(
     *,
     channel: str = "api",
     history: list[str] | None = None,
+    turn_id: str | None = None,
 ) -> Iterator[tuple[str, object]]:
     """Run the conversation turn under the gate and the time limit; yield its events:
-    ("resolved", Resolution), ("token", text)…, ("answer", Answer)."""
+    ("resolved", Resolution), ("token", text)…, ("answer", Answer). `turn_id`: the id to
+    store the turn under, when the caller has given it out already."""
     service = state.require_service()
     uses_model = state.uses_model(request.mode)
     limit = state.settings.generation_timeout_s
@@ -45,6 +47,7 @@ def answer_events(
             history=history,
             channel=channel,
             options=request.options,
+            turn_id=turn_id,
         )
         try:
             for event in stream:

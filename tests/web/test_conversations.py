@@ -202,6 +202,21 @@ def test_chat_stream_sends_the_verified_answer_then_done(client):
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"]
 
 
+def test_every_chunk_of_a_streamed_reply_carries_the_id_that_takes_feedback(client):
+    with client.stream(
+        "POST",
+        "/v1/chat/completions",
+        json={"model": "x", "stream": True, "messages": [{"role": "user", "content": FIRST}]},
+    ) as response:
+        text = "".join(response.iter_text())
+    chunks = [json.loads(b.removeprefix("data: ")) for b in text.strip().split("\n\n")[:-1]]
+    assert len(chunks) > 2 and {c["id"] for c in chunks} == {chunks[-1]["id"]}
+    assert chunks[0]["id"] == f"chatcmpl-{chunks[-1]['answer_id']}"
+    feedback = client.post(f"/api/answers/{chunks[0]['id']}/feedback", json={"rating": "down"})
+    assert feedback.status_code == 200, feedback.text
+    assert client.get(f"/api/answers/{chunks[0]['id']}").json()["rating"] == "down"
+
+
 @pytest.mark.parametrize(
     ("messages", "message"),
     [

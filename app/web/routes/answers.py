@@ -45,12 +45,16 @@ async def run_answer(
     *,
     channel: str = "api",
     history: list[str] | None = None,
+    turn_id: str | None = None,
 ) -> Answer:
     """The whole answer, in a worker thread; a client that leaves cancels it (499)."""
     cancel = threading.Event()
 
     def run() -> Answer | None:
-        return final_answer(answer_events(state, body, cancel, channel=channel, history=history))
+        events = answer_events(
+            state, body, cancel, channel=channel, history=history, turn_id=turn_id
+        )
+        return final_answer(events)
 
     task = asyncio.ensure_future(run_in_threadpool(run))
     try:

@@ -25,6 +25,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
+from app.converse.store import new_id
 from app.domain import Answer
 from app.errors import XuhuiQAError
 from app.settings import Settings
@@ -229,13 +230,15 @@ def completion(answer: Answer, base: str) -> dict:
 
 async def _stream(request: Request, state: AppState, ask: AskRequest, history, base: str):
     """`chat.completion.chunk` events: the role at once, the verified answer in pieces, a
-    closing chunk with the citations, then `[DONE]`."""
+    closing chunk with the citations, then `[DONE]`. Every chunk has the same id, the
+    answer's: the turn's id is chosen before the answer exists, so the first chunk already
+    carries the id that takes feedback."""
     created = int(time.time())
-    opening = f"{RESPONSE_PREFIX}pending-{time.time_ns()}"
+    turn_id = new_id("t")
 
-    def chunk(delta: dict, finish: str | None = None, rid: str = opening, **extra) -> str:
+    def chunk(delta: dict, finish: str | None = None, **extra) -> str:
         data = {
-            "id": rid,
+            "id": f"{RESPONSE_PREFIX}{turn_id}",
             "object": "chat.completion.chunk",
             "created": created,
             "model": MODEL_ID,
@@ -246,14 +249,15 @@ async def _stream(request: Request, state: AppState, ask: AskRequest, history, b
 
     yield chunk({"role": "assistant", "content": ""})
     try:
-        answer = await run_answer(request, state, ask, channel="openai", history=history)
+        answer = await run_answer(
+            request, state, ask, channel="openai", history=history, turn_id=turn_id
+        )
     except (HTTPException, BusyError, XuhuiQAError) as exc:
         message = str(getattr(exc, "detail", exc))
         yield f"data: {json.dumps({'error': {'message': message}}, ensure_ascii=False)}\n\n"
         return
-    rid = _response_id(answer)
     text = reply_text(answer, base)
     for start in range(0, len(text), STREAM_PIECE):
-        yield chunk({"content": text[start : start + STREAM_PIECE]}, rid=rid)
-    yield chunk({}, "stop", rid=rid, **_extras(answer))
+        yield chunk({"content": text[start : start + STREAM_PIECE]})
+    yield chunk({}, "stop", **_extras(answer))
     yield "data: [DONE]\n\n"
