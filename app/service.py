@@ -79,6 +79,7 @@ class QAService:
         channel: str = "api",
         options: AskOptions | None = None,
         turn_id: str | None = None,
+        owner: str | None = None,
     ) -> Iterator[tuple[str, object]]:
         """A question in a conversation: ("resolved", Resolution) (the standalone question it
         was read as), ("token", text)…, then ("answer", Answer) with the stored turn's id.
@@ -86,7 +87,8 @@ class QAService:
         Follows the stored conversation `conversation_id`, or the earlier questions in
         `history` (as a chat client sends them); with neither, a new conversation starts.
         An unknown `options.doc_id` is refused here, before anything is answered or stored.
-        `turn_id` names the stored turn in advance (default: a new id).
+        `turn_id` names the stored turn in advance (default: a new id); `owner` is the asker's
+        key, who owns a new conversation and must own `conversation_id` (ReadOnlyError).
         """
         self.check_document((options or AskOptions()).doc_id)
         return answer_turn(
@@ -99,6 +101,7 @@ class QAService:
             options=options,
             max_turns=self.settings.max_turns,
             turn_id=turn_id,
+            owner=owner,
         )
 
     def converse(self, question: str, **options) -> Answer:

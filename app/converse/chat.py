@@ -4,9 +4,11 @@ timings, outcome) in the store."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from app.answer.answerer import Answerer
 from app.converse.followup import Resolution, resolve
@@ -24,6 +26,26 @@ def outcome_of(answer: Answer) -> str:
     if answer.verification.get("problems"):
         return "repaired"
     return "answered"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a turn is stored: its id, its conversation (None: a new one), the channel it
+    came by, and the asker's key (who owns a new conversation, and must own an old one)."""
+
+    turn_id: str
+    conversation_id: str | None
+    channel: str
+    owner: str | None = None
+
+
+def check_writer(store: ConversationStore, place: Place) -> None:
+    """ReadOnlyError when the turn would go into someone else's conversation (nothing is
+    checked when the store is off: nothing would be stored)."""
+    if place.conversation_id is None or not store.available:
+        return
+    with contextlib.suppress(StoreUnavailable):
+        store.check_writable(place.conversation_id, place.owner)
 
 
 def earlier_questions(
@@ -63,14 +85,17 @@ def answer_turn(
     options: AskOptions | None = None,
     max_turns: int = 100,
     turn_id: str | None = None,
+    owner: str | None = None,
 ) -> Iterator[tuple[str, object]]:
     """("resolved", Resolution), ("token", text)…, then ("answer", Answer) with its turn id.
 
     `history` (earlier questions as the client sent them) stands in for a stored
     conversation; without either the question starts a new conversation. `turn_id` is the
     id the turn is stored under, when the caller has named it already (a streamed reply
-    carries it from its first chunk); by default a new one."""
-    where = (turn_id or new_id("t"), conversation_id, channel)
+    carries it from its first chunk); by default a new one. `owner` is the asker's key: a
+    new conversation is theirs, and an old one must be (ReadOnlyError otherwise)."""
+    where = Place(turn_id or new_id("t"), conversation_id, channel, owner)
+    check_writer(store, where)
     started = time.perf_counter()
     previous = (
         resolve_history(answerer, history)
@@ -106,21 +131,19 @@ def answer_turn(
 
 def _remember(
     store: ConversationStore,
-    where: tuple[str, str | None, str],
+    where: Place,
     question: str,
     resolution: Resolution,
     answer: Answer | None,
     started: float,
     error: Exception | None = None,
 ) -> Turn | None:
-    """Store the turn under `where` (turn id, conversation id or None for a new one,
-    channel); a store that is off costs the memory, never the answer."""
+    """Store the turn at `where`; a store that is off costs the memory, never the answer."""
     if not store.available:
         return None
-    turn_id, conversation_id, channel = where
     turn = Turn(
-        turn_id=turn_id,
-        conversation_id=conversation_id or "",
+        turn_id=where.turn_id,
+        conversation_id=where.conversation_id or "",
         position=0,
         created=time.time(),
         question=question,
@@ -140,7 +163,7 @@ def _remember(
         turn.outcome, turn.error = "error", f"{type(error).__name__}: {error}"
     try:
         if not turn.conversation_id:
-            turn.conversation_id = store.create_conversation(channel)
+            turn.conversation_id = store.create_conversation(where.channel, where.owner)
         return store.add_turn(turn)
     except StoreUnavailable as exc:
         log.warning("turn not remembered: %s", exc)

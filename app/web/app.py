@@ -27,6 +27,7 @@ from app.errors import (
     IndexMissingError,
     ModelMissingError,
     NotFoundError,
+    ReadOnlyError,
     StorageError,
 )
 from app.models.embedder import Embedder
@@ -36,6 +37,7 @@ from app.settings import Settings
 from app.web.deps import NOT_TEXT, AppState, Timeout
 from app.web.gate import BusyError
 from app.web.limits import RequestGuard
+from app.web.owner import OwnerKey
 from app.web.routes import (
     admin,
     answers,
@@ -51,6 +53,7 @@ HERE = Path(__file__).resolve().parent
 ERROR_STATUS = {
     BadInputError: 422,
     NotFoundError: 404,
+    ReadOnlyError: 403,
     Timeout: 504,
     LLMError: 502,
     ModelMissingError: 503,
@@ -95,6 +98,7 @@ def create_app(
     )
     app.state.qa = state
     mcp = mount_mcp(app, state)
+    app.add_middleware(OwnerKey)
     app.add_middleware(RequestGuard, settings=settings)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in (health, answers, conversations, openai_api, documents, admin, pages):

@@ -3,6 +3,7 @@ question, the admin token check."""
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import unicodedata
 from typing import Annotated, Any, Literal
@@ -13,7 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from app.converse.store import ConversationStore, StoreUnavailable
 from app.domain import AskOptions, checked_question
-from app.errors import NotFoundError, XuhuiQAError
+from app.errors import XuhuiQAError
 from app.service import QAService
 from app.settings import Settings
 from app.web.gate import GenerationGate
@@ -50,7 +51,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": description}
     for status, description in {
         401: "wrong or missing admin token",
-        403: "admin endpoints are off",
+        403: "admin endpoints are off, or the conversation is another client's (read-only)",
         404: "no such document, job or file",
         409: "conflicts with the library as it is",
         413: "request body too large",
@@ -121,16 +122,14 @@ class AppState:
             raise HTTPException(503, detail=store.problem)
         return store
 
-    def check_conversation(self, conversation_id: str | None) -> None:
-        """404 for a conversation the store does not hold (none is checked when it is off)."""
+    def check_conversation(self, conversation_id: str | None, owner: str | None) -> None:
+        """Before a question is asked in a conversation: 404 (NotFoundError) when the store
+        does not hold it, 403 (ReadOnlyError) when `owner` did not start it; nothing is
+        checked when the store is off."""
         store = self.require_service().store
         if conversation_id is not None and store.available:
-            try:
-                store.conversation(conversation_id)
-            except NotFoundError as exc:
-                raise HTTPException(404, detail=str(exc)) from None
-            except StoreUnavailable:
-                pass
+            with contextlib.suppress(StoreUnavailable):
+                store.check_writable(conversation_id, owner)
 
     def uses_model(self, mode: str | None) -> bool:
         """Whether an answer in this mode needs the (one-at-a-time) model."""
@@ -140,6 +139,11 @@ class AppState:
 
 def get_state(request: Request) -> AppState:
     return request.app.state.qa
+
+
+def get_owner(request: Request) -> str | None:
+    """The asker's owner key (`app.web.owner`): it owns the conversations it starts."""
+    return request.scope.get("state", {}).get("owner")
 
 
 def get_settings(state: AppState = Depends(get_state)) -> Settings:

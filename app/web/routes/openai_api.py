@@ -34,6 +34,7 @@ from app.web.deps import (
     AppState,
     AskRequest,
     ValidText,
+    get_owner,
     get_settings,
     get_state,
     valid_question,
@@ -128,7 +129,7 @@ async def chat_completions(
         conversation_id=body.conversation_id,
     )
     state.check_document(ask.doc_id)
-    state.check_conversation(ask.conversation_id)
+    state.check_conversation(ask.conversation_id, get_owner(request))
     base = str(request.base_url).rstrip("/")
     if not body.stream:
         answer = await run_answer(

@@ -200,6 +200,7 @@ function showFinal(answer) {
   if (answer.conversation_id) {
     if (answer.conversation_id !== conversationId) $("turns").replaceChildren();
     setConversation(answer.conversation_id);
+    writable = true; // the answer's conversation is this browser's own
     const resolved = answer.resolution && answer.resolution.question;
     const asked = (answer.resolution && answer.resolution.original) || answer.question;
     appendTurn({ question: asked, resolved, answer: answer.answer, refused: answer.refused });
@@ -210,6 +211,9 @@ function showFinal(answer) {
 // ------------------------------------------------------------------ conversation
 
 let conversationId = new URLSearchParams(location.search).get("c");
+// False for a shared conversation another browser started: it reads, but a question asked
+// here starts this browser's own conversation (only its owner may add to it).
+let writable = true;
 let currentTurn = null;
 
 function setConversation(id) {
@@ -241,6 +245,7 @@ async function openConversation(id) {
   if (!response.ok) return setConversation(null); // gone, or the store is off
   const conversation = await response.json();
   setConversation(id);
+  writable = conversation.writable !== false;
   $("turns").replaceChildren();
   for (const turn of conversation.turns) appendTurn(turn);
 }
@@ -276,7 +281,7 @@ function ask(event, attempt = 0) {
   const params = new URLSearchParams({ question, mode: $("mode").value });
   if ($("year").value) params.set("year", $("year").value);
   if ($("doc").value) params.set("doc_id", $("doc").value);
-  if (conversationId) params.set("conversation_id", conversationId);
+  if (conversationId && writable) params.set("conversation_id", conversationId);
   $("resolved").hidden = true;
   showFeedback(null);
   $("result").hidden = false;
