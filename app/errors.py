@@ -34,6 +34,11 @@ class ConflictError(BadInputError):
     file holds (HTTP 409)."""
 
 
+class ReadOnlyError(XuhuiQAError):
+    """A write to a conversation (a turn, feedback) by someone who is not its owner:
+    HTTP 403. Its link reads it; only the client that started it adds to it."""
+
+
 class StorageError(XuhuiQAError):
     """The data folder cannot be written (full disk, read-only): HTTP 507."""
 

@@ -10,6 +10,10 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# An admin token shorter than this, or of fewer different characters, is easy to guess: the
+# service starts (12 characters is the floor), with a warning at start-up.
+STRONG_TOKEN_CHARS = 16
+STRONG_TOKEN_DISTINCT = 8
 
 
 class Settings(BaseSettings):
@@ -198,7 +202,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port the web service listens on.")
     admin_token: str | None = Field(
         None,
-        description="Token for the admin endpoints (upload, re-index, delete); unset = they are off.",
+        description="Token for the admin endpoints (upload, re-index, delete); unset = they are "
+        "off. At least 12 characters; one under 16, or of fewer than 8 different characters, "
+        "is warned about at start-up.",
     )
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
     max_queue: int = Field(
@@ -279,6 +285,22 @@ class Settings(BaseSettings):
                 "admin_token must be at least 12 characters (or unset to disable admin)"
             )
         return token
+
+    @property
+    def admin_token_weakness(self) -> str | None:
+        """Why the admin token is easy to guess (too short, too few different characters),
+        or None when it is not, or unset."""
+        if self.admin_token is None:
+            return None
+        token = self.admin_token.strip()
+        distinct = len(set(token))
+        reasons = []
+        if len(token) < STRONG_TOKEN_CHARS:
+            reasons.append(f"{len(token)} characters, fewer than {STRONG_TOKEN_CHARS}")
+        if distinct < STRONG_TOKEN_DISTINCT:
+            plural = "" if distinct == 1 else "s"
+            reasons.append(f"only {distinct} different character{plural}")
+        return "; ".join(reasons) or None
 
     @property
     def database_path(self) -> Path:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
+import hmac
 import io
 import json
 import logging
@@ -26,7 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from app.errors import NotFoundError, StoreUnavailable
+from app.errors import NotFoundError, ReadOnlyError, StoreUnavailable
+from app.text.spreadsheet import safe_cell
 
 __all__ = ["ConversationStore", "StoreUnavailable", "Turn", "log_csv", "log_jsonl", "new_id"]
 
@@ -69,7 +72,16 @@ MIGRATIONS: list[str] = [
         created REAL NOT NULL
     );
     """,
+    # The owner's key, hashed (sha256): only its holder adds turns or feedback. NULL: a
+    # conversation without an owner (the terminal, MCP, or made before owners), open to all.
+    """
+    ALTER TABLE conversations ADD COLUMN owner TEXT;
+    """,
 ]
+READ_ONLY = (
+    "this conversation is read-only: only the client that started it can add questions or "
+    "feedback to it; ask in a new conversation"
+)
 OUTCOMES = ("answered", "refused", "repaired", "error")
 LOG_FIELDS = [
     "turn_id",
@@ -133,6 +145,19 @@ class Conversation:
 def new_id(prefix: str) -> str:
     """An unguessable id: knowing it is what lets a client read its conversation."""
     return f"{prefix}_{secrets.token_urlsafe(16)}"
+
+
+def owner_hash(owner: str | None) -> str | None:
+    """How an owner's key is kept: its sha256, never the key."""
+    return hashlib.sha256(owner.encode()).hexdigest() if owner else None
+
+
+def _may_write(stored: str | None, owner: str | None) -> bool:
+    """Whether `owner` may write to a conversation whose owner hash is `stored`."""
+    if stored is None:
+        return True
+    given = owner_hash(owner)
+    return given is not None and hmac.compare_digest(stored, given)
 
 
 class ConversationStore:
@@ -244,12 +269,13 @@ class ConversationStore:
 
     # ------------------------------------------------------------------ writes
 
-    def create_conversation(self, channel: str) -> str:
+    def create_conversation(self, channel: str, owner: str | None = None) -> str:
+        """A new conversation; with `owner` (a client's secret key) only it may write to it."""
         conversation_id = new_id("c")
         self._run(
             lambda db: db.execute(
-                "INSERT INTO conversations (id, created, channel) VALUES (?, ?, ?)",
-                (conversation_id, time.time(), channel),
+                "INSERT INTO conversations (id, created, channel, owner) VALUES (?, ?, ?, ?)",
+                (conversation_id, time.time(), channel, owner_hash(owner)),
             ),
             write=True,
         )
@@ -291,12 +317,22 @@ class ConversationStore:
         self._run(insert, write=True)
         return turn
 
-    def set_feedback(self, turn_id: str, rating: str, comment: str = "") -> None:
-        """👍/👎 and a comment on one turn (a second rating replaces the first)."""
+    def set_feedback(
+        self, turn_id: str, rating: str, comment: str = "", *, owner: str | None = None
+    ) -> None:
+        """👍/👎 and a comment on one turn (a second rating replaces the first), by the
+        owner of its conversation (ReadOnlyError for anyone else)."""
 
         def rate(db: sqlite3.Connection) -> None:
-            if not db.execute("SELECT 1 FROM turns WHERE id = ?", (turn_id,)).fetchone():
+            row = db.execute(
+                "SELECT c.owner FROM turns t JOIN conversations c ON c.id = t.conversation_id"
+                " WHERE t.id = ?",
+                (turn_id,),
+            ).fetchone()
+            if row is None:
                 raise NotFoundError(f"no answer with id '{turn_id}'")
+            if not _may_write(row["owner"], owner):
+                raise ReadOnlyError(READ_ONLY)
             db.execute(
                 "INSERT INTO feedback (turn_id, rating, comment, created) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (turn_id) DO UPDATE SET rating = excluded.rating,"
@@ -317,6 +353,18 @@ class ConversationStore:
         turns = self._turns("WHERE t.conversation_id = ? ORDER BY t.position", (conversation_id,))
         row = rows[0]
         return Conversation(row["id"], row["created"], row["channel"], turns)
+
+    def writable(self, conversation_id: str, owner: str | None) -> bool:
+        """Whether `owner` (a client's key, or None) may add turns and feedback to it."""
+        rows = self._read("SELECT owner FROM conversations WHERE id = ?", (conversation_id,))
+        if not rows:
+            raise NotFoundError(f"no conversation with id '{conversation_id}'")
+        return _may_write(rows[0]["owner"], owner)
+
+    def check_writable(self, conversation_id: str, owner: str | None) -> None:
+        """ReadOnlyError unless `owner` may write to the conversation (NotFoundError if none)."""
+        if not self.writable(conversation_id, owner):
+            raise ReadOnlyError(READ_ONLY)
 
     def turn(self, turn_id: str) -> Turn:
         turns = self._turns("WHERE t.id = ?", (turn_id,))
@@ -394,11 +442,12 @@ def log_rows(turns: list[Turn]) -> list[dict]:
 
 
 def log_csv(turns: list[Turn]) -> str:
-    """The question log as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese)."""
+    """The question log as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese),
+    with no cell a spreadsheet would run as a formula."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=LOG_FIELDS)
     writer.writeheader()
-    writer.writerows(log_rows(turns))
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in log_rows(turns))
     return "\ufeff" + buffer.getvalue()
 
 

@@ -39,10 +39,16 @@ class IngestResult:
     sources: dict[str, dict] = field(default_factory=dict)
 
 
+MISSING_CORPUS_FIX = (
+    "create the folder with the documents in it, or point XUHUI_CORPUS_DIR (or --corpus) at "
+    "the folder that holds them"
+)
+
+
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """The supported document files in the corpus folder, in name order."""
     if not corpus_dir.is_dir():
-        raise BadInputError(f"corpus folder {corpus_dir} does not exist")
+        raise BadInputError(f"the corpus folder {corpus_dir} does not exist: {MISSING_CORPUS_FIX}")
     return sorted(
         p
         for p in corpus_dir.iterdir()

@@ -248,3 +248,58 @@ def test_a_store_that_could_not_be_opened_at_start_is_opened_on_a_later_call(tmp
         holder.join(5)
     cid = store.create_conversation("web")
     assert store.conversation(cid).channel == "web" and store.available
+
+
+def test_the_csv_log_neutralises_cells_a_spreadsheet_would_run_as_formulas(store):
+    cid = store.create_conversation("api")
+    formula = '=HYPERLINK("http://evil.example","点我")'
+    t = store.add_turn(
+        turn(cid, formula, answer="+1+1", resolved="-2+3", error="@SUM(A1)", latency_ms=-1.5)
+    )
+    store.set_feedback(t.turn_id, "down", "\t=1")
+    store.add_turn(turn(cid, "\r=cmd", answer="2023年新增11家"))
+    rows = list(csv.DictReader(io.StringIO(log_csv(store.log()).lstrip("\ufeff"))))
+    first, second = rows[1], rows[0]  # newest first
+    assert first["question"] == "'" + formula and first["answer"] == "'+1+1"
+    assert first["resolved"] == "'-2+3" and first["error"] == "'@SUM(A1)"
+    assert first["comment"] == "'\t=1" and second["question"] == "'\r=cmd"
+    assert second["answer"] == "2023年新增11家"  # ordinary text is left as it is
+    assert first["latency_ms"] == "-1.5"  # a number is not a formula
+
+
+def test_a_conversation_is_written_only_by_its_owner(store):
+    from app.errors import ReadOnlyError
+
+    cid = store.create_conversation("web", owner="owner-secret-1")
+    t = store.add_turn(turn(cid, "2023年新增多少跨国公司地区总部"))
+    assert store.writable(cid, "owner-secret-1") and not store.writable(cid, "someone-else")
+    assert not store.writable(cid, None)
+    with pytest.raises(ReadOnlyError):
+        store.check_writable(cid, "someone-else")
+    with pytest.raises(ReadOnlyError):
+        store.set_feedback(t.turn_id, "down", "改掉", owner="someone-else")
+    store.set_feedback(t.turn_id, "up", owner="owner-secret-1")
+    assert store.turn(t.turn_id).rating == "up"
+    assert "owner" not in store.conversation(cid).to_dict()  # the secret is never shown
+    raw = sqlite3.connect(store.path).execute("SELECT owner FROM conversations").fetchone()[0]
+    assert "owner-secret-1" not in raw  # only its hash is kept
+
+
+def test_a_conversation_started_without_an_owner_stays_open(store):
+    cid = store.create_conversation("cli")  # the terminal, MCP and conversations made before owners
+    t = store.add_turn(turn(cid, "问题一"))
+    store.check_writable(cid, "anyone")
+    store.set_feedback(t.turn_id, "up", owner="anyone")
+    assert store.writable(cid, None)
+
+
+def test_conversations_from_before_owners_are_migrated_and_stay_open(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
+    db.execute("INSERT INTO conversations (id, created, channel) VALUES ('c_old', 0, 'web')")
+    db.commit()
+    db.close()
+    store = ConversationStore(path)
+    assert store.available and store.writable("c_old", "anyone")
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

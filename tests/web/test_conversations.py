@@ -109,6 +109,49 @@ def test_feedback_reaches_the_admin_log_and_its_exports(client):
     assert json.loads(lines[0])["turn_id"] == answer["turn_id"]
 
 
+def as_someone_else(client) -> None:
+    """The same server, another browser: its owner cookie is not the first one's."""
+    client.cookies.clear()
+
+
+def test_a_shared_conversation_is_read_only_for_everyone_but_its_owner(client):
+    first = ask(client, FIRST)
+    cid, tid = first["conversation_id"], first["turn_id"]
+    owner = client.cookies["xuhui_owner"]
+    assert client.get(f"/api/conversations/{cid}").json()["writable"] is True
+    as_someone_else(client)
+    shared = client.get(f"/api/conversations/{cid}")  # the link still reads
+    assert shared.status_code == 200 and shared.json()["writable"] is False
+    follow = {"question": "那2024年呢？", "conversation_id": cid}
+    chat_body = {"messages": [{"role": "user", "content": "那2024年呢？"}], "conversation_id": cid}
+    for response in (
+        client.post("/api/ask", json=follow),
+        client.post("/api/ask/stream", json=follow),
+        client.get("/api/ask/stream", params=follow),
+        client.post("/v1/chat/completions", json=chat_body),
+        client.post(f"/api/answers/{tid}/feedback", json={"rating": "down", "comment": "x"}),
+    ):
+        assert response.status_code == 403, response.text
+        assert "read-only" in response.json()["detail"]
+    stored = client.get(f"/api/conversations/{cid}").json()["turns"]
+    assert len(stored) == 1 and stored[0]["rating"] is None
+    client.cookies.clear()
+    client.cookies.set("xuhui_owner", owner)
+    assert ask(client, "那2024年呢？", conversation_id=cid)["conversation_id"] == cid
+    assert client.post(f"/api/answers/{tid}/feedback", json={"rating": "up"}).status_code == 200
+
+
+def test_a_client_without_cookies_proves_ownership_with_its_key(client):
+    created = client.post("/api/conversations")
+    key, cid = created.headers["X-Owner-Key"], created.json()["conversation_id"]
+    as_someone_else(client)
+    body = {"question": FIRST, "conversation_id": cid}
+    assert client.post("/api/ask", json=body).status_code == 403
+    client.cookies.clear()
+    answered = client.post("/api/ask", json=body, headers={"X-Owner-Key": key})
+    assert answered.status_code == 200 and answered.json()["conversation_id"] == cid
+
+
 def test_refusals_are_logged_as_refused(client):
     ask(client, "2030年徐汇区人均可支配收入是多少")  # no document covers 2030
     log = client.get("/api/admin/log", params={"outcome": "refused"}, headers=ADMIN).json()
@@ -200,6 +243,21 @@ def test_chat_stream_sends_the_verified_answer_then_done(client):
     content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert content.startswith("2023年新增跨国公司地区总部11家[1]。")
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"]
+
+
+def test_every_chunk_of_a_streamed_reply_carries_the_id_that_takes_feedback(client):
+    with client.stream(
+        "POST",
+        "/v1/chat/completions",
+        json={"model": "x", "stream": True, "messages": [{"role": "user", "content": FIRST}]},
+    ) as response:
+        text = "".join(response.iter_text())
+    chunks = [json.loads(b.removeprefix("data: ")) for b in text.strip().split("\n\n")[:-1]]
+    assert len(chunks) > 2 and {c["id"] for c in chunks} == {chunks[-1]["id"]}
+    assert chunks[0]["id"] == f"chatcmpl-{chunks[-1]['answer_id']}"
+    feedback = client.post(f"/api/answers/{chunks[0]['id']}/feedback", json={"rating": "down"})
+    assert feedback.status_code == 200, feedback.text
+    assert client.get(f"/api/answers/{chunks[0]['id']}").json()["rating"] == "down"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import zipfile
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from app.service import QAService
 from app.web.app import create_app
@@ -324,3 +325,51 @@ def test_a_corpus_file_over_the_character_cap_is_listed_as_not_indexed(settings,
         skipped = client.get("/api/documents").json()["skipped"]
         assert any("huge.txt" in line for line in skipped)
         assert "huge.txt" in client.get("/documents").text
+
+
+def raw_post(client, path: str, body: dict):
+    """POST `body` as JSON text, so that a lone surrogate travels as \\ud800."""
+    return client.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/ask/stream", "/v1/chat/completions"])
+@pytest.mark.parametrize("field", ["doc_id", "conversation_id"])
+def test_an_id_that_is_not_text_is_a_422_not_a_500(settings, fake_embedder, path, field):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    question = "2023年新增多少跨国公司地区总部"
+    body = {"question": question, "messages": [{"role": "user", "content": question}]}
+    with TestClient(client.app, raise_server_exceptions=False) as safe:
+        response = raw_post(safe, path, {**body, field: "\ud800"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == f"{field}: holds characters that are not valid text"
+
+
+def test_an_earlier_chat_message_that_is_not_text_is_a_422_not_a_500(settings, fake_embedder):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    earlier = {"role": "user", "content": "2023年新增多少跨国公司地区总部\ud800"}
+    body = {"messages": [earlier, {"role": "user", "content": "那2024年呢？"}]}
+    with TestClient(client.app, raise_server_exceptions=False) as safe:
+        response = raw_post(safe, "/v1/chat/completions", body)
+    assert response.status_code == 422, response.text
+    assert "not valid text" in response.json()["detail"]
+
+
+INVISIBLE = ["\u3164", "\u3164\u115f\u1160\uffa0", "\u200b\u3000\ufeff\u3164"]
+
+
+@pytest.mark.parametrize("question", INVISIBLE)
+def test_a_question_of_invisible_fillers_is_empty_on_every_endpoint(
+    settings, fake_embedder, question
+):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    chat = {"messages": [{"role": "user", "content": question}]}
+    with client:
+        for response in (
+            client.post("/api/ask", json={"question": question}),
+            client.post("/api/ask/stream", json={"question": question}),
+            client.get("/api/ask/stream", params={"question": question}),
+            client.get("/api/search", params={"q": question}),
+            client.post("/v1/chat/completions", json=chat),
+        ):
+            assert response.status_code == 422, response.text
+            assert response.json()["detail"] == "the question is empty"

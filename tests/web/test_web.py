@@ -150,6 +150,19 @@ def test_admin_needs_the_token(settings, fake_embedder):
     assert off.post("/api/admin/reindex", headers={"X-Admin-Token": TOKEN}).status_code == 403
 
 
+def test_a_weak_admin_token_is_warned_about_at_start_up(settings, fake_embedder, caplog):
+    weak, _ = make_client(settings, fake_embedder, ScriptedLLM(), admin_token="aaaaaaaaaaaa")
+    with caplog.at_level("WARNING"), weak:
+        pass
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("admin token is weak" in w and "1 different character" in w for w in warnings)
+    caplog.clear()
+    strong, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    with caplog.at_level("WARNING"), strong:
+        pass
+    assert not [r for r in caplog.records if "admin token" in r.getMessage()]
+
+
 def test_upload_is_indexed_and_searchable(client, settings):
     data = "2024年徐汇区新建口袋公园27座,全部向市民开放。".encode()
     response = client.post(

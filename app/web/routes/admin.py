@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from app.ingest.pipeline import ParseLimits
-from app.web.deps import PROBLEMS, AppState, get_state, require_admin
+from app.web.deps import PROBLEMS, AppState, Problem, get_state, require_admin
 from app.web.jobs import Job
 from app.web.uploads import remove_file, store_upload
 
@@ -25,18 +25,32 @@ def start_reindex(state: AppState, kind: str) -> Job:
     return state.jobs.submit(kind, work)
 
 
-@router.post("/api/admin/documents", status_code=202, dependencies=admin_only)
-async def upload(file: UploadFile = File(...), state: AppState = Depends(get_state)) -> dict:
+# Any non-empty bytes, as the schema says: a part without a file name arrives as text, and
+# an empty part as none at all (both 422 "the file is empty", see `validation_message`).
+UPLOAD = File(
+    ...,
+    description="The document (.txt .md .html .pdf .docx), judged by its content, not its name.",
+    json_schema_extra={"minLength": 1},
+)
+
+
+BROKEN_FORM = {400: {"model": Problem, "description": "a multipart body that cannot be parsed"}}
+
+
+@router.post(
+    "/api/admin/documents", status_code=202, dependencies=admin_only, responses=BROKEN_FORM
+)
+async def upload(file: UploadFile | str = UPLOAD, state: AppState = Depends(get_state)) -> dict:
     """Add a document (.txt .md .html .pdf .docx) and re-index in the background."""
     settings = state.settings
     service = state.require_service()
     documents = service.index.documents.values()
     limit = int(settings.max_upload_mb * 1e6)
-    data = await file.read(limit + 1)
+    data = file.encode() if isinstance(file, str) else await file.read(limit + 1)
     path = await run_in_threadpool(
         store_upload,
         settings.corpus_dir,
-        file.filename or "upload",
+        getattr(file, "filename", None) or "upload",
         data,
         max_bytes=limit,
         max_unpacked_bytes=int(settings.max_unpacked_mb * 1e6),
