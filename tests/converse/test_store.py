@@ -303,3 +303,24 @@ def test_conversations_from_before_owners_are_migrated_and_stay_open(tmp_path):
     store = ConversationStore(path)
     assert store.available and store.writable("c_old", "anyone")
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_an_owner_check_the_store_cannot_answer_refuses_the_follow_up_not_a_new_question(
+    tmp_path,
+):
+    from app.converse.chat import check_writer
+    from app.errors import ContextUnreadableError, ReadOnlyError
+
+    path = tmp_path / "qa.sqlite3"
+    store = ConversationStore(path, wait_s=0.2)
+    cid = store.create_conversation("web", owner="owner-secret-1")
+    with outside_lock(path, 3.0, readers_too=True):
+        for owner in ("owner-secret-1", "someone-else", None):  # no one passes unchecked
+            with pytest.raises(ContextUnreadableError, match="could not be read"):
+                check_writer(store, cid, owner)
+        check_writer(store, None, "someone-else")  # a new conversation needs no check
+    check_writer(store, cid, "owner-secret-1")
+    with pytest.raises(ReadOnlyError):
+        check_writer(store, cid, "someone-else")
+    with pytest.raises(NotFoundError):
+        check_writer(store, "c_unknown", "owner-secret-1")

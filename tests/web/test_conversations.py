@@ -303,3 +303,30 @@ def test_a_follow_up_whose_earlier_turns_cannot_be_read_says_so_and_is_not_answe
         again = ask(client, "那2024年呢？", conversation_id=first["conversation_id"])
         assert again["resolution"]["question"] == "2024年新增多少跨国公司地区总部"
         assert client.get("/readyz").json()["conversations"] == "ok"
+
+
+def test_while_the_store_cannot_be_read_no_one_writes_to_an_owned_conversation_unchecked(
+    settings, fake_embedder
+):
+    from tests.converse.test_store import outside_lock
+
+    with make_client(settings, fake_embedder, database_wait_s=0.3) as client:
+        first = ask(client, FIRST)
+        cid, tid = first["conversation_id"], first["turn_id"]
+        owner = client.cookies["xuhui_owner"]
+        follow = {"question": "那2024年呢？", "conversation_id": cid}
+        path = settings.index_dir / "conversations.sqlite3"
+        with outside_lock(path, 5.0, readers_too=True):
+            as_someone_else(client)  # whose conversation it is cannot be read: not a pass
+            response = client.post("/api/ask", json=follow)
+            assert response.status_code == 503 and "could not be read" in response.json()["detail"]
+            feedback = client.post(f"/api/answers/{tid}/feedback", json={"rating": "down"})
+            assert feedback.status_code == 503
+            fresh = ask(client, "2024年新增多少跨国公司地区总部")  # a new question is answered
+            assert fresh["turn_id"] is None  # though not remembered
+        assert client.post("/api/ask", json=follow).status_code == 403
+        client.cookies.clear()
+        client.cookies.set("xuhui_owner", owner)
+        turns = client.get(f"/api/conversations/{cid}").json()["turns"]
+        assert len(turns) == 1 and turns[0]["rating"] is None
+        assert ask(client, "那2024年呢？", conversation_id=cid)["conversation_id"] == cid
