@@ -54,7 +54,7 @@ def decide_from_table(
     if form is Form.SERIES:
         want = asked(query, index.figures)
         if tools is not None and (not want.named or _unread(want, index, minimum)):
-            name = yield from _named_by_model(tools, query, candidates(), index)
+            name = yield from _series_named_by_model(tools, query, want, candidates, index)
             want = replace(want, names=(name,), named=True) if name else want
         return decide_series(query, index, minimum, form, want)
     if query.compares_years:
@@ -81,6 +81,23 @@ def _pieces_named_by_model(
             want = replace(want, names=(name,), named=True)
         named.append(want)
     return named
+
+
+def _series_named_by_model(
+    tools: Tools, query: Query, want: Asked, candidates: Callable[[], list[Candidate]], index
+) -> Events:
+    """The indicator of a series, named by one lookup over the question's candidates, else
+    by a lookup for its latest asked year alone, then its first: over several years several
+    sentences answer, and the choice among them may be too unsure to take."""
+    name = yield from _named_by_model(tools, query, candidates(), index)
+    if name is not None or not want.names or not want.years:
+        return name
+    for year in dict.fromkeys((want.years[-1], want.years[0])):
+        part, found = tools.part(f"{year}年{want.names[0]}是多少？", year, query, None)
+        name = yield from _named_by_model(tools, part, found, index)
+        if name is not None:
+            return name
+    return None
 
 
 def _unread(want: Asked, index, minimum: float) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from app.text.numbers import han_value, normalise_digits
 from app.text.units import COUNT_WORDS, UNIT_KINDS
+from app.text.years import plan_period
 
 Phase = str  # "actual" | "expected" | "target"
 
@@ -47,6 +48,11 @@ _RANK = re.compile(
 _CLAUSE = re.compile(r"[，,；;：:（）()]")
 _SPAN = re.compile(
     r"五年来|这五年|过去五年|五年(?:新增|累计|年均|共)|年均|期间|[“\"]?十[一二三四五]五[”\"]?以来"
+)
+# A five-year plan named as the period of what follows ("“十三五”期间", "十四五末"), not as
+# the base of a comparison ("较“十三五”期间增长", "是“十三五”的2.7倍").
+_PLAN_AS_PERIOD = re.compile(
+    r"(?<![较比是于])(?<![较比是于][“\"])[“\"]?十[一二三四五]五[”\"]?(?:期间|以来|时期|期末|末)"
 )
 _EXPECTED = re.compile(r"预计")
 # A stock stated as it stands at the end of the span: "目前", "“十四五”末".
@@ -254,6 +260,13 @@ def _period(context: Context, sentence: str, clause: str) -> tuple[int | None, i
     years = [int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年(?!度)", clause)]
     if years:
         return years[-1], years[-1]
+    named = _PLAN_AS_PERIOD.search(clause)
+    plan = plan_period(named.group(0)) if named else None
+    if plan is not None:
+        # "“十三五”期间累计下降15%" is the five years', not the reviewed year's; its end
+        # is the year of a stock stated as it stands then, or of a target for it.
+        ends = context.phase == "plan" or _NOW.search(sentence)
+        return (plan[1], plan[1]) if ends else plan
     covered = sorted(context.years)
     if context.phase != "plan" and set(covered) & set(context.reviewed):
         # A section of a review and its outlook: what happened is in the reviewed years.

@@ -193,6 +193,33 @@ def test_a_series_in_words_the_reports_do_not_use_is_read_for_the_indicator_the_
     assert refused.refused and refused.table == {}
 
 
+class UnsureFirstLLM(PickingLLM):
+    """Refuses its first lookup (the question over all its years), then picks."""
+
+    def complete(self, messages, **kwargs):
+        if self.calls == 0:
+            self.calls += 1
+            lead = kwargs.get("lead")
+            if lead is not None:
+                lead.probs = {o: 1 / len(lead.options) for o in lead.options}
+            yield "[0] 报告中未提及。"
+            return
+        yield from super().complete(messages, **kwargs)
+
+
+def test_a_series_the_models_first_lookup_cannot_name_is_named_by_one_years_lookup(
+    settings, service
+):
+    llm = UnsureFirstLLM("5公顷")
+    answer = QAService(settings, service.index, service.embedder, llm).ask(
+        "2021年到2023年每年新增的公共绿化面积有多少公顷？", AskOptions(mode="llm")
+    )
+    # 2023 (the 2024 report states no green space) is looked up alone, then 2021
+    assert answer.verification["outcome"] == "answered: table"
+    assert answer.table["indicator"] == "公共绿地"
+    assert llm.calls <= 4
+
+
 @pytest.mark.parametrize(
     ("question", "wanted"),
     [

@@ -70,6 +70,14 @@ def test_a_change_from_one_level_to_another_names_both_and_marks_where_it_starts
     assert (end.indicator, end.value, end.qualifier) == ("外资总部机构", "113", "达到")
 
 
+def test_a_five_year_plan_named_as_the_period_makes_the_figure_the_plans_not_the_years():
+    (row,) = figures_in("“十三五”期间,单位增加值能耗累计下降15%。", REVIEW_2025)
+    assert (row.start_year, row.end_year) == (2016, 2020)
+    # named as the base of a comparison, it is not the figure's period
+    (row,) = figures_in("实际利用外资预计较“十三五”期间增长79.2%。", REVIEW_2025)
+    assert (row.start_year, row.end_year) == (2025, 2025)
+
+
 def test_the_phase_is_expected_after_yuji_and_a_target_in_a_plan_section():
     (expected,) = figures_in("预计全年实到外资17.1亿美元。", REVIEW_2025)
     assert expected.phase == "expected" and expected.unit == "亿美元" and expected.kind == "money"
