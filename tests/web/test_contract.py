@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes import ChoosingLLM
-from tests.web.test_web import TOKEN, make_client
+from tests.web.test_web import TOKEN
 
 pytestmark = pytest.mark.unit
 ADMIN = {"X-Admin-Token": TOKEN}
 FIRST = "2023年新增多少跨国公司地区总部"
-
-
-@pytest.fixture
-def client(settings, fake_embedder):
-    llm = ChoosingLLM(*[("11家", "2023年新增跨国公司地区总部11家。", 0.9)] * 5)
-    client, _ = make_client(settings, fake_embedder, llm)
-    with client:
-        yield client
 
 
 def multipart(part_headers: str, data: bytes) -> tuple[bytes, dict]:

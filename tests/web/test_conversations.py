@@ -229,14 +229,19 @@ def test_chat_messages_are_the_conversation(client):
     assert body["resolved_question"] == "2024年新增多少跨国公司地区总部"
 
 
-def test_chat_stream_sends_the_verified_answer_then_done(client):
+def _streamed_chat(client) -> list[str]:
+    """The data lines of a streamed /v1 reply to FIRST."""
     with client.stream(
         "POST",
         "/v1/chat/completions",
         json={"model": "x", "stream": True, "messages": [{"role": "user", "content": FIRST}]},
     ) as response:
         text = "".join(response.iter_text())
-    datas = [b.removeprefix("data: ") for b in text.strip().split("\n\n")]
+    return [b.removeprefix("data: ") for b in text.strip().split("\n\n")]
+
+
+def test_chat_stream_sends_the_verified_answer_then_done(client):
+    datas = _streamed_chat(client)
     assert datas[-1] == "[DONE]"
     chunks = [json.loads(d) for d in datas[:-1]]
     assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
@@ -246,13 +251,7 @@ def test_chat_stream_sends_the_verified_answer_then_done(client):
 
 
 def test_every_chunk_of_a_streamed_reply_carries_the_id_that_takes_feedback(client):
-    with client.stream(
-        "POST",
-        "/v1/chat/completions",
-        json={"model": "x", "stream": True, "messages": [{"role": "user", "content": FIRST}]},
-    ) as response:
-        text = "".join(response.iter_text())
-    chunks = [json.loads(b.removeprefix("data: ")) for b in text.strip().split("\n\n")[:-1]]
+    chunks = [json.loads(d) for d in _streamed_chat(client)[:-1]]
     assert len(chunks) > 2 and {c["id"] for c in chunks} == {chunks[-1]["id"]}
     assert chunks[0]["id"] == f"chatcmpl-{chunks[-1]['answer_id']}"
     feedback = client.post(f"/api/answers/{chunks[0]['id']}/feedback", json={"rating": "down"})

@@ -36,14 +36,6 @@ def make_client(settings, fake_embedder, llm, **overrides):
     return TestClient(create_app(settings, service=service)), service
 
 
-@pytest.fixture
-def client(settings, fake_embedder):
-    llm = ChoosingLLM(*[("11家", "2023年新增跨国公司地区总部11家。", 0.9)] * 5)
-    client, _ = make_client(settings, fake_embedder, llm)
-    with client:
-        yield client
-
-
 def wait_for(client, job_id: str) -> dict:
     for _ in range(200):
         job = client.get(f"/api/jobs/{job_id}").json()
