@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from app.domain import AskOptions
-from app.errors import BadInputError, XuhuiQAError
+from app.domain import AskOptions, checked_question
+from app.errors import XuhuiQAError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -32,10 +32,7 @@ def _settings(args: argparse.Namespace):
 
 
 def _question(text: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise BadInputError("the question is empty")
-    return text
+    return checked_question(text)  # checked before any model or index loads
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -79,9 +76,11 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _service(args: argparse.Namespace):
-    from app.service import build_service
+    from app.service import build_service, check_can_start
 
-    return build_service(_settings(args))
+    settings = _settings(args)
+    check_can_start(settings)  # names the missing corpus folder, not only the missing index
+    return build_service(settings)
 
 
 def _print_passages(passages, *, width: int = 240) -> None:
@@ -245,9 +244,12 @@ def cmd_figures(args: argparse.Namespace) -> int:
 def cmd_mcp(args: argparse.Namespace) -> int:
     """The MCP tools over stdin/stdout, for an agent that starts this command."""
     from app.mcp_server import serve_stdio
+    from app.service import check_can_start
 
     logging.getLogger().setLevel(logging.WARNING)  # stdout is the protocol: logs go to stderr
-    serve_stdio(_settings(args).model_copy(update={"show_progress": False}))
+    settings = _settings(args).model_copy(update={"show_progress": False})
+    check_can_start(settings)
+    serve_stdio(settings)
     return 0
 
 
@@ -305,9 +307,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.service import check_can_start
     from app.web.app import create_app
 
     settings = _settings(args)
+    check_can_start(settings)  # here, not in the server's start-up: one line, no traceback
     host, port = args.host or settings.host, args.port or settings.port
     print(f"Xuhui Report QA on http://{host}:{port} (loading models and index…)", flush=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Literal
+
+from app.errors import BadInputError
+from app.text.visible import visible_text
 
 DocumentKind = Literal["work_report", "plan_report", "budget_report", "news", "feature"]
 # Reports delivered to the people's congress: each reviews one year and plans the next.
@@ -138,6 +142,21 @@ class Query:
     @property
     def empty(self) -> bool:
         return not self.years and self.report_year is None
+
+
+def checked_question(text: str | None, max_chars: int | None = None) -> str:
+    """The question as it is answered: its invisible characters (zero-width, fillers) gone
+    and stripped. BadInputError when it is not text (a lone surrogate), holds nothing
+    visible ("the question is empty", for every edge alike), or is over `max_chars`."""
+    text = text or ""
+    if any(unicodedata.category(c) == "Cs" for c in text):
+        raise BadInputError("the question holds characters that are not valid text")
+    text = visible_text(text)
+    if not text:
+        raise BadInputError("the question is empty")
+    if max_chars is not None and len(text) > max_chars:
+        raise BadInputError(f"the question is longer than {max_chars} characters")
+    return text
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,10 @@ class UnreadableDocumentError(BadInputError):
     """A document file exists but its text cannot be extracted."""
 
 
+class DocumentTooLargeError(BadInputError):
+    """A document holds more text than one document may (`max_document_chars`): HTTP 413."""
+
+
 class ModelMissingError(XuhuiQAError):
     """A packaged model is not assembled yet, or its checksum does not match."""
 
@@ -25,5 +29,26 @@ class NotFoundError(BadInputError):
     """A named document, file or job that does not exist (HTTP 404)."""
 
 
+class ConflictError(BadInputError):
+    """A change that conflicts with the library as it is, such as a document id another
+    file holds (HTTP 409)."""
+
+
+class ReadOnlyError(XuhuiQAError):
+    """A write to a conversation (a turn, feedback) by someone who is not its owner:
+    HTTP 403. Its link reads it; only the client that started it adds to it."""
+
+
 class StorageError(XuhuiQAError):
     """The data folder cannot be written (full disk, read-only): HTTP 507."""
+
+
+class StoreUnavailable(XuhuiQAError):
+    """The conversation store cannot be used just now: its file is corrupt, locked by
+    another process past the wait, or cannot be written (HTTP 503). The next call tries
+    again."""
+
+
+class ContextUnreadableError(StoreUnavailable):
+    """A follow-up's earlier turns cannot be read, so it is not answered as if it were a
+    new question (HTTP 503)."""

@@ -8,14 +8,17 @@ app's service and its queue for the model).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from app import __version__
-from app.domain import Answer, AskOptions, Document
+from app.domain import Answer, AskOptions, Document, checked_question
+from app.errors import XuhuiQAError
 from app.service import QAService
+from app.text.visible import visible_text
 
 INSTRUCTIONS = (
     "Answers questions about the Xuhui District (上海市徐汇区) government work reports and "
@@ -162,6 +165,22 @@ def _figures(table: dict, citations: list[dict]) -> FiguresOutput:
     return FiguresOutput(indicator=table["indicator"], grouped=table["grouped"], rows=rows)
 
 
+def reported(tool: Callable) -> Callable:
+    """A tool whose domain errors (an unknown document, an empty question, a full queue)
+    reach the agent as an error with their sentence; the SDK would hide any other
+    exception's text behind "Error executing tool"."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    @functools.wraps(tool)
+    def call(*args, **kwargs):
+        try:
+            return tool(*args, **kwargs)
+        except XuhuiQAError as exc:
+            raise ToolError(str(exc)) from exc
+
+    return call
+
+
 def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
     """The MCP server over a service (got when a tool is called: it may be swapped or still
     loading). `ask` answers a question (default: the service directly, no queue)."""
@@ -179,6 +198,7 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
     server = MCPServer(name="xuhui-qa", instructions=INSTRUCTIONS, version=__version__)
 
     @server.tool()
+    @reported
     def search_reports(
         query: Annotated[
             str, Field(min_length=1, max_length=500, description="Words or a question.")
@@ -188,6 +208,7 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
         doc_id: Annotated[str | None, Field(description="Only this document.")] = None,
     ) -> SearchOutput:
         """Passages of the reports most relevant to a query, best first (no answer)."""
+        query = checked_question(query, service().settings.max_question_chars)
         result = service().search(query, k=k, year=year, doc_id=doc_id)
         passages = []
         for p in result.passages:
@@ -197,6 +218,7 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
         return SearchOutput(question=query, years=result.query.years, passages=passages)
 
     @server.tool()
+    @reported
     def ask_reports(
         question: Annotated[
             str, Field(min_length=1, max_length=500, description="Chinese or English.")
@@ -217,7 +239,9 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
         doc_id: str | None = None,
     ) -> AskOutput:
         """A verified answer with citations, or a refusal that says what the reports give nearby."""
-        answer = ask(question.strip(), [h for h in history if h.strip()], mode, year, doc_id)
+        question = checked_question(question, service().settings.max_question_chars)
+        earlier = [h for h in map(visible_text, history) if h]
+        answer = ask(question, earlier, mode, year, doc_id)
         citations = [
             Citation(
                 n=c["n"],
@@ -242,6 +266,7 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
         )
 
     @server.tool()
+    @reported
     def figures(
         indicator: Annotated[
             str,
@@ -265,11 +290,13 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
         return _figures(table, [])
 
     @server.tool()
+    @reported
     def list_documents() -> DocumentList:
         """The documents in the library, with their kind and the years they review and plan."""
         return DocumentList(documents=[DocumentInfo(**_info(d)) for d in service().documents()])
 
     @server.tool()
+    @reported
     def get_document(
         doc_id: Annotated[str, Field(description="An id from list_documents.")],
         offset: Annotated[int, Field(ge=0, description="First character of the window.")] = 0,

@@ -11,9 +11,11 @@ from app.answer.answerer import Answerer
 from app.converse.chat import answer_turn
 from app.converse.store import ConversationStore
 from app.domain import Answer, AskOptions, Document, SearchResult, final_answer
-from app.errors import BadInputError, IndexMissingError
+from app.errors import BadInputError, IndexMissingError, NotFoundError
 from app.index import HybridIndex, build_index, load_index
-from app.index.store import clean_partial_builds
+from app.index.journal import Journal, corpus_drift
+from app.index.store import clean_partial_builds, has_build
+from app.ingest.pipeline import MISSING_CORPUS_FIX
 from app.models import assets
 from app.models.embedder import Embedder, embedder_from_settings
 from app.models.llm import LLM, LlamaCppLLM, OpenAICompatibleLLM
@@ -37,11 +39,14 @@ class QAService:
         self.settings = settings
         self.embedder = embedder
         self.llm = llm
-        self.store = store or ConversationStore(settings.database_path)
+        self.store = store or ConversationStore(
+            settings.database_path, wait_s=settings.database_wait_s
+        )
         self._index = index
         self._retriever = Retriever(index, embedder, settings)
         self._answerer = Answerer(self._retriever, llm, settings)
         self._swap_lock = threading.Lock()
+        self.journal = Journal.of_index(settings.index_dir)
 
     @property
     def index(self) -> HybridIndex:
@@ -56,6 +61,7 @@ class QAService:
         doc_id: str | None = None,
     ) -> SearchResult:
         """Top passages for a question; optionally one year's or one document's."""
+        self.check_document(doc_id)
         return self._retriever.search(question, k=k, year=year, doc_id=doc_id)
 
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
@@ -76,13 +82,19 @@ class QAService:
         history: list[str] | None = None,
         channel: str = "api",
         options: AskOptions | None = None,
+        turn_id: str | None = None,
+        owner: str | None = None,
     ) -> Iterator[tuple[str, object]]:
         """A question in a conversation: ("resolved", Resolution) (the standalone question it
         was read as), ("token", text)…, then ("answer", Answer) with the stored turn's id.
 
         Follows the stored conversation `conversation_id`, or the earlier questions in
         `history` (as a chat client sends them); with neither, a new conversation starts.
+        An unknown `options.doc_id` is refused here, before anything is answered or stored.
+        `turn_id` names the stored turn in advance (default: a new id); `owner` is the asker's
+        key, who owns a new conversation and must own `conversation_id` (ReadOnlyError).
         """
+        self.check_document((options or AskOptions()).doc_id)
         return answer_turn(
             self._answerer,
             self.store,
@@ -92,6 +104,8 @@ class QAService:
             channel=channel,
             options=options,
             max_turns=self.settings.max_turns,
+            turn_id=turn_id,
+            owner=owner,
         )
 
     def converse(self, question: str, **options) -> Answer:
@@ -112,10 +126,17 @@ class QAService:
         return list(self._index.documents.values())
 
     def document(self, doc_id: str) -> Document:
+        """The document with this id; NotFoundError naming it when the library has none."""
         try:
             return self._index.documents[doc_id]
         except KeyError:
-            raise BadInputError(f"no document with id '{doc_id}'") from None
+            raise NotFoundError(f"no document '{doc_id}' in the library") from None
+
+    def check_document(self, doc_id: str | None) -> None:
+        """NotFoundError for a document id the library does not hold (None: every document).
+        Every edge that narrows to one document (HTTP, MCP, CLI) comes through here."""
+        if doc_id is not None:
+            self.document(doc_id)
 
     def reindex(self, progress=None) -> HybridIndex:
         """Rebuild from the corpus folder; the old index serves until the new one is swapped in."""
@@ -127,6 +148,34 @@ class QAService:
             self._retriever = retriever
             self._answerer = Answerer(retriever, self.llm, self.settings)
         return index
+
+    def library_problem(self) -> str | None:
+        """Why the corpus folder and the index in service disagree (a change begun and not
+        finished, a file not indexed or gone since), or None when they agree."""
+        problems = [intent.describe() for intent in self.journal.pending()]
+        problems += corpus_drift(self.settings.corpus_dir, self._index.manifest.sources)
+        return "; ".join(dict.fromkeys(problems)) or None
+
+    def reconcile(self, progress=None) -> str:
+        """Finish the corpus changes a crash left open, then re-index if the corpus and the
+        index still disagree. A delete is carried out (its file removed, if still there); an
+        upload whose file never reached the corpus is abandoned; a file in the corpus but
+        not in the index is indexed."""
+        corpus_dir = self.settings.corpus_dir
+        for intent in self.journal.pending():
+            path = corpus_dir / intent.file
+            if intent.op == "delete" and path.is_file():
+                path.unlink()
+                log.warning("finished the delete of %s that a crash interrupted", intent.file)
+            elif intent.op != "delete" and not path.is_file():
+                self.journal.finish(intent.intent_id, "abandoned")
+                log.warning("the %s of %s never reached the corpus", intent.op, intent.file)
+        problem = self.library_problem()
+        if problem is None:
+            return "the corpus and the index agree"
+        log.warning("re-indexing, as the corpus and the index disagree: %s", problem)
+        index = self.reindex(progress=progress)
+        return f"reconciled ({problem}): {index.manifest.n_documents} documents"
 
 
 def llm_from_settings(settings: Settings) -> LLM:
@@ -148,6 +197,16 @@ def llm_from_settings(settings: Settings) -> LLM:
         n_threads=settings.threads,
         state_dir=settings.index_dir / "cache" / "llm",
     )
+
+
+def check_can_start(settings: Settings) -> None:
+    """BadInputError, before any model loads, when there is neither an index to load nor a
+    corpus folder to build one from (starting would only end in a traceback)."""
+    if not has_build(settings.index_dir) and not settings.corpus_dir.is_dir():
+        raise BadInputError(
+            f"the corpus folder {settings.corpus_dir} does not exist and there is no index "
+            f"to serve: {MISSING_CORPUS_FIX}"
+        )
 
 
 def build_service(

@@ -10,6 +10,10 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# An admin token shorter than this, or of fewer different characters, is easy to guess: the
+# service starts (12 characters is the floor), with a warning at start-up.
+STRONG_TOKEN_CHARS = 16
+STRONG_TOKEN_DISTINCT = 8
 
 
 class Settings(BaseSettings):
@@ -198,7 +202,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port the web service listens on.")
     admin_token: str | None = Field(
         None,
-        description="Token for the admin endpoints (upload, re-index, delete); unset = they are off.",
+        description="Token for the admin endpoints (upload, re-index, delete); unset = they are "
+        "off. At least 12 characters; one under 16, or of fewer than 8 different characters, "
+        "is warned about at start-up.",
     )
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
     max_queue: int = Field(
@@ -211,10 +217,24 @@ class Settings(BaseSettings):
     max_unpacked_mb: float = Field(
         100.0, gt=0, description="Largest a .docx upload may unpack to, in MB (zip bombs)."
     )
+    max_document_chars: int = Field(
+        2_000_000,
+        ge=1000,
+        description="Most characters of text one document may hold once extracted (a long "
+        "report holds about 50,000); an upload past it is refused (413), a corpus file past "
+        "it is not indexed and the index report says so. A .docx whose XML would unpack to "
+        "more than 32 bytes a character of this is refused before it is read.",
+    )
     database: Path | None = Field(
         None,
         description="SQLite file of conversations, answers and feedback; unset = "
         "conversations.sqlite3 in index_dir (the data volume).",
+    )
+    database_wait_s: float = Field(
+        15.0,
+        gt=0,
+        description="How long one call to the conversation store waits for a database file "
+        "that another process has locked (or that cannot be opened) before that call gives up.",
     )
     max_turns: int = Field(
         100, ge=1, description="Most turns one conversation may hold; past it the API answers 422."
@@ -265,6 +285,22 @@ class Settings(BaseSettings):
                 "admin_token must be at least 12 characters (or unset to disable admin)"
             )
         return token
+
+    @property
+    def admin_token_weakness(self) -> str | None:
+        """Why the admin token is easy to guess (too short, too few different characters),
+        or None when it is not, or unset."""
+        if self.admin_token is None:
+            return None
+        token = self.admin_token.strip()
+        distinct = len(set(token))
+        reasons = []
+        if len(token) < STRONG_TOKEN_CHARS:
+            reasons.append(f"{len(token)} characters, fewer than {STRONG_TOKEN_CHARS}")
+        if distinct < STRONG_TOKEN_DISTINCT:
+            plural = "" if distinct == 1 else "s"
+            reasons.append(f"only {distinct} different character{plural}")
+        return "; ".join(reasons) or None
 
     @property
     def database_path(self) -> Path:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from app.answer.answerer import Answerer
 from app.converse.followup import Resolution, resolve
-from app.converse.store import ConversationStore, StoreUnavailable, Turn, new_id
+from app.converse.store import Conversation, ConversationStore, Turn, new_id
 from app.domain import Answer, AskOptions
-from app.errors import BadInputError
+from app.errors import BadInputError, ContextUnreadableError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +27,57 @@ def outcome_of(answer: Answer) -> str:
     return "answered"
 
 
+def _unreadable(exc: StoreUnavailable) -> ContextUnreadableError:
+    return ContextUnreadableError(
+        f"the earlier turns of this conversation could not be read ({exc}), so the "
+        "question was not answered on its own; ask it again in a moment, or start a new "
+        "conversation"
+    )
+
+
+def read_conversation(store: ConversationStore, conversation_id: str) -> Conversation:
+    """A stored conversation (404 if unknown); ContextUnreadableError when the store cannot
+    be read: a follow-up is never answered as if nothing came before it."""
+    try:
+        return store.conversation(conversation_id)
+    except StoreUnavailable as exc:
+        raise _unreadable(exc) from exc
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a turn is stored: its id, its conversation (None: a new one), the channel it
+    came by, and the asker's key (who owns a new conversation, and must own an old one)."""
+
+    turn_id: str
+    conversation_id: str | None
+    channel: str
+    owner: str | None = None
+
+
+def check_writer(store: ConversationStore, conversation_id: str | None, owner: str | None) -> None:
+    """Before a question is asked in `conversation_id`: NotFoundError (404) when the store
+    does not hold it, ReadOnlyError (403) when `owner` did not start it, and
+    ContextUnreadableError (503) when the store cannot be read just now: a follow-up is
+    neither written unchecked into someone's conversation nor answered without its earlier
+    turns. A new conversation (None) is not checked: a store that cannot be used costs its
+    memory, never its answer."""
+    if conversation_id is None:
+        return
+    try:
+        store.check_writable(conversation_id, owner)
+    except StoreUnavailable as exc:
+        raise _unreadable(exc) from exc
+
+
 def earlier_questions(
     store: ConversationStore, conversation_id: str | None, max_turns: int
 ) -> list[str]:
     """The resolved questions of a stored conversation, oldest first (404 if unknown,
-    422 when it is full; none when the store is off)."""
-    if conversation_id is None or not store.available:
+    422 when it is full, 503 when the store cannot be read)."""
+    if conversation_id is None:
         return []
-    try:
-        turns = store.conversation(conversation_id).turns
-    except StoreUnavailable:
-        return []
+    turns = read_conversation(store, conversation_id).turns
     if len(turns) >= max_turns:
         raise BadInputError(
             f"the conversation has {len(turns)} turns, the most one may hold; start a new one"
@@ -62,11 +103,18 @@ def answer_turn(
     channel: str = "api",
     options: AskOptions | None = None,
     max_turns: int = 100,
+    turn_id: str | None = None,
+    owner: str | None = None,
 ) -> Iterator[tuple[str, object]]:
     """("resolved", Resolution), ("token", text)…, then ("answer", Answer) with its turn id.
 
     `history` (earlier questions as the client sent them) stands in for a stored
-    conversation; without either the question starts a new conversation."""
+    conversation; without either the question starts a new conversation. `turn_id` is the
+    id the turn is stored under, when the caller has named it already (a streamed reply
+    carries it from its first chunk); by default a new one. `owner` is the asker's key: a
+    new conversation is theirs, and an old one must be (ReadOnlyError otherwise)."""
+    where = Place(turn_id or new_id("t"), conversation_id, channel, owner)
+    check_writer(store, where.conversation_id, where.owner)
     started = time.perf_counter()
     previous = (
         resolve_history(answerer, history)
@@ -88,13 +136,13 @@ def answer_turn(
             else:
                 yield kind, payload
     except Exception as exc:
-        _remember(store, conversation_id, channel, question, resolution, None, started, exc)
+        _remember(store, where, question, resolution, None, started, exc)
         raise
     assert answer is not None
     answer.timings["resolve_ms"] = resolved_ms
     answer.timings["total_ms"] = round(answer.timings.get("total_ms", 0) + resolved_ms, 1)
     answer.resolution = resolution.to_dict()
-    turn = _remember(store, conversation_id, channel, question, resolution, answer, started)
+    turn = _remember(store, where, question, resolution, answer, started)
     if turn is not None:
         answer.conversation_id, answer.turn_id = turn.conversation_id, turn.turn_id
     yield "answer", answer
@@ -102,20 +150,18 @@ def answer_turn(
 
 def _remember(
     store: ConversationStore,
-    conversation_id: str | None,
-    channel: str,
+    where: Place,
     question: str,
     resolution: Resolution,
     answer: Answer | None,
     started: float,
     error: Exception | None = None,
 ) -> Turn | None:
-    """Store the turn; a store that is off costs the memory, never the answer."""
-    if not store.available:
-        return None
+    """Store the turn at `where`; a store that cannot be written costs the memory, never
+    the answer."""
     turn = Turn(
-        turn_id=new_id("t"),
-        conversation_id=conversation_id or "",
+        turn_id=where.turn_id,
+        conversation_id=where.conversation_id or "",
         position=0,
         created=time.time(),
         question=question,
@@ -135,7 +181,7 @@ def _remember(
         turn.outcome, turn.error = "error", f"{type(error).__name__}: {error}"
     try:
         if not turn.conversation_id:
-            turn.conversation_id = store.create_conversation(channel)
+            turn.conversation_id = store.create_conversation(where.channel, where.owner)
         return store.add_turn(turn)
     except StoreUnavailable as exc:
         log.warning("turn not remembered: %s", exc)

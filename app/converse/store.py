@@ -4,15 +4,18 @@ One file under the data folder, in WAL mode, its schema created and migrated by 
 project (`MIGRATIONS`, tracked with `PRAGMA user_version`). Every write is one
 transaction, so a process killed mid-write leaves the file as it was before or after.
 
-The store never takes question answering down with it: a file that is corrupt or
-cannot be written turns the store off (`problem` says why, `/readyz` shows it), and
-answers go on without being remembered.
+The store never takes question answering down with it, and never turns itself off: a
+file that another process has locked is retried with backoff for `wait_s`, then that one
+call fails (StoreUnavailable; `problem` says why, `/readyz` shows it) and answers go on
+without being remembered; the next call opens the file afresh and checks its schema again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
+import hmac
 import io
 import json
 import logging
@@ -20,13 +23,19 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from app.errors import NotFoundError
+from app.errors import NotFoundError, ReadOnlyError, StoreUnavailable
+from app.text.spreadsheet import safe_cell
+
+__all__ = ["ConversationStore", "StoreUnavailable", "Turn", "log_csv", "log_jsonl", "new_id"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+ATTEMPT_WAIT_S = 0.5  # sqlite's busy wait within one attempt, between the store's own pauses
 
 # Each entry moves the schema one version up; never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -63,7 +72,16 @@ MIGRATIONS: list[str] = [
         created REAL NOT NULL
     );
     """,
+    # The owner's key, hashed (sha256): only its holder adds turns or feedback. NULL: a
+    # conversation without an owner (the terminal, MCP, or made before owners), open to all.
+    """
+    ALTER TABLE conversations ADD COLUMN owner TEXT;
+    """,
 ]
+READ_ONLY = (
+    "this conversation is read-only: only the client that started it can add questions or "
+    "feedback to it; ask in a new conversation"
+)
 OUTCOMES = ("answered", "refused", "repaired", "error")
 LOG_FIELDS = [
     "turn_id",
@@ -79,10 +97,6 @@ LOG_FIELDS = [
     "comment",
     "error",
 ]
-
-
-class StoreUnavailable(Exception):
-    """The store is off (its file is corrupt or cannot be written)."""
 
 
 @dataclass
@@ -133,25 +147,36 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(16)}"
 
 
+def owner_hash(owner: str | None) -> str | None:
+    """How an owner's key is kept: its sha256, never the key."""
+    return hashlib.sha256(owner.encode()).hexdigest() if owner else None
+
+
+def _may_write(stored: str | None, owner: str | None) -> bool:
+    """Whether `owner` may write to a conversation whose owner hash is `stored`."""
+    if stored is None:
+        return True
+    given = owner_hash(owner)
+    return given is not None and hmac.compare_digest(stored, given)
+
+
 class ConversationStore:
     """Conversations, turns and feedback in one SQLite file (WAL); safe across threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, wait_s: float = 15.0) -> None:
         self.path = Path(path)
+        self.wait_s = wait_s
         self.problem: str | None = None
         self._lock = threading.Lock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                self._migrate(db)
-        except (sqlite3.Error, OSError) as exc:
-            self._disable(exc)
+        self._ready = False  # the file as it is now has been opened and its schema checked
+        with contextlib.suppress(StoreUnavailable):  # said by `problem`; the next call retries
+            self._run(lambda db: None)
 
     # ------------------------------------------------------------------ plumbing
 
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+    def _connect(self, timeout: float) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
@@ -171,56 +196,95 @@ class ConversationStore:
             db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
         db.execute("PRAGMA quick_check").fetchone()
 
-    def _disable(self, exc: Exception) -> None:
-        self.problem = f"the conversation store {self.path} is unavailable: {exc}"
-        log.error("%s; answers go on without being remembered", self.problem)
+    def _run(self, work: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
+        """`work(db)` on a fresh connection, in one transaction when `write`. A locked or
+        unopenable file (sqlite's OperationalError) is retried with doubling pauses until
+        `wait_s` has passed; then, or at once for a corrupt file or a newer schema, this call
+        raises StoreUnavailable. Nothing is remembered of the failure but `problem`."""
+        deadline = time.monotonic() + self.wait_s
+        pause = 0.02
+        while True:
+            try:
+                result = self._attempt(work, write, deadline)
+            except sqlite3.OperationalError as exc:  # locked, busy, cannot open: may pass
+                self._ready = False
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._unavailable(exc) from exc
+                time.sleep(min(pause, remaining))
+                pause = min(pause * 2, 1.0)
+                continue
+            except (sqlite3.Error, OSError) as exc:  # corrupt, newer schema, no folder
+                self._ready = False
+                raise self._unavailable(exc) from exc
+            if self.problem:
+                log.warning("the conversation store %s works again", self.path)
+            self.problem = None
+            return result
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; any database failure turns the store off."""
-        if self.problem:
-            raise StoreUnavailable(self.problem)
-        try:
-            with self._lock, self._connect() as db:
+    def _attempt(self, work: Callable[[sqlite3.Connection], T], write: bool, deadline: float) -> T:
+        # sqlite's own busy wait within one attempt, so a short lock costs no pause
+        timeout = max(0.0, min(ATTEMPT_WAIT_S, deadline - time.monotonic()))
+        with self._lock if write else contextlib.nullcontext():
+            if not self._ready:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect(timeout) as db:
+                if not self._ready:
+                    self._migrate(db)
+                    self._ready = True
+                if not write:
+                    return work(db)
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    yield db
+                    result = work(db)
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
                 db.execute("COMMIT")
-        except (sqlite3.Error, OSError) as exc:
-            self._disable(exc)
-            raise StoreUnavailable(self.problem) from exc
+                return result
+
+    def _unavailable(self, exc: Exception) -> StoreUnavailable:
+        self.problem = f"the conversation store {self.path} is unavailable: {exc}"
+        log.error("%s; answers go on without being remembered", self.problem)
+        return StoreUnavailable(self.problem)
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        if self.problem:
-            raise StoreUnavailable(self.problem)
-        try:
-            with self._connect() as db:
-                return db.execute(sql, params).fetchall()
-        except (sqlite3.Error, OSError) as exc:
-            self._disable(exc)
-            raise StoreUnavailable(self.problem) from exc
+        return self._run(lambda db: db.execute(sql, params).fetchall())
 
     @property
     def available(self) -> bool:
+        """Whether the last call worked (`problem` says why not)."""
         return self.problem is None
+
+    def check(self) -> str | None:
+        """After a failure, try the file once more (briefly); the problem, or None."""
+        if self.problem is not None:
+            try:
+                self._attempt(lambda db: None, False, time.monotonic() + ATTEMPT_WAIT_S)
+            except (sqlite3.Error, OSError):
+                self._ready = False
+            else:
+                self.problem = None
+        return self.problem
 
     # ------------------------------------------------------------------ writes
 
-    def create_conversation(self, channel: str) -> str:
+    def create_conversation(self, channel: str, owner: str | None = None) -> str:
+        """A new conversation; with `owner` (a client's secret key) only it may write to it."""
         conversation_id = new_id("c")
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO conversations (id, created, channel) VALUES (?, ?, ?)",
-                (conversation_id, time.time(), channel),
-            )
+        self._run(
+            lambda db: db.execute(
+                "INSERT INTO conversations (id, created, channel, owner) VALUES (?, ?, ?, ?)",
+                (conversation_id, time.time(), channel, owner_hash(owner)),
+            ),
+            write=True,
+        )
         return conversation_id
 
     def add_turn(self, turn: Turn) -> Turn:
         """Store a turn at the end of its conversation (its position is set here)."""
-        with self._transaction() as db:
+
+        def insert(db: sqlite3.Connection) -> None:
             row = db.execute(
                 "SELECT COALESCE(MAX(position), 0) FROM turns WHERE conversation_id = ?",
                 (turn.conversation_id,),
@@ -249,19 +313,34 @@ class ConversationStore:
                     turn.error,
                 ),
             )
+
+        self._run(insert, write=True)
         return turn
 
-    def set_feedback(self, turn_id: str, rating: str, comment: str = "") -> None:
-        """👍/👎 and a comment on one turn (a second rating replaces the first)."""
-        with self._transaction() as db:
-            if not db.execute("SELECT 1 FROM turns WHERE id = ?", (turn_id,)).fetchone():
+    def set_feedback(
+        self, turn_id: str, rating: str, comment: str = "", *, owner: str | None = None
+    ) -> None:
+        """👍/👎 and a comment on one turn (a second rating replaces the first), by the
+        owner of its conversation (ReadOnlyError for anyone else)."""
+
+        def rate(db: sqlite3.Connection) -> None:
+            row = db.execute(
+                "SELECT c.owner FROM turns t JOIN conversations c ON c.id = t.conversation_id"
+                " WHERE t.id = ?",
+                (turn_id,),
+            ).fetchone()
+            if row is None:
                 raise NotFoundError(f"no answer with id '{turn_id}'")
+            if not _may_write(row["owner"], owner):
+                raise ReadOnlyError(READ_ONLY)
             db.execute(
                 "INSERT INTO feedback (turn_id, rating, comment, created) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (turn_id) DO UPDATE SET rating = excluded.rating,"
                 " comment = excluded.comment, created = excluded.created",
                 (turn_id, rating, comment, time.time()),
             )
+
+        self._run(rate, write=True)
 
     # ------------------------------------------------------------------ reads
 
@@ -274,6 +353,18 @@ class ConversationStore:
         turns = self._turns("WHERE t.conversation_id = ? ORDER BY t.position", (conversation_id,))
         row = rows[0]
         return Conversation(row["id"], row["created"], row["channel"], turns)
+
+    def writable(self, conversation_id: str, owner: str | None) -> bool:
+        """Whether `owner` (a client's key, or None) may add turns and feedback to it."""
+        rows = self._read("SELECT owner FROM conversations WHERE id = ?", (conversation_id,))
+        if not rows:
+            raise NotFoundError(f"no conversation with id '{conversation_id}'")
+        return _may_write(rows[0]["owner"], owner)
+
+    def check_writable(self, conversation_id: str, owner: str | None) -> None:
+        """ReadOnlyError unless `owner` may write to the conversation (NotFoundError if none)."""
+        if not self.writable(conversation_id, owner):
+            raise ReadOnlyError(READ_ONLY)
 
     def turn(self, turn_id: str) -> Turn:
         turns = self._turns("WHERE t.id = ?", (turn_id,))
@@ -351,11 +442,12 @@ def log_rows(turns: list[Turn]) -> list[dict]:
 
 
 def log_csv(turns: list[Turn]) -> str:
-    """The question log as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese)."""
+    """The question log as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese),
+    with no cell a spreadsheet would run as a formula."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=LOG_FIELDS)
     writer.writeheader()
-    writer.writerows(log_rows(turns))
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in log_rows(turns))
     return "\ufeff" + buffer.getvalue()
 
 

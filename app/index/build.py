@@ -13,6 +13,7 @@ from app.domain import Chunk, Document
 from app.figures.table import FigureTable, load_synonyms
 from app.index.cache import EmbeddingCache, content_hash, embed_texts
 from app.index.hybrid import HybridIndex, tokenize
+from app.index.journal import Journal
 from app.index.store import FORMAT_VERSION, IndexManifest, save_index
 from app.ingest.pipeline import IngestResult, ParseLimits, ingest
 from app.models.embedder import Embedder
@@ -84,6 +85,19 @@ def embed_new(
     return vectors, sentence_vectors, n_chunks + n_sentences
 
 
+def read_corpus(settings: Settings, report: Callable[[float, str], None]) -> IngestResult:
+    """The corpus ingested with the settings' limits (memory, time, characters of text)."""
+    return ingest(
+        settings.corpus_dir,
+        settings.subject_terms,
+        cache_dir=settings.index_dir / "cache" / "texts",
+        progress=lambda fraction, message: report(0.02 + 0.08 * fraction, message),
+        limits=ParseLimits(
+            settings.parse_memory_mb, settings.parse_timeout_s, settings.max_document_chars
+        ),
+    )
+
+
 def build_index(
     settings: Settings,
     embedder: Embedder,
@@ -96,13 +110,7 @@ def build_index(
     report = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     report(0.02, "reading documents")
-    result = ingested or ingest(
-        settings.corpus_dir,
-        settings.subject_terms,
-        cache_dir=settings.index_dir / "cache" / "texts",
-        progress=lambda fraction, message: report(0.02 + 0.08 * fraction, message),
-        limits=ParseLimits(settings.parse_memory_mb, settings.parse_timeout_s),
-    )
+    result = ingested or read_corpus(settings, report)
     report(0.1, f"{len(result.documents)} documents read; chunking")
     size, overlap = settings.chunk_size, settings.chunk_overlap
     chunks = [c for doc in result.documents for c in chunk_document(doc, size, overlap)]
@@ -141,6 +149,8 @@ def build_index(
         figures=figures,
     )
     save_index(index, settings.index_dir)
+    # The new build is in service: the corpus changes it holds are done.
+    Journal.of_index(settings.index_dir).settle(result.sources, settings.corpus_dir)
     done = f"{len(result.documents)} documents as {len(chunks)} chunks, {len(figures)} figures"
     report(1.0, f"indexed {done}")
     return index
@@ -169,5 +179,6 @@ def _manifest(
         dropped_duplicates=result.dropped_duplicates,
         dropped_boilerplate_blocks=len(result.dropped_boilerplate),
         errors=result.errors,
+        sources=result.sources,
         **counts,
     )

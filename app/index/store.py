@@ -72,6 +72,8 @@ class IndexManifest:
     n_figures: int = 0  # rows of the figures table
     figures_seconds: float = 0.0  # how long reading them took
     checksums: dict[str, str] = field(default_factory=dict)  # file name → sha256
+    # corpus file → {"sha256", "bytes"}: what the build read (None: built before this was kept)
+    sources: dict[str, dict] | None = None
 
 
 def _document_from_dict(data: dict) -> Document:
@@ -167,6 +169,11 @@ def clean_partial_builds(index_dir: Path) -> list[str]:
     return removed
 
 
+def has_build(index_dir: Path) -> bool:
+    """Whether any build was saved here (whole or not: `load_index` checks)."""
+    return (index_dir / "current" / "manifest.json").is_file() or (index_dir / "builds").is_dir()
+
+
 def load_index(
     index_dir: Path,
     *,
@@ -178,7 +185,7 @@ def load_index(
     whole. IndexMissingError when none was built; IndexDamagedError (a subclass) when none
     is whole, or all were made for another embedder (`model_id`, `dim`), saying why."""
     current = index_dir / "current"
-    if not (current / "manifest.json").is_file() and not (index_dir / "builds").is_dir():
+    if not has_build(index_dir):
         raise IndexMissingError(f"no index in {index_dir}; run `xuhui-qa index` (or `make index`)")
     candidates = [current] if (current / "manifest.json").is_file() else []
     builds = index_dir / "builds"

@@ -267,6 +267,24 @@ def read_pdf(path: Path, ocr=None, progress: Callable | None = None) -> str:
     return text
 
 
+def text_layer_chars(path: Path) -> int:
+    """Characters in a PDF's text layer, counted by pdfium (fast: nothing is laid out);
+    scanned pages count none, as their text is known only once they are OCR'd."""
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as exc:
+        raise UnreadableDocumentError(f"{path.name}: not a readable PDF ({exc})") from exc
+    try:
+        total = 0
+        for page in document:
+            total += page.get_textpage().count_chars()
+        return total
+    finally:
+        document.close()
+
+
 def check_pdf(path: Path, ocr_available: bool) -> int:
     """Open a PDF and make sure it can be read, without reading it (OCR is slow): it has
     a text layer, or page images and an OCR engine. Returns the number of pages."""

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,12 +35,20 @@ class IngestResult:
     dropped_duplicates: list[str] = field(default_factory=list)
     dropped_boilerplate: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # every corpus file read, by name: {"sha256", "bytes"} (what the index was built from)
+    sources: dict[str, dict] = field(default_factory=dict)
+
+
+MISSING_CORPUS_FIX = (
+    "create the folder with the documents in it, or point XUHUI_CORPUS_DIR (or --corpus) at "
+    "the folder that holds them"
+)
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """The supported document files in the corpus folder, in name order."""
     if not corpus_dir.is_dir():
-        raise BadInputError(f"corpus folder {corpus_dir} does not exist")
+        raise BadInputError(f"the corpus folder {corpus_dir} does not exist: {MISSING_CORPUS_FIX}")
     return sorted(
         p
         for p in corpus_dir.iterdir()
@@ -186,22 +194,70 @@ def doc_stem(path: Path, stems: dict[str, int] | None) -> str:
     return path.stem
 
 
+def unique_ids(documents: list[Document]) -> None:
+    """Give every document an id no other holds, in place, before anything is keyed by it.
+
+    A file's own stem (coll-txt.txt → coll-txt) keeps its id over an id derived from
+    another file's name (coll.txt beside coll.md → coll-txt; page.txt of two documents →
+    page-1, page-2); the one that yields gets the first free `<id>~<n>` and a note."""
+    taken = {doc.doc_id for doc in documents}
+    claims: dict[str, list[Document]] = {}
+    for doc in documents:
+        claims.setdefault(doc.doc_id, []).append(doc)
+    for doc_id, claimants in claims.items():
+        if len(claimants) < 2:
+            continue
+        ranked = sorted(
+            claimants, key=lambda d: (doc_id != Path(d.source_file).stem, d.source_file)
+        )
+        for doc in ranked[1:]:
+            n = 2
+            while f"{doc_id}~{n}" in taken:
+                n += 1
+            doc.doc_id = f"{doc_id}~{n}"
+            taken.add(doc.doc_id)
+            doc.quality.append(
+                QualityNote(
+                    "id_renamed",
+                    f"the id {doc_id} is also that of a document from {ranked[0].source_file}; "
+                    f"this one from {doc.source_file} is {doc.doc_id}",
+                    "warning",
+                    {"id": doc_id, "other": ranked[0].source_file, "new_id": doc.doc_id},
+                )
+            )
+
+
+def file_ids(names: Iterable[str]) -> dict[str, str]:
+    """The id of each file's document when the file holds one (`doc_stem` over these names)."""
+    names = list(dict.fromkeys(names))
+    stems = Counter(Path(name).stem for name in names)
+    return {name: doc_stem(Path(name), stems) for name in names}
+
+
 @dataclass(frozen=True)
 class ParseLimits:
-    """What the child process parsing one PDF, Word or HTML file may take."""
+    """What the child process parsing one PDF, Word or HTML file may take, and the most
+    characters of text one document may hold (`max_chars`; None: no cap)."""
 
     memory_mb: int
     timeout_s: float
+    max_chars: int | None = None
 
 
 def extract(path: Path, limits: ParseLimits | None, progress: Progress | None = None) -> str:
     """A file's text: PDF, Word and HTML in a limited child process (when `limits`)."""
     pages = _page_progress(path, progress)
+    max_chars = limits.max_chars if limits is not None else None
     if limits is not None and worker.parsed_apart(path):
         return worker.run(
-            "load", path, memory_mb=limits.memory_mb, timeout_s=limits.timeout_s, pages=pages
+            "load",
+            path,
+            memory_mb=limits.memory_mb,
+            timeout_s=limits.timeout_s,
+            pages=pages,
+            max_chars=max_chars,
         )
-    return loaders.load(path, pages)
+    return loaders.load(path, pages, max_chars)
 
 
 def load_cached(
@@ -209,13 +265,15 @@ def load_cached(
     cache_dir: Path | None,
     progress: Progress | None = None,
     limits: ParseLimits | None = None,
+    digest: str | None = None,
 ) -> str:
-    """A file's extracted text, from the cache when the same bytes were read before.
+    """A file's extracted text, from the cache when the same bytes (`digest`, their
+    sha256) were read before.
 
     OCR takes seconds a page: a scanned PDF is read once, not on every re-index."""
     if cache_dir is None:
         return extract(path, limits, progress)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = digest or hashlib.sha256(path.read_bytes()).hexdigest()
     cached = cache_dir / f"{digest}-{EXTRACTOR_VERSION}.txt"
     if cached.is_file():
         return cached.read_text(encoding="utf-8")
@@ -238,6 +296,42 @@ def _page_progress(path: Path, progress: Progress | None):
     return pages
 
 
+def _read_files(
+    files: list[Path],
+    result: IngestResult,
+    cache_dir: Path | None,
+    progress: Progress | None,
+    limits: ParseLimits | None,
+) -> dict[Path, str]:
+    """Each file's extracted text. What was read goes to `result.sources` with its hash and
+    size; what cannot be read, or is longer than `limits.max_chars`, to `result.errors`."""
+    raws: dict[Path, str] = {}
+    for n, path in enumerate(files):
+        step = None
+        if progress is not None:
+            progress(n / len(files), f"reading {path.name}")
+
+            def step(fraction: float, message: str, n: int = n) -> None:
+                progress((n + fraction) / len(files), message)
+
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # removed since the folder was listed
+            log.warning("skipping %s: %s", path.name, exc)
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        result.sources[path.name] = {"sha256": digest, "bytes": len(data)}
+        try:
+            raw = load_cached(path, cache_dir, step, limits, digest)
+            if limits is not None and limits.max_chars is not None and len(raw) > limits.max_chars:
+                raise loaders.too_large(path.name, len(raw), limits.max_chars)
+            raws[path] = raw
+        except BadInputError as exc:
+            log.warning("skipping %s: %s", path.name, exc)
+            result.errors.append(str(exc))
+    return raws
+
+
 def ingest(
     corpus_dir: Path,
     subject_terms: list[str],
@@ -254,21 +348,8 @@ def ingest(
     manifest = load_manifest(corpus_dir)
     documents: list[Document] = []
     result = IngestResult(documents=[])
-    raws: dict[Path, str] = {}
     files = corpus_files(corpus_dir)
-    for n, path in enumerate(files):
-        step = None
-        if progress is not None:
-            progress(n / len(files), f"reading {path.name}")
-
-            def step(fraction: float, message: str, n: int = n) -> None:
-                progress((n + fraction) / len(files), message)
-
-        try:
-            raws[path] = load_cached(path, cache_dir, step, limits)
-        except BadInputError as exc:
-            log.warning("skipping %s: %s", path.name, exc)
-            result.errors.append(str(exc))
+    raws = _read_files(files, result, cache_dir, progress, limits)
     shared = frozenset(repeated_lines(list(raws.values())))
     stems = Counter(path.stem for path in files)
     for path, raw in raws.items():
@@ -282,6 +363,7 @@ def ingest(
         )
         documents.extend(docs)
         result.dropped_boilerplate.extend(dropped)
+    unique_ids(documents)
     kept, dup_log = drop_near_duplicates(documents)
     reference = common_characters(kept)
     for doc in kept:

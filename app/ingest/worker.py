@@ -22,15 +22,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.errors import UnreadableDocumentError
+from app.errors import DocumentTooLargeError, UnreadableDocumentError
 
 PARSED_APART = {".pdf", ".docx", ".html", ".htm"}
 PagesCallback = Callable[[int, int, int], None]
 
 
-def _child(task: str, path: str, memory_bytes: int) -> None:
+def _child(task: str, path: str, memory_bytes: int, max_chars: int | None = None) -> None:
     """In the child: cap memory, parse, write JSON lines: {"pages": […]}*, then {"ok": text}
-    or {"error": kind, "message": …}."""
+    or {"error": kind, "message": …}. `max_chars` is the most text a document may hold."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     out = sys.stdout
 
@@ -42,14 +42,14 @@ def _child(task: str, path: str, memory_bytes: int) -> None:
         from app.ingest import loaders
 
         if task == "check":
-            loaders.check(Path(path))
+            loaders.check(Path(path), max_chars)
             send({"ok": ""})
         else:
 
             def pages(page: int, total: int, ocr_pages: int) -> None:
                 send({"pages": [page, total, ocr_pages]})
 
-            send({"ok": loaders.load(Path(path), pages)})
+            send({"ok": loaders.load(Path(path), pages, max_chars)})
     except MemoryError:
         send({"error": "memory", "message": ""})
     except Exception as exc:  # reported to the parent, which raises it as unreadable
@@ -63,10 +63,12 @@ def run(
     memory_mb: int,
     timeout_s: float,
     pages: PagesCallback | None = None,
+    max_chars: int | None = None,
 ) -> str:
     """`loaders.load` ("load") or `loaders.check` ("check") of `path` in a limited child."""
+    command = [sys.executable, "-m", "app.ingest.worker", task, str(path), str(memory_mb * 2**20)]
     child = subprocess.Popen(
-        [sys.executable, "-m", "app.ingest.worker", task, str(path), str(memory_mb * 2**20)],
+        command + ([str(max_chars)] if max_chars is not None else []),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -117,6 +119,8 @@ def _error(path: Path, kind: str, message: str, memory_mb: int) -> UnreadableDoc
         )
     if kind == "exit":
         return UnreadableDocumentError(f"{path.name}: {message}")
+    if kind == DocumentTooLargeError.__name__:
+        return DocumentTooLargeError(message if path.name in message else f"{path.name}: {message}")
     # The child's own error (already a sentence about the file when it is ours).
     return UnreadableDocumentError(message if path.name in message else f"{path.name}: {message}")
 
@@ -126,4 +130,4 @@ def parsed_apart(path: Path) -> bool:
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    _child(sys.argv[1], sys.argv[2], int(sys.argv[3]), *map(int, sys.argv[4:5]))

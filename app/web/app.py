@@ -11,27 +11,35 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from app import __version__
-from app.converse.store import StoreUnavailable
 from app.errors import (
     BadInputError,
+    ConflictError,
+    DocumentTooLargeError,
     IndexMissingError,
     ModelMissingError,
     NotFoundError,
+    ReadOnlyError,
     StorageError,
+    StoreUnavailable,
 )
 from app.models.embedder import Embedder
 from app.models.llm import LLM, LLMError
 from app.service import QAService, build_service
 from app.settings import Settings
-from app.web.deps import AppState, Timeout
+from app.web.deps import NOT_TEXT, AppState, Timeout
 from app.web.gate import BusyError
 from app.web.limits import RequestGuard
+from app.web.owner import OwnerKey
 from app.web.routes import (
     admin,
     answers,
@@ -47,6 +55,9 @@ HERE = Path(__file__).resolve().parent
 ERROR_STATUS = {
     BadInputError: 422,
     NotFoundError: 404,
+    ConflictError: 409,
+    DocumentTooLargeError: 413,
+    ReadOnlyError: 403,
     Timeout: 504,
     LLMError: 502,
     ModelMissingError: 503,
@@ -68,10 +79,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if settings.admin_token is None:
-            log.warning(
-                "admin endpoints are off: set XUHUI_ADMIN_TOKEN to enable upload and re-index"
-            )
+        warn_about_admin_token(settings)
         if state.service is None:
             try:
                 state.service = await run_in_threadpool(
@@ -82,6 +90,8 @@ def create_app(
             except (IndexMissingError, ModelMissingError) as exc:
                 state.load_error = str(exc)
                 log.error("not ready: %s", exc)
+        if state.service is not None:
+            start_reconcile(state)
         async with mcp.session_manager.run():
             yield
 
@@ -94,6 +104,7 @@ def create_app(
     )
     app.state.qa = state
     mcp = mount_mcp(app, state)
+    app.add_middleware(OwnerKey)
     app.add_middleware(RequestGuard, settings=settings)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in (health, answers, conversations, openai_api, documents, admin, pages):
@@ -110,12 +121,50 @@ def create_app(
         # encoded as JSON (and would be a 500).
         return JSONResponse({"detail": validation_message(exc.errors())}, status_code=422)
 
+    app.add_exception_handler(StarletteHTTPException, http_error)
     for error, status in ERROR_STATUS.items():
         app.add_exception_handler(error, _status_handler(status))
     return app
 
 
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """FastAPI's HTTP errors, with two corrected: a JSON body that is not UTF-8 is a 422
+    like any other body that is not JSON (FastAPI made it an undocumented 400), and a 405
+    names in `Allow` every method the path takes (Starlette named only its first route's:
+    GET for /api/ask/stream, which takes POST too)."""
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        return JSONResponse({"detail": "the request body is not UTF-8 JSON"}, status_code=422)
+    if exc.status_code == 405:
+        exc.headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
+    return await http_exception_handler(request, exc)
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods of every route whose path is the request's (the routers' routes too)."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and route.methods and compile_path(route.path)[0].match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+def warn_about_admin_token(settings: Settings) -> None:
+    """Say at start-up when admin is off, or its token is easy to guess."""
+    if settings.admin_token is None:
+        log.warning("admin endpoints are off: set XUHUI_ADMIN_TOKEN to enable upload and re-index")
+    elif settings.admin_token_weakness:
+        log.warning(
+            "the admin token is weak (%s): whoever guesses it can upload and delete documents; "
+            "set XUHUI_ADMIN_TOKEN to a long random one, such as the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(24))'`",
+            settings.admin_token_weakness,
+        )
+
+
 EMPTY_QUESTION = {"string_too_short", "string_pattern_mismatch", "missing"}
+# A lone surrogate: refused by `ValidText`, or by pydantic itself where a field has a limit.
+NOT_TEXT_ERRORS = {"not_text", "string_unicode"}
 
 
 def validation_message(errors: list[dict]) -> str:
@@ -125,6 +174,10 @@ def validation_message(errors: list[dict]) -> str:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
         if loc[-1:] in (["question"], ["q"]) and error.get("type") in EMPTY_QUESTION:
             parts.append("the question is empty")
+        elif loc == ["file"] and error.get("type") == "missing":  # an empty upload is none
+            parts.append("the file is empty or missing: send it as the multipart field 'file'")
+        elif error.get("type") in NOT_TEXT_ERRORS:
+            parts.append(f"{'.'.join(loc) or 'request'}: {NOT_TEXT}")
         else:
             parts.append(f"{'.'.join(loc) or 'request'}: {error.get('msg', 'invalid')}")
     return "; ".join(dict.fromkeys(parts))
@@ -135,6 +188,25 @@ def _status_handler(status: int):
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     return handler
+
+
+def start_reconcile(state: AppState) -> None:
+    """Finish, in the background, the corpus changes a crash left open (`/readyz` is not
+    ready meanwhile, and says why)."""
+    service = state.service
+    problem = service.library_problem()
+    if problem is None:
+        return
+    log.warning("the corpus and the index disagree: %s; reconciling", problem)
+    state.reconciling = problem
+
+    def work(progress) -> str:
+        try:
+            return service.reconcile(progress)
+        finally:
+            state.reconciling = None
+
+    state.jobs.submit("reconcile", work)
 
 
 def start_model_warm_up(state: AppState) -> None:
@@ -174,6 +246,7 @@ def mount_mcp(app: FastAPI, state: AppState):
     from app.web.streaming import answer_events
 
     def ask(question, history, mode, year, doc_id):
+        state.check_document(doc_id)  # before it waits in line for the model
         request = AskRequest(question=question, mode=mode, year=year, doc_id=doc_id)
         events = answer_events(state, request, threading.Event(), channel="mcp", history=history)
         return final_answer(events)

@@ -5,22 +5,38 @@ from __future__ import annotations
 
 import hmac
 import unicodedata
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
-from app.converse.store import ConversationStore, StoreUnavailable
-from app.domain import AskOptions
-from app.errors import NotFoundError, XuhuiQAError
+from app.converse.chat import check_writer
+from app.converse.store import ConversationStore
+from app.domain import AskOptions, checked_question
+from app.errors import XuhuiQAError
 from app.service import QAService
 from app.settings import Settings
 from app.web.gate import GenerationGate
 from app.web.jobs import JobRunner
 
 # A question must hold a visible character; what JSON Schema cannot say (a question of
-# only zero-width characters, a lone surrogate) is still refused with 422.
+# only zero-width characters or Hangul fillers, a lone surrogate) is still refused with
+# 422 by `checked_question`.
 QUESTION_PATTERN = r"\S"
+NOT_TEXT = "holds characters that are not valid text"
+
+
+def _text_only(value: object) -> object:
+    """A string with a lone surrogate is refused here: it cannot be stored, searched or
+    echoed in an error's JSON (where it would be a 500)."""
+    if isinstance(value, str) and any(unicodedata.category(c) == "Cs" for c in value):
+        raise PydanticCustomError("not_text", NOT_TEXT)
+    return value
+
+
+# Text a client sends (an id, a chat message): never a lone surrogate.
+ValidText = Annotated[str, BeforeValidator(_text_only)]
 
 
 class Problem(BaseModel):
@@ -35,7 +51,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": description}
     for status, description in {
         401: "wrong or missing admin token",
-        403: "admin endpoints are off",
+        403: "admin endpoints are off, or the conversation is another client's (read-only)",
         404: "no such document, job or file",
         409: "conflicts with the library as it is",
         413: "request body too large",
@@ -57,8 +73,8 @@ class AskRequest(BaseModel):
     )
     mode: Literal["llm", "extractive"] | None = Field(None, description="Answer mode.")
     year: int | None = Field(None, ge=1990, le=2100, description="Only passages about this year.")
-    doc_id: str | None = Field(None, description="Only passages of this document.")
-    conversation_id: str | None = Field(
+    doc_id: ValidText | None = Field(None, description="Only passages of this document.")
+    conversation_id: ValidText | None = Field(
         None,
         max_length=64,
         description="Follow up in this conversation (its id came with an earlier answer); "
@@ -84,6 +100,7 @@ class AppState:
         self.jobs = JobRunner()
         self.load_error: str | None = None
         self.model_state = "not loaded"  # warming | ready | failed: … (start-up warm-up)
+        self.reconciling: str | None = None  # why, while the start-up reconcile runs
 
     def require_service(self) -> QAService:
         if self.service is None:
@@ -95,27 +112,21 @@ class AppState:
         return self.service
 
     def check_document(self, doc_id: str | None) -> None:
-        """404 for a document id the library does not hold."""
-        if doc_id is not None and doc_id not in self.require_service().index.documents:
-            raise HTTPException(404, detail=f"no document '{doc_id}' in the library")
+        """404 (NotFoundError) for a document id the library does not hold, before the
+        request waits for the model."""
+        self.require_service().check_document(doc_id)
 
     def require_store(self) -> ConversationStore:
-        """The conversation store; 503 when it is off (answers still work)."""
-        store = self.require_service().store
-        if not store.available:
-            raise HTTPException(503, detail=store.problem)
-        return store
+        """The conversation store; its calls are 503 while it cannot be used (answers still
+        work)."""
+        return self.require_service().store
 
-    def check_conversation(self, conversation_id: str | None) -> None:
-        """404 for a conversation the store does not hold (none is checked when it is off)."""
-        store = self.require_service().store
-        if conversation_id is not None and store.available:
-            try:
-                store.conversation(conversation_id)
-            except NotFoundError as exc:
-                raise HTTPException(404, detail=str(exc)) from None
-            except StoreUnavailable:
-                pass
+    def check_conversation(self, conversation_id: str | None, owner: str | None) -> None:
+        """Before a question is asked in a conversation: 404 (NotFoundError) when the store
+        does not hold it, 403 (ReadOnlyError) when `owner` did not start it, 503
+        (ContextUnreadableError) when the store cannot be read just now (a follow-up is not
+        answered without its earlier turns, nor written unchecked)."""
+        check_writer(self.require_service().store, conversation_id, owner)
 
     def uses_model(self, mode: str | None) -> bool:
         """Whether an answer in this mode needs the (one-at-a-time) model."""
@@ -127,24 +138,19 @@ def get_state(request: Request) -> AppState:
     return request.app.state.qa
 
 
+def get_owner(request: Request) -> str | None:
+    """The asker's owner key (`app.web.owner`): it owns the conversations it starts."""
+    return request.scope.get("state", {}).get("owner")
+
+
 def get_settings(state: AppState = Depends(get_state)) -> Settings:
     return state.settings
 
 
 def valid_question(text: str, settings: Settings) -> str:
-    """The question stripped of invisible format characters (zero-width spaces, BOM);
-    422 when it is not text (a lone surrogate), empty, or too long."""
-    text = text or ""
-    if any(unicodedata.category(c) == "Cs" for c in text):
-        raise HTTPException(422, detail="the question holds characters that are not valid text")
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
-    if not text:
-        raise HTTPException(422, detail="the question is empty")
-    if len(text) > settings.max_question_chars:
-        raise HTTPException(
-            422, detail=f"the question is longer than {settings.max_question_chars} characters"
-        )
-    return text
+    """The question as `checked_question` leaves it; BadInputError (422) when it is not
+    text, holds nothing visible, or is too long."""
+    return checked_question(text, settings.max_question_chars)
 
 
 def admin_problem(

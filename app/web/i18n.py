@@ -55,6 +55,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "indexing": "正在建立索引",
         "index_failed": "上次建立索引失败，仍在使用之前的索引：",
         "dropped": "已去除的重复文件",
+        "skipped": "未编入索引的文件",
         "sections": "章节",
         "language": "English",
         "other_lang": "en",
@@ -144,6 +145,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "indexing": "Indexing",
         "index_failed": "The last indexing failed; the previous index is still serving:",
         "dropped": "Dropped duplicates",
+        "skipped": "Files not indexed",
         "sections": "Sections",
         "language": "中文",
         "other_lang": "zh",
@@ -273,6 +275,7 @@ NOTES = {
         "boilerplate_dropped": "已去除{blocks}段从未提及“{subject}”的网站模板文字。",
         "manifest_overrides": "manifest.toml 将{field}设为“{manifest}”，正文显示为“{text}”；如正文正确，请删去该项。",
         "no_date": "正文中没有报告或发布日期：请在 corpus/manifest.toml 中为 {file} 填写 delivered。",
+        "id_renamed": "编号 {id} 已属于 {other} 中的文件，本文件的编号改为 {new_id}；给其中一个文件改名即可分开。",
     },
     "en": {
         "missing_character": "The common character '{char}' never occurs (about {expected} expected): probably lost in scraping; upload a complete copy to replace it.",
@@ -284,6 +287,7 @@ NOTES = {
         "boilerplate_dropped": "{blocks} block(s) of site text that never mention {subject} dropped.",
         "manifest_overrides": "manifest.toml sets the {field} to '{manifest}'; the text says '{text}'. If the text is right, remove that entry.",
         "no_date": "No delivery or publication date in the text: add `delivered` for {file} to corpus/manifest.toml.",
+        "id_renamed": "The id {id} belongs to a document from {other}, so this one's id is {new_id}; rename one of the files to keep them apart.",
     },
 }
 

@@ -29,7 +29,8 @@ class Job:
 
 
 class JobRunner:
-    """Runs jobs on one worker thread, in order, and remembers the recent ones."""
+    """Runs jobs on one worker thread, in order, and remembers every unfinished one and the
+    `keep` most recent in all."""
 
     def __init__(self, keep: int = 20) -> None:
         self.jobs: dict[str, Job] = {}
@@ -42,8 +43,7 @@ class JobRunner:
         job = Job(job_id=uuid.uuid4().hex[:12], kind=kind)
         with self._lock:
             self.jobs[job.job_id] = job
-            for old in list(self.jobs)[: -self.keep]:
-                del self.jobs[old]
+            self._forget_finished()
 
         def progress(fraction: float, message: str) -> None:
             job.progress = max(0.0, min(1.0, fraction))
@@ -66,12 +66,26 @@ class JobRunner:
         threading.Thread(target=run, name=f"job-{job.job_id}", daemon=True).start()
         return job
 
+    def _forget_finished(self) -> None:
+        """Past `keep` jobs, forget finished ones, the oldest finished first: a job still
+        queued or running is never forgotten (its progress would be a 404)."""
+        finished = sorted(
+            (j for j in self.jobs.values() if j.finished_at is not None),
+            key=lambda j: j.finished_at,
+        )
+        for job in finished[: max(0, len(self.jobs) - self.keep)]:
+            del self.jobs[job.job_id]
+
     def latest_failure(self) -> Job | None:
         failed = [j for j in self.jobs.values() if j.status == "failed"]
         done = [j for j in self.jobs.values() if j.status == "done"]
         if failed and (not done or failed[-1].started_at > done[-1].started_at):
             return failed[-1]
         return None
+
+    def active(self) -> bool:
+        """Whether a job is queued or running."""
+        return any(j.status in ("queued", "running") for j in list(self.jobs.values()))
 
     def get(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 
 from app.errors import XuhuiQAError
-from app.web.deps import AppState, AskRequest, Timeout
+from app.web.deps import AppState, AskRequest, Timeout, get_owner
 from app.web.gate import BusyError
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,13 @@ def answer_events(
     *,
     channel: str = "api",
     history: list[str] | None = None,
+    turn_id: str | None = None,
+    owner: str | None = None,
 ) -> Iterator[tuple[str, object]]:
     """Run the conversation turn under the gate and the time limit; yield its events:
-    ("resolved", Resolution), ("token", text)…, ("answer", Answer)."""
+    ("resolved", Resolution), ("token", text)…, ("answer", Answer). `turn_id`: the id to
+    store the turn under, when the caller has given it out already; `owner`: the asker's key
+    (who owns a new conversation, and must own the one asked in)."""
     service = state.require_service()
     uses_model = state.uses_model(request.mode)
     limit = state.settings.generation_timeout_s
@@ -45,6 +49,8 @@ def answer_events(
             history=history,
             channel=channel,
             options=request.options,
+            turn_id=turn_id,
+            owner=owner,
         )
         try:
             for event in stream:
@@ -80,7 +86,8 @@ def sse_answer(state: AppState, request: Request, body: AskRequest) -> Streaming
             loop.call_soon_threadsafe(queue.put_nowait, (kind, data))
 
         try:
-            for kind, payload in answer_events(state, body, cancel, channel="web"):
+            owner = get_owner(request)
+            for kind, payload in answer_events(state, body, cancel, channel="web", owner=owner):
                 put(kind, payload.to_dict() if kind in ("answer", "resolved") else payload)
         except BusyError as exc:
             put("busy", {"detail": str(exc), "retry_after": exc.retry_after})

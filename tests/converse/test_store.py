@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -9,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -176,3 +178,149 @@ def test_the_file_survives_a_sigkill_in_the_middle_of_writing(tmp_path):
     assert all(len(t.answer) == 2000 and t.citations[0]["quote"] == "引" * 500 for t in turns)
     store.add_turn(turn(cid, "after the crash"))  # and it goes on being written
     assert store.conversation(cid).turns[-1].question == "after the crash"
+
+
+@contextlib.contextmanager
+def outside_lock(path: Path, seconds: float, *, readers_too: bool = False):
+    """A second sqlite3 connection holding BEGIN EXCLUSIVE on the file for `seconds`, then
+    releasing it; `readers_too` takes it in exclusive locking mode, which in WAL mode shuts
+    out readers as well (as a backup tool or a `sqlite3` shell set so does)."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        db = sqlite3.connect(path, isolation_level=None, timeout=5)
+        if readers_too:
+            db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        db.execute("BEGIN EXCLUSIVE")
+        if readers_too:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        locked.set()
+        release.wait(seconds)
+        db.execute("ROLLBACK")
+        db.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(5), "the outside connection did not get its lock"
+    try:
+        yield holder
+    finally:
+        release.set()
+        holder.join(10)
+
+
+def test_a_store_locked_past_its_wait_gives_up_that_call_and_recovers_on_the_next(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    store = ConversationStore(path, wait_s=0.3)
+    cid = store.create_conversation("api")
+    with outside_lock(path, 1.5) as holder:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable, match="locked"):
+            store.add_turn(turn(cid, "问题一"))
+        assert time.monotonic() - started < 1.2  # bounded: the call does not hang
+        assert not store.available and "locked" in store.problem
+        holder.join(5)  # the outside lock is released
+    store.add_turn(turn(cid, "问题二"))  # the store was never turned off for good
+    assert store.available and store.problem is None
+    assert [t.question for t in store.conversation(cid).turns] == ["问题二"]
+
+
+def test_a_write_waits_with_backoff_for_a_lock_released_within_its_wait(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    store = ConversationStore(path, wait_s=3.0)
+    cid = store.create_conversation("api")
+    with outside_lock(path, 0.8):
+        started = time.monotonic()
+        store.add_turn(turn(cid, "问题一"))
+        waited = time.monotonic() - started
+    assert 0.5 < waited < 3.0 and store.available
+    assert [t.question for t in store.conversation(cid).turns] == ["问题一"]
+
+
+def test_a_store_that_could_not_be_opened_at_start_is_opened_on_a_later_call(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    ConversationStore(path).create_conversation("api")  # the file exists, with its schema
+    with outside_lock(path, 1.0, readers_too=True) as holder:
+        store = ConversationStore(path, wait_s=0.2)
+        assert not store.available and "locked" in store.problem
+        with pytest.raises(StoreUnavailable):
+            store.conversation("c_anything")
+        holder.join(5)
+    cid = store.create_conversation("web")
+    assert store.conversation(cid).channel == "web" and store.available
+
+
+def test_the_csv_log_neutralises_cells_a_spreadsheet_would_run_as_formulas(store):
+    cid = store.create_conversation("api")
+    formula = '=HYPERLINK("http://evil.example","点我")'
+    t = store.add_turn(
+        turn(cid, formula, answer="+1+1", resolved="-2+3", error="@SUM(A1)", latency_ms=-1.5)
+    )
+    store.set_feedback(t.turn_id, "down", "\t=1")
+    store.add_turn(turn(cid, "\r=cmd", answer="2023年新增11家"))
+    rows = list(csv.DictReader(io.StringIO(log_csv(store.log()).lstrip("\ufeff"))))
+    first, second = rows[1], rows[0]  # newest first
+    assert first["question"] == "'" + formula and first["answer"] == "'+1+1"
+    assert first["resolved"] == "'-2+3" and first["error"] == "'@SUM(A1)"
+    assert first["comment"] == "'\t=1" and second["question"] == "'\r=cmd"
+    assert second["answer"] == "2023年新增11家"  # ordinary text is left as it is
+    assert first["latency_ms"] == "-1.5"  # a number is not a formula
+
+
+def test_a_conversation_is_written_only_by_its_owner(store):
+    from app.errors import ReadOnlyError
+
+    cid = store.create_conversation("web", owner="owner-secret-1")
+    t = store.add_turn(turn(cid, "2023年新增多少跨国公司地区总部"))
+    assert store.writable(cid, "owner-secret-1") and not store.writable(cid, "someone-else")
+    assert not store.writable(cid, None)
+    with pytest.raises(ReadOnlyError):
+        store.check_writable(cid, "someone-else")
+    with pytest.raises(ReadOnlyError):
+        store.set_feedback(t.turn_id, "down", "改掉", owner="someone-else")
+    store.set_feedback(t.turn_id, "up", owner="owner-secret-1")
+    assert store.turn(t.turn_id).rating == "up"
+    assert "owner" not in store.conversation(cid).to_dict()  # the secret is never shown
+    raw = sqlite3.connect(store.path).execute("SELECT owner FROM conversations").fetchone()[0]
+    assert "owner-secret-1" not in raw  # only its hash is kept
+
+
+def test_a_conversation_started_without_an_owner_stays_open(store):
+    cid = store.create_conversation("cli")  # the terminal, MCP and conversations made before owners
+    t = store.add_turn(turn(cid, "问题一"))
+    store.check_writable(cid, "anyone")
+    store.set_feedback(t.turn_id, "up", owner="anyone")
+    assert store.writable(cid, None)
+
+
+def test_conversations_from_before_owners_are_migrated_and_stay_open(tmp_path):
+    path = tmp_path / "qa.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
+    db.execute("INSERT INTO conversations (id, created, channel) VALUES ('c_old', 0, 'web')")
+    db.commit()
+    db.close()
+    store = ConversationStore(path)
+    assert store.available and store.writable("c_old", "anyone")
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_an_owner_check_the_store_cannot_answer_refuses_the_follow_up_not_a_new_question(
+    tmp_path,
+):
+    from app.converse.chat import check_writer
+    from app.errors import ContextUnreadableError, ReadOnlyError
+
+    path = tmp_path / "qa.sqlite3"
+    store = ConversationStore(path, wait_s=0.2)
+    cid = store.create_conversation("web", owner="owner-secret-1")
+    with outside_lock(path, 3.0, readers_too=True):
+        for owner in ("owner-secret-1", "someone-else", None):  # no one passes unchecked
+            with pytest.raises(ContextUnreadableError, match="could not be read"):
+                check_writer(store, cid, owner)
+        check_writer(store, None, "someone-else")  # a new conversation needs no check
+    check_writer(store, cid, "owner-secret-1")
+    with pytest.raises(ReadOnlyError):
+        check_writer(store, cid, "someone-else")
+    with pytest.raises(NotFoundError):
+        check_writer(store, "c_unknown", "owner-secret-1")

@@ -67,3 +67,21 @@ def test_missing_index_is_a_clear_error(tmp_path):
 def test_tokenize_drops_punctuation_and_lowercases():
     tokens = tokenize("新增跨国公司地区总部11家，AI大厦。")
     assert "跨国公司" in tokens and "ai" in tokens and "，" not in tokens
+
+
+@pytest.mark.parametrize("kind", ["txt", "docx"])
+def test_a_document_over_the_character_cap_is_reported_and_not_embedded(
+    settings, fake_embedder, kind
+):
+    from tests.ingest.test_loaders import _long_docx
+
+    if kind == "txt":
+        text = "徐汇区新建口袋公园27座。" * 400
+        (settings.corpus_dir / "huge.txt").write_text(text, encoding="utf-8")
+    else:  # read in the child process, which is given the cap
+        _long_docx(settings.corpus_dir / "huge.docx", 60_000)
+    index = build_index(settings.model_copy(update={"max_document_chars": 2000}), fake_embedder)
+    assert "report2024" in index.documents and "huge" not in index.documents
+    errors = index.manifest.errors
+    assert any(f"huge.{kind}" in e and "2,000" in e for e in errors), errors
+    assert not any("口袋公园" in text for text in fake_embedder.texts)

@@ -132,3 +132,50 @@ def test_a_zip_bomb_in_the_corpus_is_refused_unread(tmp_path):
         archive.writestr("word/document.xml", b"<w:document>" + b"\0" * 30_000_000)
     with pytest.raises(UnreadableDocumentError, match="zip bomb"):
         loaders.load(path)
+
+
+def _long_docx(path, chars: int):
+    """A real Word file of `chars` characters that deflate cannot shrink much."""
+    import random
+
+    from docx import Document
+
+    rng = random.Random(0)
+    doc = Document()
+    for _ in range(chars // 500):
+        doc.add_paragraph("".join(chr(0x4E00 + rng.randrange(20000)) for _ in range(500)))
+    doc.save(path)
+    return path
+
+
+def test_a_docx_with_more_text_than_a_document_may_hold_is_refused_from_its_directory(
+    tmp_path, monkeypatch
+):
+    import docx
+
+    from app.errors import DocumentTooLargeError
+
+    path = _long_docx(tmp_path / "long.docx", 60_000)
+    monkeypatch.setattr(docx, "Document", lambda *a, **k: pytest.fail("the .docx was parsed"))
+    with pytest.raises(DocumentTooLargeError, match="unpacks to"):
+        loaders.load(path, max_chars=1000)
+
+
+def test_a_text_with_more_characters_than_a_document_may_hold_fails_its_check(tmp_path):
+    from app.errors import DocumentTooLargeError
+
+    path = tmp_path / "long.txt"
+    path.write_text("徐汇区新建口袋公园27座。" * 400, encoding="utf-8")  # 5,200 characters
+    with pytest.raises(DocumentTooLargeError, match="5,200 characters"):
+        loaders.check(path, max_chars=2000)
+    loaders.check(path, max_chars=6000)  # within the cap it passes
+
+
+def test_a_pdf_whose_text_layer_is_longer_than_a_document_may_hold_fails_its_check(tmp_path):
+    from app.errors import DocumentTooLargeError
+
+    path = tmp_path / "long.pdf"
+    path.write_bytes(_minimal_pdf("Xuhui " * 300))
+    with pytest.raises(DocumentTooLargeError, match="1,800 characters"):
+        loaders.check(path, max_chars=1000)
+    loaders.check(path, max_chars=5000)

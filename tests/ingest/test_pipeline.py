@@ -93,3 +93,40 @@ def test_reports_copied_from_web_pages_get_their_metadata_and_lose_their_chrome(
             assert chrome not in doc.text, (doc_id, chrome)
     notes = {n.code for n in docs["plan2014"].quality}
     assert "chrome_dropped" in notes
+
+
+SCRAPED_PAGE = "\n".join(
+    [
+        "• 【招商】2023年徐汇区新增跨国公司地区总部11家",
+        "徐汇区新增跨国公司地区总部11家,累计总量保持中心城区第一。",
+        "2024-01-10",
+        "• 【绿化】徐汇区新建口袋公园27座",
+        "2024年徐汇区新建口袋公园27座,全部向市民开放。",
+        "2025-01-10",
+    ]
+)
+
+
+def test_a_file_named_like_another_files_document_id_is_a_document_of_its_own(tmp_path):
+    # coll.txt and coll.md are coll-txt and coll-md; coll-txt.txt is named like the first.
+    (tmp_path / "coll.txt").write_text("徐汇区新增绿地8公顷,建成绿道12公里。", encoding="utf-8")
+    (tmp_path / "coll.md").write_text("徐汇区新建养老床位300张,助餐点20个。", encoding="utf-8")
+    (tmp_path / "coll-txt.txt").write_text("徐汇区新开工保障性租赁住房5000套。", encoding="utf-8")
+    result = ingest(tmp_path, SUBJECT)
+    by_file = {d.source_file: d.doc_id for d in result.documents}
+    assert sorted(by_file) == ["coll-txt.txt", "coll.md", "coll.txt"], result.dropped_duplicates
+    assert len(set(by_file.values())) == 3
+    assert by_file["coll-txt.txt"] == "coll-txt"  # a file's own name is its id
+    assert result.dropped_duplicates == []
+
+
+def test_a_file_named_like_a_sub_document_is_a_document_of_its_own(tmp_path):
+    (tmp_path / "page.txt").write_text(SCRAPED_PAGE, encoding="utf-8")
+    (tmp_path / "page-2.txt").write_text("徐汇区新开工保障性租赁住房5000套。", encoding="utf-8")
+    result = ingest(tmp_path, SUBJECT)
+    ids = [d.doc_id for d in result.documents]
+    assert len(ids) == 3 and len(set(ids)) == 3, (ids, result.dropped_duplicates)
+    texts = " ".join(d.text for d in result.documents)
+    assert "口袋公园27座" in texts and "保障性租赁住房5000套" in texts
+    renamed = next(d for d in result.documents if d.doc_id not in ("page-1", "page-2"))
+    assert any(note.code == "id_renamed" for note in renamed.quality)

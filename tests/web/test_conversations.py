@@ -109,6 +109,49 @@ def test_feedback_reaches_the_admin_log_and_its_exports(client):
     assert json.loads(lines[0])["turn_id"] == answer["turn_id"]
 
 
+def as_someone_else(client) -> None:
+    """The same server, another browser: its owner cookie is not the first one's."""
+    client.cookies.clear()
+
+
+def test_a_shared_conversation_is_read_only_for_everyone_but_its_owner(client):
+    first = ask(client, FIRST)
+    cid, tid = first["conversation_id"], first["turn_id"]
+    owner = client.cookies["xuhui_owner"]
+    assert client.get(f"/api/conversations/{cid}").json()["writable"] is True
+    as_someone_else(client)
+    shared = client.get(f"/api/conversations/{cid}")  # the link still reads
+    assert shared.status_code == 200 and shared.json()["writable"] is False
+    follow = {"question": "那2024年呢？", "conversation_id": cid}
+    chat_body = {"messages": [{"role": "user", "content": "那2024年呢？"}], "conversation_id": cid}
+    for response in (
+        client.post("/api/ask", json=follow),
+        client.post("/api/ask/stream", json=follow),
+        client.get("/api/ask/stream", params=follow),
+        client.post("/v1/chat/completions", json=chat_body),
+        client.post(f"/api/answers/{tid}/feedback", json={"rating": "down", "comment": "x"}),
+    ):
+        assert response.status_code == 403, response.text
+        assert "read-only" in response.json()["detail"]
+    stored = client.get(f"/api/conversations/{cid}").json()["turns"]
+    assert len(stored) == 1 and stored[0]["rating"] is None
+    client.cookies.clear()
+    client.cookies.set("xuhui_owner", owner)
+    assert ask(client, "那2024年呢？", conversation_id=cid)["conversation_id"] == cid
+    assert client.post(f"/api/answers/{tid}/feedback", json={"rating": "up"}).status_code == 200
+
+
+def test_a_client_without_cookies_proves_ownership_with_its_key(client):
+    created = client.post("/api/conversations")
+    key, cid = created.headers["X-Owner-Key"], created.json()["conversation_id"]
+    as_someone_else(client)
+    body = {"question": FIRST, "conversation_id": cid}
+    assert client.post("/api/ask", json=body).status_code == 403
+    client.cookies.clear()
+    answered = client.post("/api/ask", json=body, headers={"X-Owner-Key": key})
+    assert answered.status_code == 200 and answered.json()["conversation_id"] == cid
+
+
 def test_refusals_are_logged_as_refused(client):
     ask(client, "2030年徐汇区人均可支配收入是多少")  # no document covers 2030
     log = client.get("/api/admin/log", params={"outcome": "refused"}, headers=ADMIN).json()
@@ -186,20 +229,34 @@ def test_chat_messages_are_the_conversation(client):
     assert body["resolved_question"] == "2024年新增多少跨国公司地区总部"
 
 
-def test_chat_stream_sends_the_verified_answer_then_done(client):
+def _streamed_chat(client) -> list[str]:
+    """The data lines of a streamed /v1 reply to FIRST."""
     with client.stream(
         "POST",
         "/v1/chat/completions",
         json={"model": "x", "stream": True, "messages": [{"role": "user", "content": FIRST}]},
     ) as response:
         text = "".join(response.iter_text())
-    datas = [b.removeprefix("data: ") for b in text.strip().split("\n\n")]
+    return [b.removeprefix("data: ") for b in text.strip().split("\n\n")]
+
+
+def test_chat_stream_sends_the_verified_answer_then_done(client):
+    datas = _streamed_chat(client)
     assert datas[-1] == "[DONE]"
     chunks = [json.loads(d) for d in datas[:-1]]
     assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
     content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert content.startswith("2023年新增跨国公司地区总部11家[1]。")
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"]
+
+
+def test_every_chunk_of_a_streamed_reply_carries_the_id_that_takes_feedback(client):
+    chunks = [json.loads(d) for d in _streamed_chat(client)[:-1]]
+    assert len(chunks) > 2 and {c["id"] for c in chunks} == {chunks[-1]["id"]}
+    assert chunks[0]["id"] == f"chatcmpl-{chunks[-1]['answer_id']}"
+    feedback = client.post(f"/api/answers/{chunks[0]['id']}/feedback", json={"rating": "down"})
+    assert feedback.status_code == 200, feedback.text
+    assert client.get(f"/api/answers/{chunks[0]['id']}").json()["rating"] == "down"
 
 
 @pytest.mark.parametrize(
@@ -224,3 +281,51 @@ def test_chat_keys_when_the_endpoint_is_closed(settings, fake_embedder):
         for key in (TOKEN, "team-key-0001"):
             headers = {"Authorization": f"Bearer {key}"}
             assert client.get("/v1/models", headers=headers).json()["data"][0]["id"] == "xuhui-qa"
+
+
+def test_a_follow_up_whose_earlier_turns_cannot_be_read_says_so_and_is_not_answered_alone(
+    settings, fake_embedder
+):
+    from tests.converse.test_store import outside_lock
+
+    with make_client(settings, fake_embedder, database_wait_s=0.3) as client:
+        first = ask(client, FIRST)
+        path = settings.index_dir / "conversations.sqlite3"
+        with outside_lock(path, 3.0, readers_too=True):
+            body = {"question": "那2024年呢？", "conversation_id": first["conversation_id"]}
+            response = client.post("/api/ask", json=body)
+            assert response.status_code == 503, response.text
+            assert "could not be read" in response.json()["detail"]
+            stream = client.post("/api/ask/stream", json=body)  # refused before it streams
+            assert stream.status_code == 503 and "could not be read" in stream.json()["detail"]
+            assert client.get("/readyz").json()["conversations"] != "ok"
+        again = ask(client, "那2024年呢？", conversation_id=first["conversation_id"])
+        assert again["resolution"]["question"] == "2024年新增多少跨国公司地区总部"
+        assert client.get("/readyz").json()["conversations"] == "ok"
+
+
+def test_while_the_store_cannot_be_read_no_one_writes_to_an_owned_conversation_unchecked(
+    settings, fake_embedder
+):
+    from tests.converse.test_store import outside_lock
+
+    with make_client(settings, fake_embedder, database_wait_s=0.3) as client:
+        first = ask(client, FIRST)
+        cid, tid = first["conversation_id"], first["turn_id"]
+        owner = client.cookies["xuhui_owner"]
+        follow = {"question": "那2024年呢？", "conversation_id": cid}
+        path = settings.index_dir / "conversations.sqlite3"
+        with outside_lock(path, 5.0, readers_too=True):
+            as_someone_else(client)  # whose conversation it is cannot be read: not a pass
+            response = client.post("/api/ask", json=follow)
+            assert response.status_code == 503 and "could not be read" in response.json()["detail"]
+            feedback = client.post(f"/api/answers/{tid}/feedback", json={"rating": "down"})
+            assert feedback.status_code == 503
+            fresh = ask(client, "2024年新增多少跨国公司地区总部")  # a new question is answered
+            assert fresh["turn_id"] is None  # though not remembered
+        assert client.post("/api/ask", json=follow).status_code == 403
+        client.cookies.clear()
+        client.cookies.set("xuhui_owner", owner)
+        turns = client.get(f"/api/conversations/{cid}").json()["turns"]
+        assert len(turns) == 1 and turns[0]["rating"] is None
+        assert ask(client, "那2024年呢？", conversation_id=cid)["conversation_id"] == cid

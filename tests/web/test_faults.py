@@ -10,10 +10,12 @@ import zipfile
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from app.service import QAService
 from app.web.app import create_app
 from tests.fakes import ScriptedLLM
+from tests.ingest.test_pipeline import SCRAPED_PAGE
 from tests.servers import serve_in_thread
 from tests.web.test_web import TOKEN, make_client
 
@@ -137,17 +139,7 @@ def test_a_zip_bomb_docx_is_refused_by_its_unpacked_size(settings, fake_embedder
 
 
 def test_deleting_one_document_of_a_shared_file_keeps_the_others(settings, fake_embedder):
-    page = "\n".join(
-        [
-            "• 【招商】2023年徐汇区新增跨国公司地区总部11家",
-            "徐汇区新增跨国公司地区总部11家,累计总量保持中心城区第一。",
-            "2024-01-10",
-            "• 【招商】徐汇区新建口袋公园27座",
-            "2024年徐汇区新建口袋公园27座,全部向市民开放。",
-            "2025-01-10",
-        ]
-    )
-    (settings.corpus_dir / "page.txt").write_text(page, encoding="utf-8")
+    (settings.corpus_dir / "page.txt").write_text(SCRAPED_PAGE, encoding="utf-8")
     client, service = make_client(settings, fake_embedder, ScriptedLLM())
     assert {"page-1", "page-2"} <= service.index.documents.keys()
     with client:
@@ -253,3 +245,131 @@ def test_an_upload_whose_parse_needs_too_much_memory_is_refused_and_the_service_
         assert "more than 300 MB of memory" in response.json()["detail"]
         assert not (settings.corpus_dir / "heavy.html").exists()
         assert client.get("/api/search", params={"q": "跨国公司"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("existing", "upload", "taken"),
+    [
+        (
+            {"coll.txt": "徐汇区新增绿地8公顷。", "coll.md": "徐汇区新建养老床位300张。"},
+            "coll-txt.txt",
+            "coll-txt",
+        ),
+        ({"page.txt": SCRAPED_PAGE}, "page-2.txt", "page-2"),
+    ],
+)
+def test_an_upload_whose_id_another_document_holds_is_refused_before_it_is_written(
+    settings, fake_embedder, existing, upload, taken
+):
+    for name, text in existing.items():
+        (settings.corpus_dir / name).write_text(text, encoding="utf-8")
+    client, service = make_client(settings, fake_embedder, ScriptedLLM())
+    assert taken in service.index.documents
+    before = sorted(p.name for p in settings.corpus_dir.iterdir())
+    with client:
+        response = client.post(
+            "/api/admin/documents",
+            files={"file": (upload, "徐汇区新开工保障性租赁住房5000套。".encode(), "text/plain")},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert response.status_code == 409, response.text
+        detail = response.json()["detail"]
+        assert taken in detail and service.index.documents[taken].source_file in detail
+        assert sorted(p.name for p in settings.corpus_dir.iterdir()) == before
+
+
+def test_an_upload_whose_id_a_file_not_yet_indexed_would_take_is_refused(settings, fake_embedder):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    for name in ("coll.txt", "coll.md"):  # dropped in by hand after the index was built
+        (settings.corpus_dir / name).write_text(f"徐汇区{name}的内容。", encoding="utf-8")
+    with client:
+        response = client.post(
+            "/api/admin/documents",
+            files={"file": ("coll-txt.txt", "徐汇区新建养老床位300张。".encode(), "text/plain")},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert response.status_code == 409 and "coll.txt" in response.json()["detail"]
+        assert not (settings.corpus_dir / "coll-txt.txt").exists()
+
+
+@pytest.mark.parametrize("kind", ["txt", "docx"])
+def test_an_upload_with_more_text_than_a_document_may_hold_is_a_413(
+    settings, fake_embedder, tmp_path, kind
+):
+    from tests.ingest.test_loaders import _long_docx
+
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM(), max_document_chars=2000)
+    if kind == "txt":
+        data, expected = ("徐汇区新建口袋公园27座。" * 400).encode(), "5,200 characters"
+    else:
+        data, expected = _long_docx(tmp_path / "long.docx", 60_000).read_bytes(), "unpacks to"
+    before = sorted(p.name for p in settings.corpus_dir.iterdir())
+    with client:
+        response = client.post(
+            "/api/admin/documents",
+            files={"file": (f"long.{kind}", data, "application/octet-stream")},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert response.status_code == 413, response.text
+        detail = response.json()["detail"]
+        assert expected in detail and "2,000" in detail
+        assert sorted(p.name for p in settings.corpus_dir.iterdir()) == before
+
+
+def test_a_corpus_file_over_the_character_cap_is_listed_as_not_indexed(settings, fake_embedder):
+    (settings.corpus_dir / "huge.txt").write_text(
+        "徐汇区新建口袋公园27座。" * 400, encoding="utf-8"
+    )
+    client, service = make_client(settings, fake_embedder, ScriptedLLM(), max_document_chars=2000)
+    with client:
+        skipped = client.get("/api/documents").json()["skipped"]
+        assert any("huge.txt" in line for line in skipped)
+        assert "huge.txt" in client.get("/documents").text
+
+
+def raw_post(client, path: str, body: dict):
+    """POST `body` as JSON text, so that a lone surrogate travels as \\ud800."""
+    return client.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/ask/stream", "/v1/chat/completions"])
+@pytest.mark.parametrize("field", ["doc_id", "conversation_id"])
+def test_an_id_that_is_not_text_is_a_422_not_a_500(settings, fake_embedder, path, field):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    question = "2023年新增多少跨国公司地区总部"
+    body = {"question": question, "messages": [{"role": "user", "content": question}]}
+    with TestClient(client.app, raise_server_exceptions=False) as safe:
+        response = raw_post(safe, path, {**body, field: "\ud800"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == f"{field}: holds characters that are not valid text"
+
+
+def test_an_earlier_chat_message_that_is_not_text_is_a_422_not_a_500(settings, fake_embedder):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    earlier = {"role": "user", "content": "2023年新增多少跨国公司地区总部\ud800"}
+    body = {"messages": [earlier, {"role": "user", "content": "那2024年呢？"}]}
+    with TestClient(client.app, raise_server_exceptions=False) as safe:
+        response = raw_post(safe, "/v1/chat/completions", body)
+    assert response.status_code == 422, response.text
+    assert "not valid text" in response.json()["detail"]
+
+
+INVISIBLE = ["\u3164", "\u3164\u115f\u1160\uffa0", "\u200b\u3000\ufeff\u3164"]
+
+
+@pytest.mark.parametrize("question", INVISIBLE)
+def test_a_question_of_invisible_fillers_is_empty_on_every_endpoint(
+    settings, fake_embedder, question
+):
+    client, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    chat = {"messages": [{"role": "user", "content": question}]}
+    with client:
+        for response in (
+            client.post("/api/ask", json={"question": question}),
+            client.post("/api/ask/stream", json={"question": question}),
+            client.get("/api/ask/stream", params={"question": question}),
+            client.get("/api/search", params={"q": question}),
+            client.post("/v1/chat/completions", json=chat),
+        ):
+            assert response.status_code == 422, response.text
+            assert response.json()["detail"] == "the question is empty"

@@ -105,6 +105,64 @@ def test_mcp_over_http_needs_a_key_when_chat_is_closed(settings):
         assert denied.status_code == 401
 
 
+async def unknown_document_calls(client) -> list:
+    """Every tool that takes a doc_id, called with one the library does not hold."""
+    return [
+        await client.call_tool(name, {**arguments, "doc_id": "no-such-doc"})
+        for name, arguments in (
+            ("ask_reports", {"question": "2023年新增多少跨国公司地区总部"}),
+            ("ask_reports", {"question": "2023年新增多少跨国公司地区总部", "mode": "extractive"}),
+            ("search_reports", {"query": "跨国公司地区总部"}),
+            ("get_document", {}),
+        )
+    ]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("transport", ["in-process", "http"])
+def test_an_unknown_document_is_an_error_that_names_it(settings, transport):
+    from mcp import Client
+
+    from app.mcp_server import build_mcp
+
+    embedder = HashEmbedder()
+    llm = ChoosingLLM(*[("11家", "2023年新增跨国公司地区总部11家。", 0.9)] * 5)
+    service = QAService(settings, build_index(settings, embedder), embedder, llm)
+
+    async def run(target):
+        async with Client(target) as client:
+            return await unknown_document_calls(client)
+
+    if transport == "in-process":  # the tools as `xuhui-qa mcp` serves them
+        results = asyncio.run(run(build_mcp(lambda: service)))
+    else:
+        with serve_in_thread(create_app(settings, service=service)) as base:
+            results = asyncio.run(run(f"{base}/mcp"))
+    for result in results:
+        assert result.is_error and "no-such-doc" in result.content[0].text
+    assert service.store.log() == []  # nothing was answered, so nothing is remembered
+
+
+@pytest.mark.unit
+def test_a_question_of_invisible_fillers_is_an_error(settings):
+    from mcp import Client
+
+    from app.mcp_server import build_mcp
+
+    embedder = HashEmbedder()
+    service = QAService(settings, build_index(settings, embedder), embedder, ChoosingLLM())
+
+    async def run():
+        async with Client(build_mcp(lambda: service)) as client:
+            asked = await client.call_tool("ask_reports", {"question": "\u3164\u200b"})
+            searched = await client.call_tool("search_reports", {"query": "\u3000\u3164"})
+            return asked, searched
+
+    for result in asyncio.run(run()):
+        assert result.is_error and "the question is empty" in result.content[0].text
+    assert service.store.log() == []
+
+
 @pytest.mark.integration
 @pytest.mark.slow
 def test_mcp_over_stdio_with_the_packaged_embedder(tmp_path, real_settings):

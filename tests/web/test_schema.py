@@ -17,9 +17,9 @@ from tests.fakes import ScriptedLLM
 pytestmark = pytest.mark.slow
 EXAMPLES = 30  # per operation: bounded, so the run takes seconds, not minutes
 # Requests a schema-valid body may rightly fail with 422, for what a schema cannot say:
-# an upload is accepted by what its bytes are (PDF, Word, HTML, text); a chat request's
-# last message must be the user's question, with visible text; a figures request spans at
-# most 30 years.
+# an upload is accepted by what its bytes are (PDF, Word, HTML, text); a chat request needs
+# a user's question with visible text that no assistant reply follows; a figures request
+# spans at most 30 years.
 BEYOND_SCHEMA = {"POST /api/admin/documents", "POST /v1/chat/completions", "GET /api/figures"}
 
 

@@ -36,14 +36,6 @@ def make_client(settings, fake_embedder, llm, **overrides):
     return TestClient(create_app(settings, service=service)), service
 
 
-@pytest.fixture
-def client(settings, fake_embedder):
-    llm = ChoosingLLM(*[("11家", "2023年新增跨国公司地区总部11家。", 0.9)] * 5)
-    client, _ = make_client(settings, fake_embedder, llm)
-    with client:
-        yield client
-
-
 def wait_for(client, job_id: str) -> dict:
     for _ in range(200):
         job = client.get(f"/api/jobs/{job_id}").json()
@@ -148,6 +140,19 @@ def test_admin_needs_the_token(settings, fake_embedder):
     )
     off, _ = make_client(settings, fake_embedder, ScriptedLLM(), admin_token=None)
     assert off.post("/api/admin/reindex", headers={"X-Admin-Token": TOKEN}).status_code == 403
+
+
+def test_a_weak_admin_token_is_warned_about_at_start_up(settings, fake_embedder, caplog):
+    weak, _ = make_client(settings, fake_embedder, ScriptedLLM(), admin_token="aaaaaaaaaaaa")
+    with caplog.at_level("WARNING"), weak:
+        pass
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("admin token is weak" in w and "1 different character" in w for w in warnings)
+    caplog.clear()
+    strong, _ = make_client(settings, fake_embedder, ScriptedLLM())
+    with caplog.at_level("WARNING"), strong:
+        pass
+    assert not [r for r in caplog.records if "admin token" in r.getMessage()]
 
 
 def test_upload_is_indexed_and_searchable(client, settings):

@@ -11,18 +11,27 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
 from app.domain import Answer, final_answer
-from app.web.deps import PROBLEMS, QUESTION_PATTERN, AppState, AskRequest, get_state, valid_question
+from app.web.deps import (
+    PROBLEMS,
+    QUESTION_PATTERN,
+    AppState,
+    AskRequest,
+    get_owner,
+    get_state,
+    valid_question,
+)
 from app.web.streaming import answer_events, sse_answer
 
 router = APIRouter(tags=["answers"], responses=PROBLEMS)
 DISCONNECT_POLL_S = 0.5
 
 
-def checked(body: AskRequest, state: AppState = Depends(get_state)) -> AskRequest:
-    """The request with its question stripped and checked (422 when empty or too long)."""
+def checked(body: AskRequest, request: Request, state: AppState = Depends(get_state)) -> AskRequest:
+    """The request with its question stripped and checked (422 when empty or too long), its
+    document known (404) and its conversation the asker's own (404, 403)."""
     body.question = valid_question(body.question, state.settings)
     state.check_document(body.doc_id)
-    state.check_conversation(body.conversation_id)
+    state.check_conversation(body.conversation_id, get_owner(request))
     return body
 
 
@@ -45,12 +54,22 @@ async def run_answer(
     *,
     channel: str = "api",
     history: list[str] | None = None,
+    turn_id: str | None = None,
 ) -> Answer:
     """The whole answer, in a worker thread; a client that leaves cancels it (499)."""
     cancel = threading.Event()
 
     def run() -> Answer | None:
-        return final_answer(answer_events(state, body, cancel, channel=channel, history=history))
+        events = answer_events(
+            state,
+            body,
+            cancel,
+            channel=channel,
+            history=history,
+            turn_id=turn_id,
+            owner=get_owner(request),
+        )
+        return final_answer(events)
 
     task = asyncio.ensure_future(run_in_threadpool(run))
     try:
@@ -102,7 +121,7 @@ async def ask_stream_get(
     body = AskRequest(
         question=question, mode=mode, year=year, doc_id=doc_id, conversation_id=conversation_id
     )
-    return sse_answer(state, request, checked(body, state))
+    return sse_answer(state, request, checked(body, request, state))
 
 
 @router.post("/api/ask/stream", response_class=StreamingResponse, responses=SSE)

@@ -1,8 +1,9 @@
 """Conversations, answers and feedback; the question log for the administrator.
 
-A conversation's id is its key: it is long and random, comes only with the answers of
-that conversation, and is what lets a client read the conversation back. Listing every
-question asked (the log) needs the admin token.
+A conversation's id is its key to read: it is long and random, comes only with the answers
+of that conversation, and is what lets a client read the conversation back (its link is
+read-only). Writing to it (a question, feedback) needs the owner key of the client that
+started it (`app.web.owner`). Listing every question asked (the log) needs the admin token.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from app.converse.export import conversation_markdown, turn_markdown
 from app.converse.store import OUTCOMES, ConversationStore, log_csv, log_jsonl, log_rows
-from app.web.deps import PROBLEMS, AppState, get_state, require_admin
+from app.web.deps import PROBLEMS, AppState, get_owner, get_state, require_admin
 
 router = APIRouter(tags=["conversations"], responses=PROBLEMS)
 MARKDOWN = {200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}}
@@ -49,16 +50,25 @@ def answer_id(turn_id: str) -> str:
 
 
 @router.post("/api/conversations", status_code=201)
-async def create(store: ConversationStore = Depends(get_store)) -> dict:
-    """Start an empty conversation; ask in it with `conversation_id`."""
-    conversation_id = await run_in_threadpool(store.create_conversation, "api")
+async def create(
+    store: ConversationStore = Depends(get_store), owner: str | None = Depends(get_owner)
+) -> dict:
+    """Start an empty conversation, the asker's own; ask in it with `conversation_id`."""
+    conversation_id = await run_in_threadpool(store.create_conversation, "api", owner)
     return {"conversation_id": conversation_id}
 
 
 @router.get("/api/conversations/{conversation_id}")
-async def conversation(conversation_id: str, store: ConversationStore = Depends(get_store)) -> dict:
-    """A conversation's turns: questions, how each was read, answers, citations, feedback."""
-    return (await run_in_threadpool(store.conversation, conversation_id)).to_dict()
+async def conversation(
+    conversation_id: str,
+    store: ConversationStore = Depends(get_store),
+    owner: str | None = Depends(get_owner),
+) -> dict:
+    """A conversation's turns: questions, how each was read, answers, citations, feedback;
+    `writable`: whether the asker may add to it (it started it)."""
+    found = await run_in_threadpool(store.conversation, conversation_id)
+    writable = await run_in_threadpool(store.writable, conversation_id, owner)
+    return {**found.to_dict(), "writable": writable}
 
 
 @router.get("/api/conversations/{conversation_id}/export.md", responses=MARKDOWN)
@@ -85,11 +95,17 @@ async def export_answer(turn_id: str, store: ConversationStore = Depends(get_sto
 
 @router.post("/api/answers/{turn_id}/feedback")
 async def feedback(
-    turn_id: str, body: Feedback, store: ConversationStore = Depends(get_store)
+    turn_id: str,
+    body: Feedback,
+    store: ConversationStore = Depends(get_store),
+    owner: str | None = Depends(get_owner),
 ) -> dict:
-    """👍/👎 with an optional comment on an answer; a second one replaces the first."""
+    """👍/👎 with an optional comment on an answer; a second one replaces the first. Only
+    the client that started the answer's conversation may give it (403 for others)."""
     await run_in_threadpool(
-        store.set_feedback, answer_id(turn_id), body.rating, body.comment.strip()
+        lambda: store.set_feedback(
+            answer_id(turn_id), body.rating, body.comment.strip(), owner=owner
+        )
     )
     return {"turn_id": answer_id(turn_id), "rating": body.rating}
 

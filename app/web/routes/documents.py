@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 
-from app.errors import BadInputError
 from app.service import QAService
 from app.web.deps import PROBLEMS, AppState, get_state
 
@@ -39,6 +38,7 @@ def documents(state: AppState = Depends(get_state)) -> dict:
     return {
         "documents": [d.to_dict() for d in service.documents()],
         "dropped_duplicates": service.index.manifest.dropped_duplicates,
+        "skipped": service.index.manifest.errors,  # files read but not indexed, and why
         "last_failure": failure.to_dict() if failure else None,
     }
 
@@ -47,8 +47,5 @@ def documents(state: AppState = Depends(get_state)) -> dict:
 def document(doc_id: str, state: AppState = Depends(get_state)) -> dict:
     """One document: metadata, quality report, cleaned text and its section anchors."""
     service = state.require_service()
-    try:
-        doc = service.document(doc_id)
-    except BadInputError as exc:
-        raise HTTPException(404, detail=str(exc)) from exc
+    doc = service.document(doc_id)  # NotFoundError: 404
     return {**doc.to_dict(with_text=True), "sections": document_sections(service, doc_id)}

@@ -23,6 +23,9 @@ def readyz(state: AppState = Depends(get_state)) -> JSONResponse:
     `conversations` says whether the conversation store works."""
     if state.service is None:
         return JSONResponse({"status": "not ready", "detail": state.load_error}, status_code=503)
+    library = library_state(state)
+    if library is not None:
+        return JSONResponse({"status": "not ready", "detail": library}, status_code=503)
     check = getattr(state.service.llm, "problem", None)
     problem = check() if check else None
     if problem:
@@ -35,6 +38,18 @@ def readyz(state: AppState = Depends(get_state)) -> JSONResponse:
     store = state.service.store
     # Answers do not need the conversation store: without it the service is ready but
     # forgets (no follow-ups by id, no log, no feedback), and says so.
-    body["conversations"] = "ok" if store.available else store.problem
+    body["conversations"] = store.check() or "ok"
     body["model"] = state.model_state  # loaded in the background after start-up
     return JSONResponse(body)
+
+
+def library_state(state: AppState) -> str | None:
+    """Why the library is not ready: the start-up reconcile is running, or the corpus and
+    the index disagree with no job under way to bring them together. While an upload or a
+    delete is being indexed, the old index answers and the service is ready."""
+    if state.reconciling:
+        return f"reconciling the corpus and the index: {state.reconciling}"
+    problem = state.service.library_problem()
+    if problem and not state.jobs.active():
+        return f"the corpus and the index disagree: {problem}; re-index to bring them together"
+    return None

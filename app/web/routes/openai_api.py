@@ -25,10 +25,20 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
+from app.converse.store import new_id
 from app.domain import Answer
 from app.errors import XuhuiQAError
 from app.settings import Settings
-from app.web.deps import PROBLEMS, AppState, AskRequest, get_settings, get_state, valid_question
+from app.web.deps import (
+    PROBLEMS,
+    AppState,
+    AskRequest,
+    ValidText,
+    get_owner,
+    get_settings,
+    get_state,
+    valid_question,
+)
 from app.web.gate import BusyError
 from app.web.routes.answers import run_answer
 from app.web.routes.conversations import RESPONSE_PREFIX
@@ -61,13 +71,13 @@ def require_chat_key(
 class Part(BaseModel):
     model_config = ConfigDict(extra="allow")
     type: str = "text"
-    text: str | None = None
+    text: ValidText | None = None
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[Part] | None = None
+    content: ValidText | list[Part] | None = None
 
     def text(self) -> str:
         if isinstance(self.content, list):
@@ -82,12 +92,18 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     model: str | None = None
-    messages: list[Message] = Field(min_length=1)
+    messages: list[Message] = Field(
+        min_length=1,
+        description="The conversation, oldest first. The question answered is the last user "
+        "message; after it may come tool, function, system or developer messages and assistant "
+        "messages without text (tool calls), which are not read. An assistant reply with text "
+        "after it, or no user message at all, is a 422: there is no question to answer.",
+    )
     stream: bool = False
     mode: Literal["llm", "extractive"] | None = None
     year: int | None = Field(None, ge=1990, le=2100)
-    doc_id: str | None = None
-    conversation_id: str | None = Field(None, max_length=64)
+    doc_id: ValidText | None = None
+    conversation_id: ValidText | None = Field(None, max_length=64)
 
 
 @router.get("/v1/models", dependencies=[Depends(require_chat_key)])
@@ -113,7 +129,7 @@ async def chat_completions(
         conversation_id=body.conversation_id,
     )
     state.check_document(ask.doc_id)
-    state.check_conversation(ask.conversation_id)
+    state.check_conversation(ask.conversation_id, get_owner(request))
     base = str(request.base_url).rstrip("/")
     if not body.stream:
         answer = await run_answer(
@@ -129,18 +145,31 @@ async def chat_completions(
     )
 
 
+def _question_at(messages: list[Message]) -> int:
+    """Where the question is: the last user message, when nothing after it answers it."""
+    for at in range(len(messages) - 1, -1, -1):
+        if messages[at].role == "user":
+            return at
+        if messages[at].role == "assistant" and messages[at].text().strip():
+            break  # a reply after the last question: nothing is left to answer
+    raise HTTPException(
+        422,
+        detail="the last message must be the user's question (only tool, function, system or "
+        "developer messages, or an assistant's tool calls, may follow it)",
+    )
+
+
 def _conversation(body: ChatRequest, settings: Settings) -> tuple[list[str], str]:
-    """(earlier user questions, the question): 422 when the last message is not a user's
-    question or the history is longer than allowed."""
-    if body.messages[-1].role != "user":
-        raise HTTPException(422, detail="the last message must be the user's question")
-    question = valid_question(body.messages[-1].text(), settings)
-    earlier = [m.text() for m in body.messages[:-1] if m.role == "user" and m.text().strip()]
+    """(earlier user questions, the question): 422 when there is no question to answer or
+    the history is longer than allowed."""
+    at = _question_at(body.messages)
+    question = valid_question(body.messages[at].text(), settings)
+    earlier = [m.text() for m in body.messages[:at] if m.role == "user" and m.text().strip()]
     if len(earlier) >= settings.max_turns:
         raise HTTPException(
             422, detail=f"the conversation holds more than {settings.max_turns} questions"
         )
-    size = sum(len(m.text()) for m in body.messages[:-1])
+    size = sum(len(m.text()) for m in body.messages[:at])
     if size > settings.max_history_chars:
         raise HTTPException(
             422,
@@ -202,13 +231,15 @@ def completion(answer: Answer, base: str) -> dict:
 
 async def _stream(request: Request, state: AppState, ask: AskRequest, history, base: str):
     """`chat.completion.chunk` events: the role at once, the verified answer in pieces, a
-    closing chunk with the citations, then `[DONE]`."""
+    closing chunk with the citations, then `[DONE]`. Every chunk has the same id, the
+    answer's: the turn's id is chosen before the answer exists, so the first chunk already
+    carries the id that takes feedback."""
     created = int(time.time())
-    opening = f"{RESPONSE_PREFIX}pending-{time.time_ns()}"
+    turn_id = new_id("t")
 
-    def chunk(delta: dict, finish: str | None = None, rid: str = opening, **extra) -> str:
+    def chunk(delta: dict, finish: str | None = None, **extra) -> str:
         data = {
-            "id": rid,
+            "id": f"{RESPONSE_PREFIX}{turn_id}",
             "object": "chat.completion.chunk",
             "created": created,
             "model": MODEL_ID,
@@ -219,14 +250,15 @@ async def _stream(request: Request, state: AppState, ask: AskRequest, history, b
 
     yield chunk({"role": "assistant", "content": ""})
     try:
-        answer = await run_answer(request, state, ask, channel="openai", history=history)
+        answer = await run_answer(
+            request, state, ask, channel="openai", history=history, turn_id=turn_id
+        )
     except (HTTPException, BusyError, XuhuiQAError) as exc:
         message = str(getattr(exc, "detail", exc))
         yield f"data: {json.dumps({'error': {'message': message}}, ensure_ascii=False)}\n\n"
         return
-    rid = _response_id(answer)
     text = reply_text(answer, base)
     for start in range(0, len(text), STREAM_PIECE):
-        yield chunk({"content": text[start : start + STREAM_PIECE]}, rid=rid)
-    yield chunk({}, "stop", rid=rid, **_extras(answer))
+        yield chunk({"content": text[start : start + STREAM_PIECE]})
+    yield chunk({}, "stop", **_extras(answer))
     yield "data: [DONE]\n\n"

@@ -83,6 +83,7 @@ def documents_page(request: Request, state: AppState = Depends(get_state)) -> HT
         "documents.html",
         documents=service.documents(),
         dropped=service.index.manifest.dropped_duplicates,
+        skipped=service.index.manifest.errors,
         failure=state.jobs.latest_failure(),
     )
 

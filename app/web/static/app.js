@@ -57,7 +57,10 @@ function renderPoints(container, answer) {
 
 function csvOf(table) {
   // The table as CSV: year, figure as written, numeric value, unit, phase, source, citation.
-  const quote = (v) => `"${String(v ?? "").replaceAll('"', '""')}"`;
+  // Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading
+  // single quote, as the server's CSV files do; numbers stay numbers.
+  const safe = (v) => (typeof v === "string" && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+  const quote = (v) => `"${String(safe(v) ?? "").replaceAll('"', '""')}"`;
   const lines = [["year", "figure", "value", "unit", "phase", "source", "citation"].join(",")];
   for (const r of table.rows) {
     lines.push([r.year, r.stated ? r.written : "", r.stated ? r.value : "", r.unit || "",
@@ -197,6 +200,7 @@ function showFinal(answer) {
   if (answer.conversation_id) {
     if (answer.conversation_id !== conversationId) $("turns").replaceChildren();
     setConversation(answer.conversation_id);
+    writable = true; // the answer's conversation is this browser's own
     const resolved = answer.resolution && answer.resolution.question;
     const asked = (answer.resolution && answer.resolution.original) || answer.question;
     appendTurn({ question: asked, resolved, answer: answer.answer, refused: answer.refused });
@@ -207,6 +211,9 @@ function showFinal(answer) {
 // ------------------------------------------------------------------ conversation
 
 let conversationId = new URLSearchParams(location.search).get("c");
+// False for a shared conversation another browser started: it reads, but a question asked
+// here starts this browser's own conversation (only its owner may add to it).
+let writable = true;
 let currentTurn = null;
 
 function setConversation(id) {
@@ -238,6 +245,7 @@ async function openConversation(id) {
   if (!response.ok) return setConversation(null); // gone, or the store is off
   const conversation = await response.json();
   setConversation(id);
+  writable = conversation.writable !== false;
   $("turns").replaceChildren();
   for (const turn of conversation.turns) appendTurn(turn);
 }
@@ -273,7 +281,7 @@ function ask(event, attempt = 0) {
   const params = new URLSearchParams({ question, mode: $("mode").value });
   if ($("year").value) params.set("year", $("year").value);
   if ($("doc").value) params.set("doc_id", $("doc").value);
-  if (conversationId) params.set("conversation_id", conversationId);
+  if (conversationId && writable) params.set("conversation_id", conversationId);
   $("resolved").hidden = true;
   showFeedback(null);
   $("result").hidden = false;
