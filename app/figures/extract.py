@@ -54,6 +54,7 @@ _SPAN = re.compile(
 _PLAN_AS_PERIOD = re.compile(
     r"(?<![较比是于])(?<![较比是于][“\"])[“\"]?十[一二三四五]五[”\"]?(?:期间|以来|时期|期末|末)"
 )
+_FIVE_YEARS = re.compile(r"五年来|这五年|过去五年|五年(?:新增|累计|年均|共)")
 _EXPECTED = re.compile(r"预计")
 # A stock stated as it stands at the end of the span: "目前", "“十四五”末".
 _NOW = re.compile(r"目前|截至目前|现已|十[一二三四五]五[”\"]?末")
@@ -271,6 +272,10 @@ def _period(context: Context, sentence: str, clause: str) -> tuple[int | None, i
     if context.phase != "plan" and set(covered) & set(context.reviewed):
         # A section of a review and its outlook: what happened is in the reviewed years.
         covered = sorted(set(covered) & set(context.reviewed))
+    if len(covered) == 1 and context.phase != "plan" and _FIVE_YEARS.search(sentence):
+        # A one-year review's sentence about the five years it closes ("PM2.5…五年累计
+        # 下降42.6%,单位增加值能耗累计下降15%"): the five years up to the reviewed one.
+        return (covered[0], covered[0]) if _NOW.search(sentence) else (covered[0] - 4, covered[0])
     if covered and (len(covered) > 2 or _SPAN.search(sentence)) and len(covered) > 1:
         if context.phase == "plan" or _NOW.search(sentence):
             return covered[-1], covered[-1]

@@ -78,6 +78,11 @@ def test_a_five_year_plan_named_as_the_period_makes_the_figure_the_plans_not_the
     assert (row.start_year, row.end_year) == (2025, 2025)
 
 
+def test_a_one_year_reviews_sentence_about_its_five_years_gives_them_its_figures():
+    rows = figures_in("PM2.5年平均浓度五年累计下降42.6%,单位增加值能耗累计下降15%。", REVIEW_2025)
+    assert [(r.start_year, r.end_year) for r in rows] == [(2021, 2025), (2021, 2025)]
+
+
 def test_the_phase_is_expected_after_yuji_and_a_target_in_a_plan_section():
     (expected,) = figures_in("预计全年实到外资17.1亿美元。", REVIEW_2025)
     assert expected.phase == "expected" and expected.unit == "亿美元" and expected.kind == "money"
