@@ -1,19 +1,29 @@
 """An answer or a whole conversation as Markdown, with its citations quoted.
 
-Everything in it came from a user or a document, so HTML in it is escaped: a Markdown
-viewer that renders HTML then shows `<script>` as text and never runs it."""
+Everything in it came from a user or a document, so HTML in it is escaped and its
+Markdown links are broken: a Markdown viewer that renders HTML then shows `<script>` as
+text and never runs it, and `[x](javascript:…)` is not a link."""
 
 from __future__ import annotations
 
 import html
+import re
 import time
 
 from app.converse.store import Conversation, Turn
 
+# Markdown link syntax in text a user or a document wrote: an inline link's "](" and a
+# reference definition's "[x]:" at a line's start ("[x](javascript:…)" would be a link).
+_LINK = re.compile(r"\](?=\()|^(\s*)\[([^\]\n]*)\](?=:)", re.M)
+
 
 def _text(value: object) -> str:
-    """Text with its HTML escaped (`<`, `>` and `&`)."""
-    return html.escape(str(value or ""), quote=False)
+    """Text with its HTML escaped (`<`, `>` and `&`) and its Markdown links broken, so a
+    viewer shows them as text: a `javascript:` link in a question is never one to click."""
+    escaped = html.escape(str(value or ""), quote=False)
+    return _LINK.sub(
+        lambda m: "\\]" if m.group(1) is None else f"{m.group(1)}\\[{m.group(2)}\\]", escaped
+    )
 
 
 def _line(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -37,6 +38,23 @@ def test_html_in_questions_answers_and_comments_is_escaped():
     heading = next(line for line in text.splitlines() if line.startswith("## "))
     assert heading.endswith("# 伪造的标题")  # a line break in a question starts no heading
     assert "\n# 伪造的标题" not in text
+
+
+def test_markdown_links_in_questions_and_answers_are_shown_as_text():
+    turn = Turn(
+        "t_3",
+        "c_1",
+        1,
+        time.time(),
+        "看[这里](javascript:alert(1))",
+        "看[这里](javascript:alert(1))",
+        "standalone",
+        answer="新增11家[1]。\n[x]: javascript:alert(2)",
+    )
+    text = turn_markdown(turn)
+    assert not re.search(r"(?<!\\)\]\(", text)  # no "](" left unescaped: no inline link
+    assert "\n\\[x\\]: javascript" in text  # nor a reference definition
+    assert "新增11家[1]。" in text
 
 
 def test_an_ordinary_answer_reads_as_before():
