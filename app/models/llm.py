@@ -411,27 +411,34 @@ class OpenAICompatibleLLM:
                 stream=True,
                 **self._arguments(lead, grammar),
             )
-            text = ""
-            pieces = []
-            for chunk in response:
-                if not chunk.choices:
-                    continue
-                choice = chunk.choices[0]
-                if lead is not None and lead.mass is None and choice.logprobs:
-                    text = _read_lead(lead, text, choice.logprobs.content or [])
-                piece = choice.delta.content if choice.delta else None
-                if not piece:
-                    continue
-                if stream:
-                    yield piece
-                else:
-                    pieces.append(piece)
-            if not stream:
-                yield "".join(pieces)
+            # Closed however the reading ends: a client that leaves (the generator closed
+            # at a yield) must stop the server generating, not only free the slot here.
+            with response:
+                yield from _pieces(response, lead, stream)
         except openai.APIConnectionError as exc:
             raise LLMError(f"the model server at {self.base_url} failed: {exc}") from exc
         except openai.OpenAIError as exc:
             raise LLMError(f"the model server at {self.base_url} sent an error: {exc}") from exc
+
+
+def _pieces(response, lead: Lead | None, stream: bool) -> Iterator[str]:
+    """The reply's text pieces as they stream (or all at once), the lead read on the way."""
+    text, pieces = "", []
+    for chunk in response:
+        if not chunk.choices:
+            continue
+        choice = chunk.choices[0]
+        if lead is not None and lead.mass is None and choice.logprobs:
+            text = _read_lead(lead, text, choice.logprobs.content or [])
+        piece = choice.delta.content if choice.delta else None
+        if not piece:
+            continue
+        if stream:
+            yield piece
+        else:
+            pieces.append(piece)
+    if not stream:
+        yield "".join(pieces)
 
 
 def _read_lead(lead: Lead, text: str, tokens) -> str:

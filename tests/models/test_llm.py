@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from app.models.llm import Lead, _LeadRecorder, _read_lead
+from app.models.llm import Lead, OpenAICompatibleLLM, _LeadRecorder, _read_lead
 
 pytestmark = pytest.mark.unit
 
@@ -50,3 +50,35 @@ def test_the_server_reader_reads_the_token_after_the_opening_bracket():
     assert text == "[" and lead.mass is None
     _read_lead(lead, text, [token("2", {"2": math.log(0.7), "1": math.log(0.2), "是": -3})])
     assert lead.probs == pytest.approx({"0": 0.0, "1": 0.2 / 0.9, "2": 0.7 / 0.9})
+
+
+class _Stream:
+    """An OpenAI client's stream of one-piece chunks that records whether it was closed."""
+
+    def __init__(self, pieces):
+        self.pieces = pieces
+        self.closed = False
+
+    def __iter__(self):
+        for piece in self.pieces:
+            delta = SimpleNamespace(content=piece)
+            yield SimpleNamespace(choices=[SimpleNamespace(delta=delta, logprobs=None)])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.closed = True
+
+
+def test_a_reader_that_leaves_closes_the_stream_to_the_model_server():
+    llm = OpenAICompatibleLLM("http://127.0.0.1:9/v1", "m")
+    stream = _Stream(["2023年", "新增", "11家"])
+    llm._client = SimpleNamespace(
+        chat=SimpleNamespace(completions=SimpleNamespace(create=lambda **_: stream))
+    )
+    reply = llm.complete([{"role": "user", "content": "?"}], stream=True)
+    assert next(reply) == "2023年"
+    reply.close()  # the client left after the first piece
+    assert stream.closed
+    assert list(llm.complete([{"role": "user", "content": "?"}])) == ["2023年新增11家"]
