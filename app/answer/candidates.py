@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from app.domain import Passage, Query
 from app.models.embedder import Embedder
+from app.text.instructions import addresses_the_assistant
 from app.text.sentences import Sentence, split_sentences
 from app.text.years import mentioned_years
 
@@ -195,7 +196,12 @@ def select_candidates(
     tiered = []
     for rank, sentence in scored:
         tier = period_tier(query, passages[rank], sentence.text)
-        if tier is not None and sentence.text.strip():
+        # A sentence addressed to the assistant is someone's attempt to set the answer.
+        if (
+            tier is not None
+            and sentence.text.strip()
+            and not addresses_the_assistant(sentence.text)
+        ):
             tiered.append((tier, rank, sentence))
     if not tiered:
         return []

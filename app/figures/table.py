@@ -18,6 +18,7 @@ from pathlib import Path
 from app.domain import CONGRESS_REPORTS, Chunk, Document
 from app.figures.extract import Context, FigureRow, figures_in
 from app.retrieve.indicators import names_in
+from app.text.instructions import addresses_the_assistant
 from app.text.sentences import split_sentences
 
 FILE = "figures.jsonl"
@@ -101,8 +102,8 @@ class FigureTable:
             )
             for sentence in split_sentences(chunk.text):
                 offset = chunk.start + sentence.start
-                if (chunk.doc_id, offset) in seen:
-                    continue
+                if (chunk.doc_id, offset) in seen or addresses_the_assistant(sentence.text):
+                    continue  # stated once; an instruction to a model states no figure
                 seen.add((chunk.doc_id, offset))
                 for row in figures_in(sentence.text, context):
                     rows.append(

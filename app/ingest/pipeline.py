@@ -20,6 +20,7 @@ from app.ingest.quality import (
     chrome_note,
     common_characters,
     drop_near_duplicates,
+    instruction_note,
     missing_character_notes,
     raw_layout_notes,
 )
@@ -110,6 +111,9 @@ def _quality_notes(
     notes = list(raw_layout_notes(raw_body))
     if dropped_chrome:
         notes.append(chrome_note(dropped_chrome))
+    instructions = instruction_note(doc.text)
+    if instructions is not None:
+        notes.append(instructions)
     for name, text_value, manifest_value in overridden:
         notes.append(
             QualityNote(

@@ -7,6 +7,8 @@ from collections import Counter
 
 from app.domain import Document, QualityNote
 from app.text.cjk import HAN, HAN_CHAR
+from app.text.instructions import addresses_the_assistant
+from app.text.sentences import split_sentences
 
 SHINGLE = 6
 DUPLICATE_JACCARD = 0.5
@@ -141,4 +143,20 @@ def chrome_note(dropped: list[str]) -> QualityNote:
         f"{examples}",
         "info",
         {"lines": len(dropped), "examples": examples},
+    )
+
+
+def instruction_note(text: str) -> QualityNote | None:
+    """Say which sentences of the text are addressed to the assistant (never candidates,
+    never figures), with the first as an example; None when none is."""
+    flagged = [s.text for s in split_sentences(text) if addresses_the_assistant(s.text)]
+    if not flagged:
+        return None
+    example = flagged[0][:60]
+    return QualityNote(
+        "instructions",
+        f"{len(flagged)} sentence(s) addressed to an AI assistant, not about the district "
+        f"(never used to answer): {example}",
+        "warning",
+        {"sentences": len(flagged), "example": example},
     )
