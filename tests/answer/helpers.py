@@ -6,7 +6,9 @@ from dataclasses import replace
 
 from app.answer.candidates import Candidate
 from app.domain import Chunk, Passage, Query
+from app.index import build_index
 from app.retrieve.query import analyse_question
+from app.service import QAService
 from app.text.sentences import Sentence
 
 
@@ -44,3 +46,13 @@ def q(question: str, years: list[int] | None = None, **fields) -> Query:
     if years is not None:
         query = replace(query, years=years)
     return replace(query, **fields)
+
+
+def library(settings, embedder, files: dict[str, str], manifest: str) -> QAService:
+    """A service over a corpus of just these files (name → text) and manifest."""
+    corpus = settings.corpus_dir
+    for path in corpus.iterdir():
+        path.unlink()
+    for name, text in {**files, "manifest.toml": manifest}.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    return QAService(settings, build_index(settings, embedder), embedder)

@@ -12,6 +12,7 @@ from app.figures.export import to_csv
 from app.index import build_index, load_index
 from app.retrieve.query import analyse_question
 from app.service import QAService
+from tests.answer.helpers import library
 
 pytestmark = pytest.mark.unit
 
@@ -308,22 +309,18 @@ def test_the_number_of_is_an_asking_word_as_how_many_is():
 
 @pytest.fixture
 def industries(settings, fake_embedder):
-    corpus = settings.corpus_dir
-    for path in corpus.iterdir():
-        path.unlink()
-    (corpus / "report2024.txt").write_text(
+    report = (
         "上海市徐汇区 政府工作报告\n2023年工作回顾\n全年人工智能及相关产业总产出达到292亿元。"
         "合同利用外资12亿美元。新增公共绿地5.5公顷。电梯加装完工254台。\n"
-        "2024年主要任务\n加装电梯150台。\n",
-        encoding="utf-8",
+        "2024年主要任务\n加装电梯150台。\n"
     )
-    (corpus / "manifest.toml").write_text(
+    return library(
+        settings,
+        fake_embedder,
+        {"report2024.txt": report},
         '["report2024.txt"]\ntitle = "2024年徐汇区政府工作报告"\nkind = "work_report"\n'
         'delivered = "2024-01-10"\n',
-        encoding="utf-8",
     )
-    index = build_index(settings, fake_embedder)
-    return QAService(settings, index, fake_embedder)
 
 
 def test_a_series_under_a_name_no_row_of_its_years_gives_is_read_for_the_one_the_model_names(
