@@ -14,7 +14,7 @@ from app.domain import Answer, AskOptions, Document, SearchResult, final_answer
 from app.errors import BadInputError, IndexMissingError, NotFoundError
 from app.index import HybridIndex, build_index, load_index
 from app.index.journal import Journal, corpus_drift
-from app.index.store import clean_partial_builds, has_build
+from app.index.store import Opening, clean_partial_builds, has_build
 from app.ingest.pipeline import MISSING_CORPUS_FIX
 from app.models import assets
 from app.models.embedder import Embedder, embedder_from_settings
@@ -226,9 +226,11 @@ def build_service(
     try:
         index = load_index(
             settings.index_dir,
-            sentence_weight=settings.sentence_weight,
-            model_id=embedder.model_id,
-            dim=lambda: embedder.dim,  # loads the embedder only when there is an index
+            Opening.of(
+                settings,
+                model_id=embedder.model_id,
+                dim=lambda: embedder.dim,  # loads the embedder only when there is an index
+            ),
         )
     except IndexMissingError as exc:  # none built, or none whole for this embedder
         if not build_if_missing:

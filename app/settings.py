@@ -52,8 +52,33 @@ class Settings(BaseSettings):
         "dropped as site boilerplate.",
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages returned by a search.")
-    dense_candidates: int = Field(
-        50, ge=1, description="Candidates taken from each retriever before fusion."
+    search_candidates: int = Field(
+        400,
+        ge=10,
+        le=16384,
+        description="Hits one search asks a Milvus backend for, per leg (chunks, sentences, "
+        "BM25), before fusion; the in-process backend scores every row.",
+    )
+    index_backend: Literal["faiss", "milvus"] = Field(
+        "faiss",
+        description="Where the vectors and the BM25 index live: 'faiss' (in this process, "
+        "saved with each build) or 'milvus' (shared by every replica; see milvus_uri). The "
+        "build folder (chunks, documents, figures) stays in index_dir either way.",
+    )
+    milvus_uri: str = Field(
+        "",
+        description="Milvus to use when index_backend is 'milvus': a file path is Milvus Lite "
+        "(embedded, one machine), an http:// or https:// address a Milvus server; empty = "
+        "milvus.db in index_dir.",
+    )
+    milvus_token: str | None = Field(
+        None, description="Milvus credentials ('user:password' or an API key), if it wants any."
+    )
+    milvus_collection: str = Field(
+        "xuhui",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+        description="Prefix of the Milvus collections (<prefix>_chunks_<dim>, "
+        "<prefix>_sentences_<dim>): two libraries on one Milvus need two prefixes.",
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     lexical_weight: float = Field(
@@ -301,6 +326,11 @@ class Settings(BaseSettings):
             plural = "" if distinct == 1 else "s"
             reasons.append(f"only {distinct} different character{plural}")
         return "; ".join(reasons) or None
+
+    @property
+    def milvus_address(self) -> str:
+        """The Milvus URI to connect to (Milvus Lite's file in index_dir by default)."""
+        return self.milvus_uri or str(self.index_dir / "milvus.db")
 
     @property
     def database_path(self) -> Path:

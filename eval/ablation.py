@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from app.eval.metrics import load_questions, recall_at_k  # noqa: E402
-from app.index import load_index  # noqa: E402
+from app.index import Opening, load_index  # noqa: E402
 from app.models.embedder import embed_one  # noqa: E402
 from app.retrieve.retriever import Retriever  # noqa: E402
 from app.service import build_service  # noqa: E402
@@ -62,7 +62,7 @@ def main() -> int:
     ]
     for name, overrides in variants:
         settings = base.model_copy(update=overrides)
-        index = load_index(settings.index_dir, sentence_weight=settings.sentence_weight)
+        index = load_index(settings.index_dir, Opening.of(settings))
         retriever = Retriever(index, service.embedder, settings)
         rows.append(
             (

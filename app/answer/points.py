@@ -28,6 +28,7 @@ from app.answer.lookup import Events, Tools
 from app.answer.prompt import build_english_answer
 from app.domain import Passage, Query
 from app.index import HybridIndex
+from app.index.backend import Where
 from app.models.embedder import Embedder, embed_one
 from app.retrieve.query import CUES, unknown_nouns
 from app.settings import Settings
@@ -109,7 +110,7 @@ def score_period(
     (a five-year review). Every sentence of those sections is then scored, headings left
     out, by its similarity to the topic and its share of the key terms, and a sentence
     stating a figure or a name (“…”) is preferred: that is what a report's point is made of."""
-    if index.sentence_dense is None or not index.sentence_spans:
+    if not index.has_sentences:
         return []
     span = set(range(query.span[0], query.span[1] + 1)) if query.span else set()
     fitting = []
@@ -125,7 +126,13 @@ def score_period(
             kept[key] = tier
     if not kept:
         return []
-    similarity = index.sentence_scores(embed_one(embedder, text, kind="query"))
+    # Every sentence of the kept sections' documents is scored (a backend returning its best
+    # hits only is asked for all of them).
+    docs = frozenset(doc_id for doc_id, _ in kept)
+    within = sum(index.chunks[i].doc_id in docs for i, _, _ in index.sentence_spans)
+    similarity = index.sentence_scores(
+        embed_one(embedder, text, kind="query"), Where(doc_ids=docs), k=within
+    )
     scored = []
     for row, (i, start, end) in enumerate(index.sentence_spans):
         chunk = index.chunks[i]
@@ -165,7 +172,7 @@ def choose(
     ranked = sorted(scored, key=lambda s: -s.relevance)[:_POOL]
     floor = ranked[0].relevance - settings.open_relevance_band
     pool = [s for s in ranked if s.relevance >= floor]
-    vectors = np.stack([index.sentence_dense.reconstruct(s.row) for s in pool])
+    vectors = index.sentence_vectors([s.row for s in pool])
     limit = most * 2
     picked: list[int] = []
     left = list(range(len(pool)))

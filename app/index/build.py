@@ -11,10 +11,11 @@ import numpy as np
 from app.chunk import chunk_document
 from app.domain import Chunk, Document
 from app.figures.table import FigureTable, load_synonyms
+from app.index.backend import open_backend, rows_by_document
 from app.index.cache import EmbeddingCache, content_hash, embed_texts
 from app.index.hybrid import HybridIndex, tokenize
 from app.index.journal import Journal
-from app.index.store import FORMAT_VERSION, IndexManifest, save_index
+from app.index.store import FORMAT_VERSION, IndexManifest, forget_unused_versions, save_index
 from app.ingest.pipeline import IngestResult, ParseLimits, ingest
 from app.models.embedder import Embedder
 from app.settings import Settings
@@ -39,16 +40,6 @@ def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
             if len(sentence.text.strip()) >= MIN_SENTENCE_CHARS:
                 spans.append((i, sentence.start, sentence.end))
     return spans
-
-
-def flat_ip_index(vectors: np.ndarray):
-    """An exact inner-product FAISS index (cosine, as the vectors are normalised)."""
-    import faiss
-
-    dense = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return dense
 
 
 def embed_new(
@@ -136,24 +127,41 @@ def build_index(
         "n_figures": len(figures),
         "figures_seconds": round(time.perf_counter() - figures_started, 2),
     }
+    report(0.96, f"writing the vectors to the {settings.index_backend} backend")
+    backend = open_backend(settings.index_backend, counts["dim"], settings)
+    versions = {}
+    for rows in rows_by_document(
+        embedder.model_id, documents, chunks, tokens, vectors, spans, sentence_vectors
+    ):
+        backend.put(rows)  # a version stored already (Milvus) is not written again
+        versions[rows.document.doc_id] = rows.version
+    backend.bind(versions, chunks, spans, {d: doc.kind for d, doc in documents.items()})
+    counts["n_sentences"] = len(spans)
     manifest = _manifest(result, chunks, embedder, settings, started, **counts)
+    manifest.backend, manifest.versions = settings.index_backend, versions
     index = HybridIndex(
         chunks,
         documents,
-        flat_ip_index(vectors),
+        backend,
         tokens,
         manifest,
-        sentence_dense=flat_ip_index(sentence_vectors),
         sentence_spans=spans,
         sentence_weight=settings.sentence_weight,
         figures=figures,
+        candidates=_candidates(settings),
     )
     save_index(index, settings.index_dir)
+    forget_unused_versions(backend, settings.index_dir)
     # The new build is in service: the corpus changes it holds are done.
     Journal.of_index(settings.index_dir).settle(result.sources, settings.corpus_dir)
     done = f"{len(result.documents)} documents as {len(chunks)} chunks, {len(figures)} figures"
     report(1.0, f"indexed {done}")
     return index
+
+
+def _candidates(settings: Settings) -> int | None:
+    """Hits a search asks the backend for: every row in process, a setting on Milvus."""
+    return settings.search_candidates if settings.index_backend == "milvus" else None
 
 
 def _manifest(
@@ -165,7 +173,8 @@ def _manifest(
     **counts: int | float,
 ) -> IndexManifest:
     """What an index was built from and how: its sources, its settings, its time, and the
-    counts the build took (`dim`, `embedded_now`, `n_figures`, `figures_seconds`)."""
+    counts the build took (`dim`, `embedded_now`, `n_figures`, `figures_seconds`,
+    `n_sentences`)."""
     return IndexManifest(
         format_version=FORMAT_VERSION,
         model_id=embedder.model_id,

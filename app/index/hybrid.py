@@ -1,6 +1,6 @@
-"""The read-only hybrid index: chunk vectors and sentence vectors (FAISS inner product)
-and BM25 statistics over jieba tokens, with the documents they came from. Search
-scores only; building and storage live in `build` and `store`."""
+"""The read-only hybrid index: one build's chunks and documents, with chunk and sentence
+vectors and BM25 over jieba tokens searched through its retrieval backend. Search scores
+only; building and storage live in `build` and `store`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import numpy as np
 
 from app.domain import Chunk, Document
 from app.figures.table import FigureTable
+from app.index.backend import Hit, RetrievalBackend, Where
 from app.text.cjk import HAN
 
 if TYPE_CHECKING:
@@ -34,32 +35,31 @@ def tokenize(text: str) -> list[str]:
 
 
 class HybridIndex:
-    """Chunks with their dense vectors (FAISS) and BM25 statistics, plus the documents."""
+    """Chunks and documents of one build, searched through its retrieval backend
+    (`app.index.backend`: FAISS + BM25 in this process, or Milvus)."""
 
     def __init__(
         self,
         chunks: list[Chunk],
         documents: dict[str, Document],
-        dense,  # faiss.IndexFlatIP over the chunks' vectors, in chunk order
+        backend: RetrievalBackend,
         tokens: list[list[str]],
         manifest: IndexManifest,
         *,
-        sentence_dense=None,  # faiss.IndexFlatIP over single sentences, in span order
         sentence_spans: list[tuple[int, int, int]] | None = None,
         sentence_weight: float = 0.5,
         figures: FigureTable | None = None,
+        candidates: int | None = None,
     ) -> None:
-        from rank_bm25 import BM25Okapi
-
         self.chunks = chunks
         self.documents = documents
         self.manifest = manifest
-        self.dense = dense
+        self.backend = backend
         self.tokens = tokens
-        self.bm25 = BM25Okapi(tokens) if tokens else None
-        self.sentence_dense = sentence_dense
         self.sentence_spans = sentence_spans or []
         self.sentence_weight = sentence_weight
+        # How many hits one search asks the backend for (None: every row, exact).
+        self.candidates = candidates
         self._sentence_owner = np.array([i for i, _, _ in self.sentence_spans], dtype=np.int64)
         # Every figure the documents state (`app.figures`), built and saved with the index.
         self.figures = figures if figures is not None else FigureTable()
@@ -68,10 +68,19 @@ class HybridIndex:
     def chunk_by_id(self, chunk_id: str) -> Chunk:
         return self._by_id[chunk_id]
 
-    @property
+    @cached_property
     def idf(self) -> dict[str, float] | None:
         """BM25 inverse document frequency of each token (weights a question's key terms)."""
-        return getattr(self.bm25, "idf", None)
+        bm25 = getattr(self.backend, "bm25", None)
+        if bm25 is None and self.tokens:
+            from rank_bm25 import BM25Okapi
+
+            bm25 = BM25Okapi(self.tokens)
+        return getattr(bm25, "idf", None)
+
+    @property
+    def has_sentences(self) -> bool:
+        return bool(self.sentence_spans)
 
     @cached_property
     def latest_report_year(self) -> int | None:
@@ -98,35 +107,49 @@ class HybridIndex:
         return max(years) if years else None
 
     @staticmethod
-    def _all_scores(dense, query_vector: np.ndarray) -> np.ndarray:
-        n = dense.ntotal
-        out = np.full(n, -1.0, dtype=np.float32)
-        if n:
-            scores, ids = dense.search(query_vector.reshape(1, -1).astype(np.float32), n)
-            out[ids[0]] = scores[0]
+    def _spread(hits: list[Hit], n: int, missing: float) -> np.ndarray:
+        """A score per position from a backend's hits; `missing` where none was found."""
+        out = np.full(n, missing, dtype=np.float32)
+        for position, score in hits:
+            out[position] = score
         return out
 
-    def sentence_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Inner product of the query with every indexed sentence, in span order."""
-        if self.sentence_dense is None:
-            return np.zeros(0, dtype=np.float32)
-        return self._all_scores(self.sentence_dense, query_vector)
+    def _k(self, n: int, k: int | None) -> int:
+        return k or self.candidates or n
 
-    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+    def sentence_scores(
+        self, query_vector: np.ndarray, where: Where | None = None, k: int | None = None
+    ) -> np.ndarray:
+        """Inner product of the query with the indexed sentences, in span order (-1 for a
+        sentence the search did not return)."""
+        n = len(self.sentence_spans)
+        if not n:
+            return np.zeros(0, dtype=np.float32)
+        hits = self.backend.search_sentences(query_vector, self._k(n, k), where)
+        return self._spread(hits, n, -1.0)
+
+    def sentence_vectors(self, rows: list[int]) -> np.ndarray:
+        return self.backend.sentence_vectors(rows)
+
+    def dense_scores(self, query_vector: np.ndarray, where: Where | None = None) -> np.ndarray:
         """Per chunk: its similarity to the query plus a share of its best sentence's.
 
         A chunk holds several facts; its best single sentence matches a question about
         one of them more sharply (this matters most across languages).
         """
-        scores = self._all_scores(self.dense, query_vector)
-        sentences = self.sentence_scores(query_vector)
+        n = len(self.chunks)
+        scores = self._spread(
+            self.backend.search_chunks(query_vector, self._k(n, None), where), n, -1.0
+        )
+        sentences = self.sentence_scores(query_vector, where)
         if len(sentences):
             best = np.full(len(scores), 0.0, dtype=np.float32)
             np.maximum.at(best, self._sentence_owner, sentences)
             scores = scores + self.sentence_weight * best
         return scores
 
-    def bm25_scores(self, query: str) -> np.ndarray:
-        if self.bm25 is None:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(tokenize(query)), dtype=np.float32)
+    def bm25_scores(self, query: str, where: Where | None = None) -> np.ndarray:
+        """Per chunk: its BM25 score for the query (0 when it shares no word with it)."""
+        n = len(self.chunks)
+        hits = self.backend.search_lexical(tokenize(query), self._k(n, None), where)
+        return self._spread(hits, n, 0.0)

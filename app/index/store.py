@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -23,6 +24,8 @@ from app.domain import Chunk, Document, QualityNote
 from app.errors import IndexMissingError
 from app.figures.table import FILE as FIGURES_FILE
 from app.figures.table import FigureTable
+from app.index.backend import RetrievalBackend, open_backend
+from app.index.faiss_backend import FaissBackend
 from app.index.hybrid import HybridIndex
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,11 @@ class IndexManifest:
     checksums: dict[str, str] = field(default_factory=dict)  # file name → sha256
     # corpus file → {"sha256", "bytes"}: what the build read (None: built before this was kept)
     sources: dict[str, dict] | None = None
+    # Where the vectors and the lexical index are (`app.index.backend`), the version of each
+    # document's rows there, and how many sentences were indexed (None: built before this).
+    backend: str = "faiss"
+    versions: dict[str, str] = field(default_factory=dict)
+    n_sentences: int | None = None
 
 
 def _document_from_dict(data: dict) -> Document:
@@ -89,8 +97,6 @@ def _chunk_from_dict(data: dict) -> Chunk:
 
 def save_index(index: HybridIndex, index_dir: Path) -> Path:
     """Write a complete build folder, then point `current` at it in one atomic step."""
-    import faiss
-
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     build_id = (
@@ -112,9 +118,9 @@ def save_index(index: HybridIndex, index_dir: Path) -> Path:
         ),
         encoding="utf-8",
     )
-    faiss.write_index(index.dense, str(staging / "dense.faiss"))
-    if index.sentence_dense is not None:
-        faiss.write_index(index.sentence_dense, str(staging / "sentences.faiss"))
+    if isinstance(index.backend, FaissBackend):
+        index.backend.save(staging, index.sentence_spans)
+    else:  # the vectors are in the backend; the spans map its sentence rows
         (staging / "sentences.json").write_text(json.dumps(index.sentence_spans))
     index.figures.save(staging)
     index.manifest.checksums = {
@@ -174,16 +180,52 @@ def has_build(index_dir: Path) -> bool:
     return (index_dir / "current" / "manifest.json").is_file() or (index_dir / "builds").is_dir()
 
 
-def load_index(
-    index_dir: Path,
-    *,
-    sentence_weight: float = 0.5,
-    model_id: str | None = None,
-    dim: int | Callable[[], int] | None = None,
-) -> HybridIndex:
+def forget_unused_versions(backend: RetrievalBackend, index_dir: Path) -> None:
+    """Drop the backend rows no build kept on disk lists (a shared backend: the in-process
+    one holds only its own build's). A replica still serving a build pruned since moves
+    to the current one when it sees it (`app.service`)."""
+    if backend.kind == "faiss":
+        return
+    kept: set[str] = set()
+    for manifest in (index_dir / "builds").glob("*/manifest.json"):
+        with contextlib.suppress(OSError, ValueError):
+            kept |= set(json.loads(manifest.read_text()).get("versions", {}).values())
+    unused = backend.stored_versions() - kept
+    if unused:
+        backend.remove(unused)
+        log.info("removed %d document versions no build uses", len(unused))
+
+
+@dataclass(frozen=True)
+class Opening:
+    """How a build is opened: the checks (`model_id`, `dim`), the backend the settings
+    expect (`backend`: a build made for another is not served), how to reach a shared
+    one (`settings`), and the search knobs."""
+
+    sentence_weight: float = 0.5
+    model_id: str | None = None
+    dim: int | Callable[[], int] | None = None
+    backend: str | None = None
+    settings: object | None = None
+    candidates: int | None = None
+
+    @classmethod
+    def of(cls, settings, **checks) -> Opening:
+        return cls(
+            sentence_weight=settings.sentence_weight,
+            backend=settings.index_backend,
+            settings=settings,
+            candidates=settings.search_candidates if settings.index_backend != "faiss" else None,
+            **checks,
+        )
+
+
+def load_index(index_dir: Path, opening: Opening | None = None) -> HybridIndex:
     """The index in service, checked; when it is damaged, the newest earlier build that is
     whole. IndexMissingError when none was built; IndexDamagedError (a subclass) when none
-    is whole, or all were made for another embedder (`model_id`, `dim`), saying why."""
+    is whole, or all were made for another embedder (`model_id`, `dim`) or backend, saying
+    why."""
+    opening = opening or Opening()
     current = index_dir / "current"
     if not has_build(index_dir):
         raise IndexMissingError(f"no index in {index_dir}; run `xuhui-qa index` (or `make index`)")
@@ -199,7 +241,7 @@ def load_index(
     reasons = []
     for build in candidates:
         try:
-            index = load_build(build, sentence_weight=sentence_weight, model_id=model_id, dim=dim)
+            index = load_build(build, opening)
         except IndexDamagedError as exc:
             reasons.append(str(exc))
             log.error("index build %s not used: %s", build.resolve().name, exc)
@@ -216,14 +258,9 @@ def load_index(
     )
 
 
-def load_build(
-    build: Path,
-    *,
-    sentence_weight: float = 0.5,
-    model_id: str | None = None,
-    dim: int | Callable[[], int] | None = None,
-) -> HybridIndex:
+def load_build(build: Path, opening: Opening | None = None) -> HybridIndex:
     """One build folder, checked against its manifest before anything is served."""
+    opening = opening or Opening()
     name = build.resolve().name
     try:
         raw_manifest = json.loads((build / "manifest.json").read_text())
@@ -238,12 +275,16 @@ def load_build(
         manifest = IndexManifest(**raw_manifest)
     except TypeError as exc:
         raise IndexDamagedError(f"{name}: manifest fields do not match ({exc})") from exc
-    if model_id is not None and manifest.model_id != model_id:
+    if opening.model_id is not None and manifest.model_id != opening.model_id:
         raise IndexDamagedError(
-            f"{name}: built with {manifest.model_id}, the embedder is {model_id}"
+            f"{name}: built with {manifest.model_id}, the embedder is {opening.model_id}"
         )
-    if callable(dim):
-        dim = dim()  # asked only now: it may load the embedder
+    if opening.backend is not None and manifest.backend != opening.backend:
+        raise IndexDamagedError(
+            f"{name}: its vectors are in the {manifest.backend} backend, the settings say "
+            f"{opening.backend}"
+        )
+    dim = opening.dim() if callable(opening.dim) else opening.dim  # may load the embedder
     if dim is not None and manifest.dim != dim:
         raise IndexDamagedError(
             f"{name}: vectors of {manifest.dim} dimensions, the embedder makes {dim}"
@@ -257,12 +298,12 @@ def load_build(
     if not manifest.checksums:
         raise IndexDamagedError(f"{name}: the manifest lists no file checksums")
     try:
-        return _read_build(build, manifest, sentence_weight)
+        return _read_build(build, manifest, opening)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexDamagedError(f"{name}: unreadable ({type(exc).__name__}: {exc})") from exc
 
 
-def _read_build(build: Path, manifest: IndexManifest, sentence_weight: float) -> HybridIndex:
+def _read_build(build: Path, manifest: IndexManifest, opening: Opening) -> HybridIndex:
     documents = {
         d["doc_id"]: _document_from_dict(d)
         for d in json.loads((build / "documents.json").read_text(encoding="utf-8"))
@@ -273,26 +314,33 @@ def _read_build(build: Path, manifest: IndexManifest, sentence_weight: float) ->
             row = json.loads(line)
             chunks.append(_chunk_from_dict(row["chunk"]))
             tokens.append(row["tokens"])
-    import faiss
-
-    dense = faiss.read_index(str(build / "dense.faiss"))
-    if len(chunks) != manifest.n_chunks or dense.ntotal != manifest.n_chunks:
+    if len(chunks) != manifest.n_chunks:
         raise IndexDamagedError(
-            f"{build.resolve().name}: {len(chunks)} chunks and {dense.ntotal} vectors, the "
-            f"manifest says {manifest.n_chunks}"
+            f"{build.resolve().name}: {len(chunks)} chunks, the manifest says {manifest.n_chunks}"
         )
-    sentence_dense, spans = None, None
-    if (build / "sentences.faiss").is_file():
-        sentence_dense = faiss.read_index(str(build / "sentences.faiss"))
+    kinds = {doc_id: doc.kind for doc_id, doc in documents.items()}
+    if manifest.backend == "faiss":
+        backend, spans = FaissBackend.load(build, manifest.versions, chunks, tokens, kinds)
+    else:
         spans = [tuple(s) for s in json.loads((build / "sentences.json").read_text())]
+        backend = open_backend(manifest.backend, manifest.dim, opening.settings)
+        backend.bind(manifest.versions, chunks, spans, kinds)
+        stored = backend.counts()
+        if stored != (len(chunks), len(spans)):
+            backend.close()
+            raise IndexDamagedError(
+                f"{build.resolve().name}: the {manifest.backend} backend holds {stored[0]} "
+                f"chunks and {stored[1]} sentences of this build, it has {len(chunks)} and "
+                f"{len(spans)}"
+            )
     return HybridIndex(
         chunks,
         documents,
-        dense,
+        backend,
         tokens,
         manifest,
-        sentence_dense=sentence_dense,
         sentence_spans=spans,
-        sentence_weight=sentence_weight,
+        sentence_weight=opening.sentence_weight,
         figures=FigureTable.load(build),
+        candidates=opening.candidates,
     )

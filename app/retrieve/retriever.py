@@ -17,6 +17,7 @@ import numpy as np
 from app.domain import Passage, Query, SearchResult
 from app.errors import BadInputError
 from app.index import HybridIndex
+from app.index.backend import Where
 from app.models.embedder import Embedder, embed_one
 from app.retrieve.indicators import indicator_names, named
 from app.retrieve.query import analyse_question
@@ -127,8 +128,13 @@ class Retriever:
         result = SearchResult(query=query)
         if not self.index.chunks:
             return result
-        dense = self.index.dense_scores(embed_one(self.embedder, text, kind="query"))
-        lexical = self.index.bm25_scores(text)
+        # A backend that returns its best hits only (Milvus) must look within the filter.
+        where = Where(
+            years=frozenset({year} if year is not None else ()),
+            doc_ids=frozenset({doc_id} if doc_id is not None else ()),
+        )
+        dense = self.index.dense_scores(embed_one(self.embedder, text, kind="query"), where)
+        lexical = self.index.bm25_scores(text, where)
         rrf_k = self.settings.rrf_k
         w_lexical = self.settings.lexical_weight * chinese_share(text)
         # A chunk that shares no word with the question gets no lexical credit at all.

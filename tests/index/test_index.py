@@ -13,7 +13,7 @@ def test_build_persist_and_load(settings, fake_embedder):
     assert index.manifest.n_documents == 1 and index.manifest.n_chunks == len(index.chunks) > 1
     loaded = load_index(settings.index_dir)
     assert [c.chunk_id for c in loaded.chunks] == [c.chunk_id for c in index.chunks]
-    assert loaded.dense.ntotal == len(index.chunks)
+    assert loaded.backend.counts()[0] == len(index.chunks)
     assert loaded.documents["report2024"].delivered == "2024-01-10"
     assert (settings.index_dir / "current").is_symlink()
 
@@ -34,7 +34,8 @@ def test_reindex_after_adding_a_document_embeds_only_its_chunks(settings, fake_e
 
 def test_sentences_are_indexed_with_their_chunk(settings, fake_embedder):
     index = build_index(settings, fake_embedder)
-    assert index.sentence_dense.ntotal == len(index.sentence_spans) > len(index.chunks)
+    assert index.backend.counts() == (len(index.chunks), len(index.sentence_spans))
+    assert len(index.sentence_spans) > len(index.chunks)
     for chunk_index, start, end in index.sentence_spans:
         assert index.chunks[chunk_index].text[start:end].strip()
     loaded = load_index(settings.index_dir)

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from app.errors import IndexMissingError
-from app.index import build_index, load_index
+from app.index import Opening, build_index, load_index
 from app.index.store import IndexDamagedError
 from app.service import build_service
 from tests.conftest import REPO
@@ -76,7 +76,7 @@ def test_an_index_of_another_embedder_is_rebuilt_not_served(settings):
     build_index(settings, HashEmbedder(dim=32))
     other = HashEmbedder(dim=16)
     with pytest.raises(IndexDamagedError, match="16"):
-        load_index(settings.index_dir, model_id=other.model_id, dim=other.dim)
+        load_index(settings.index_dir, Opening(model_id=other.model_id, dim=other.dim))
     service = build_service(settings, embedder=other, llm=ScriptedLLM(), build_if_missing=True)
     assert service.index.manifest.dim == 16
     assert service.search("跨国公司地区总部").passages

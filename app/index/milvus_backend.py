@@ -1,0 +1,313 @@
+"""The Milvus retrieval backend: a library's vectors and BM25 index in Milvus, shared by
+every replica of the service.
+
+`XUHUI_MILVUS_URI` is a file path (Milvus Lite, embedded: tests, one machine) or an
+http:// address (Milvus Standalone or Distributed); both are spoken to by `pymilvus`.
+
+Two collections (named by `XUHUI_MILVUS_COLLECTION` and the vectors' dimension):
+- `<name>_chunks_<dim>`: one row per chunk of a document version: its vector, its BM25
+  tokens, its doc id, kind and years. The tokens are ours (jieba's, as the in-process
+  BM25 has them), each written as an ASCII word (`w` and 12 hex digits of its hash), so
+  Milvus's standard analyzer, which would cut Chinese into single characters on a server
+  and not in Milvus Lite, splits them back into exactly these words;
+- `<name>_sentences_<dim>`: one row per indexed sentence: its vector, chunk and offset.
+
+A build writes only the document versions not stored yet and searches only the versions
+it lists, filtered in Milvus (`version in [...]`): rows of a newer build are invisible to
+a replica serving an older one, and the swap to a new build is the build folder's one
+atomic step. This is as safe as a collection per build behind a switched alias, and
+costs one document's rows per changed document instead of the whole library's.
+
+Milvus computes BM25 per segment (and Milvus Lite returns negated distances): lexical
+hits are ranked, and their score is only their rank turned positive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from app.domain import Chunk
+from app.index.backend import DocumentRows, Hit, Where
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 65535  # Milvus's longest VARCHAR
+MAX_LIMIT = 16384  # Milvus's largest top-k (and offset + limit of a query)
+MAX_YEARS = 64
+_BATCH = 512
+
+
+def lexical_words(tokens: list[str]) -> str:
+    """Our BM25 tokens as one text of ASCII words the standard analyzer keeps whole."""
+    return " ".join("w" + hashlib.blake2b(t.encode(), digest_size=6).hexdigest() for t in tokens)
+
+
+def _quoted(values: Iterable[str]) -> str:
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
+
+
+class MilvusBackend:
+    """Chunk and sentence vectors and BM25 in two Milvus collections."""
+
+    kind = "milvus"
+
+    def __init__(self, uri: str, dim: int, *, name: str = "xuhui", token: str = "") -> None:
+        from pymilvus import MilvusClient
+
+        self.uri = uri
+        self.dim = dim
+        self.chunks_name = f"{name}_chunks_{dim}"
+        self.sentences_name = f"{name}_sentences_{dim}"
+        self.client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        # Milvus Lite (a file) searches exactly; a server builds its own index (HNSW).
+        self.vector_index = "AUTOINDEX" if "://" in uri else "FLAT"
+        self._lock = threading.Lock()
+        self._versions: list[str] = []
+        self._position: dict[str, int] = {}
+        self._sentence_row: dict[tuple[str, int], int] = {}
+        self._sentence_key: list[str] = []
+        self._ensure_collections()
+
+    # ------------------------------------------------------------------ schema
+
+    def _ensure_collections(self) -> None:
+        from pymilvus import DataType, Function, FunctionType
+
+        client = self.client
+        if not client.has_collection(self.chunks_name):
+            schema = client.create_schema(auto_id=False)
+            self._common_fields(schema, DataType)
+            schema.add_field(
+                "tokens",
+                DataType.VARCHAR,
+                max_length=MAX_TEXT,
+                enable_analyzer=True,
+                analyzer_params={"tokenizer": "standard"},
+            )
+            schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_function(
+                Function(
+                    name="bm25",
+                    function_type=FunctionType.BM25,
+                    input_field_names=["tokens"],
+                    output_field_names=["sparse"],
+                )
+            )
+            index = client.prepare_index_params()
+            index.add_index("vector", index_type=self.vector_index, metric_type="IP")
+            index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+            client.create_collection(
+                self.chunks_name, schema=schema, index_params=index, consistency_level="Strong"
+            )
+        if not client.has_collection(self.sentences_name):
+            schema = client.create_schema(auto_id=False)
+            self._common_fields(schema, DataType)
+            schema.add_field("start", DataType.INT64)
+            index = client.prepare_index_params()
+            index.add_index("vector", index_type=self.vector_index, metric_type="IP")
+            client.create_collection(
+                self.sentences_name, schema=schema, index_params=index, consistency_level="Strong"
+            )
+
+    def _common_fields(self, schema, types) -> None:
+        schema.add_field("pk", types.VARCHAR, is_primary=True, max_length=200)
+        schema.add_field("version", types.VARCHAR, max_length=64)
+        schema.add_field("doc_id", types.VARCHAR, max_length=512)
+        schema.add_field("kind", types.VARCHAR, max_length=64)
+        schema.add_field("years", types.ARRAY, element_type=types.INT64, max_capacity=MAX_YEARS)
+        schema.add_field("chunk_id", types.VARCHAR, max_length=64)
+        schema.add_field("vector", types.FLOAT_VECTOR, dim=self.dim)
+
+    # ------------------------------------------------------------------ writes
+
+    def put(self, rows: DocumentRows) -> None:
+        if self._has_version(rows.version):
+            return
+        kind = rows.document.kind
+
+        def common(chunk: Chunk, vector: np.ndarray) -> dict[str, Any]:
+            return {
+                "version": rows.version,
+                "doc_id": chunk.doc_id,
+                "kind": kind,
+                "years": sorted({*chunk.years, *chunk.mentioned_years})[:MAX_YEARS],
+                "chunk_id": chunk.chunk_id,
+                "vector": np.asarray(vector, dtype=np.float32).tolist(),
+            }
+
+        chunk_rows = [
+            {
+                "pk": f"{rows.version}:{chunk.chunk_id}",
+                "tokens": lexical_words(tokens)[:MAX_TEXT] or " ",
+                **common(chunk, vector),
+            }
+            for chunk, tokens, vector in zip(
+                rows.chunks, rows.tokens, rows.chunk_vectors, strict=True
+            )
+        ]
+        sentence_rows = [
+            {
+                "pk": f"{rows.version}:{rows.chunks[i].chunk_id}:{start}",
+                "start": start,
+                **common(rows.chunks[i], vector),
+            }
+            for (i, start, _), vector in zip(rows.sentences, rows.sentence_vectors, strict=True)
+        ]
+        # Sentences first: a version counts as stored once its chunks are (`_has_version`),
+        # so a build killed half-way writes the whole version again next time.
+        self._insert(self.sentences_name, sentence_rows)
+        self._insert(self.chunks_name, chunk_rows)
+
+    def _insert(self, collection: str, rows: list[dict]) -> None:
+        for start in range(0, len(rows), _BATCH):
+            self.client.upsert(collection, rows[start : start + _BATCH])
+
+    def _has_version(self, version: str) -> bool:
+        found = self.client.query(
+            self.chunks_name, filter=f"version == {json.dumps(version)}", limit=1
+        )
+        return bool(found)
+
+    def remove(self, versions: Iterable[str]) -> None:
+        versions = list(versions)
+        for start in range(0, len(versions), 200):
+            expression = f"version in {_quoted(versions[start : start + 200])}"
+            self.client.delete(self.chunks_name, filter=expression)
+            self.client.delete(self.sentences_name, filter=expression)
+
+    def stored_versions(self) -> set[str]:
+        found: set[str] = set()
+        for name in (self.chunks_name, self.sentences_name):
+            iterator = self.client.query_iterator(
+                name, batch_size=4096, filter="", output_fields=["version"]
+            )
+            try:
+                while batch := iterator.next():
+                    found.update(row["version"] for row in batch)
+            finally:
+                iterator.close()
+        return found
+
+    def bind(
+        self,
+        versions: dict[str, str],
+        chunks: list[Chunk],
+        spans: list[tuple[int, int, int]],
+        kinds: dict[str, str] | None = None,
+    ) -> None:
+        with self._lock:
+            self._versions = sorted(set(versions.values()))
+            self._position = {c.chunk_id: i for i, c in enumerate(chunks)}
+            self._sentence_row = {
+                (chunks[i].chunk_id, a): row for row, (i, a, _) in enumerate(spans)
+            }
+            self._sentence_key = [
+                f"{versions[chunks[i].doc_id]}:{chunks[i].chunk_id}:{a}" for i, a, _ in spans
+            ]
+
+    def counts(self) -> tuple[int, int]:
+        expression = self._filter(None)
+        return tuple(
+            int(
+                self.client.query(name, filter=expression, output_fields=["count(*)"])[0][
+                    "count(*)"
+                ]
+            )
+            for name in (self.chunks_name, self.sentences_name)
+        )
+
+    # ------------------------------------------------------------------ searches
+
+    def _filter(self, where: Where | None) -> str:
+        terms = [f"version in {_quoted(self._versions)}"]
+        if where and where.years:
+            terms.append(f"array_contains_any(years, {sorted(where.years)})")
+        if where and where.doc_ids:
+            terms.append(f"doc_id in {_quoted(sorted(where.doc_ids))}")
+        if where and where.kinds:
+            terms.append(f"kind in {_quoted(sorted(where.kinds))}")
+        return " and ".join(terms)
+
+    def _search(self, name: str, data: list, field: str, k: int, where, params, fields) -> list:
+        if not self._versions or k <= 0:
+            return []
+        found = self.client.search(
+            name,
+            data=data,
+            anns_field=field,
+            limit=min(k, MAX_LIMIT),
+            filter=self._filter(where),
+            search_params=params,
+            output_fields=fields,
+        )
+        return list(found[0]) if found else []
+
+    def search_chunks(self, vector: np.ndarray, k: int, where: Where | None = None) -> list[Hit]:
+        hits = self._search(
+            self.chunks_name,
+            [np.asarray(vector, dtype=np.float32).tolist()],
+            "vector",
+            k,
+            where,
+            {"metric_type": "IP"},
+            ["chunk_id"],
+        )
+        return [
+            (self._position[h["entity"]["chunk_id"]], float(h["distance"]))
+            for h in hits
+            if h["entity"]["chunk_id"] in self._position
+        ]
+
+    def search_sentences(self, vector: np.ndarray, k: int, where: Where | None = None) -> list[Hit]:
+        hits = self._search(
+            self.sentences_name,
+            [np.asarray(vector, dtype=np.float32).tolist()],
+            "vector",
+            k,
+            where,
+            {"metric_type": "IP"},
+            ["chunk_id", "start"],
+        )
+        out = []
+        for h in hits:
+            row = self._sentence_row.get((h["entity"]["chunk_id"], int(h["entity"]["start"])))
+            if row is not None:
+                out.append((row, float(h["distance"])))
+        return out
+
+    def search_lexical(self, tokens: list[str], k: int, where: Where | None = None) -> list[Hit]:
+        if not tokens:
+            return []
+        hits = self._search(
+            self.chunks_name,
+            [lexical_words(tokens)],
+            "sparse",
+            k,
+            where,
+            {"metric_type": "BM25"},
+            ["chunk_id"],
+        )
+        positions = [
+            self._position[h["entity"]["chunk_id"]]
+            for h in hits
+            if h["entity"]["chunk_id"] in self._position
+        ]
+        return [(p, float(len(positions) - rank)) for rank, p in enumerate(positions)]
+
+    def sentence_vectors(self, rows: list[int]) -> np.ndarray:
+        keys = [self._sentence_key[row] for row in rows]
+        found = {
+            r["pk"]: r["vector"]
+            for r in self.client.get(self.sentences_name, ids=keys, output_fields=["vector"])
+        }
+        return np.array([found[key] for key in keys], dtype=np.float32)
+
+    def close(self) -> None:
+        self.client.close()
