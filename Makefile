@@ -85,10 +85,11 @@ bench: index chromium
 	$(BIN)/python eval/formats_bench.py
 
 # No Docker engine runs here: the Dockerfile is linted (hadolint, from its PyPI wheel) and
-# tests/test_docker.py checks that it builds with the Makefile's own set-up target.
+# tests/test_docker.py checks that it builds with the Makefile's own set-up target;
+# tests/test_deploy.py validates deploy/compose.yaml against the Compose Specification.
 docker-check: install
 	$(BIN)/hadolint Dockerfile
-	$(BIN)/pytest -q tests/test_docker.py
+	$(BIN)/pytest -q tests/test_docker.py tests/test_deploy.py
 
 clean:
 	rm -rf $(VENV) .models index/builds index/current index/cache
