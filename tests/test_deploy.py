@@ -40,6 +40,8 @@ VARIABLES = example_variables()
 COMPOSE = interpolated(load_compose(), VARIABLES)
 SERVICES = COMPOSE["services"]
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+
+
 # Settings other engineers are adding with the Milvus index backend; `database` (which
 # takes a PostgreSQL URL with the new store) is already a field.
 def compose_schema() -> dict:

@@ -78,6 +78,22 @@ class MilvusBackend:
     # ------------------------------------------------------------------ schema
 
     def _ensure_collections(self) -> None:
+        """Create the two collections if they are missing, and load them for search (a
+        collection a restarted Milvus holds is released until loaded)."""
+        # Milvus Lite answers the index-build wait's timestamp call with "not implemented",
+        # which its gRPC server logs as an error although creation succeeds.
+        grpc_log = logging.getLogger("grpc._server")
+        level = grpc_log.level
+        if self.vector_index == "FLAT":
+            grpc_log.setLevel(logging.CRITICAL)
+        try:
+            self._create_collections()
+        finally:
+            grpc_log.setLevel(level)
+        for name in (self.chunks_name, self.sentences_name):
+            self.client.load_collection(name)
+
+    def _create_collections(self) -> None:
         from pymilvus import DataType, Function, FunctionType
 
         client = self.client
