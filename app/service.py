@@ -14,7 +14,7 @@ from app.domain import Answer, AskOptions, Document, SearchResult, final_answer
 from app.errors import BadInputError, IndexMissingError, NotFoundError
 from app.index import HybridIndex, build_index, load_index
 from app.index.journal import Journal, corpus_drift
-from app.index.store import Opening, clean_partial_builds, has_build
+from app.index.store import Opening, clean_partial_builds, current_build, has_build, load_build
 from app.ingest.pipeline import MISSING_CORPUS_FIX
 from app.models import assets
 from app.models.embedder import Embedder, embedder_from_settings
@@ -46,6 +46,8 @@ class QAService:
         self._retriever = Retriever(index, embedder, settings)
         self._answerer = Answerer(self._retriever, llm, settings)
         self._swap_lock = threading.Lock()
+        self._building = False
+        self._serving = current_build(settings.index_dir)
         self.journal = Journal.of_index(settings.index_dir)
 
     @property
@@ -140,14 +142,41 @@ class QAService:
 
     def reindex(self, progress=None) -> HybridIndex:
         """Rebuild from the corpus folder; the old index serves until the new one is swapped in."""
-        index = build_index(self.settings, self.embedder, progress=progress)
+        self._building = True
+        try:
+            index = build_index(self.settings, self.embedder, progress=progress)
+            self._swap(index, current_build(self.settings.index_dir))
+        finally:
+            self._building = False
+        return index
+
+    def _swap(self, index: HybridIndex, build: Path | None) -> None:
         retriever = Retriever(index, self.embedder, self.settings)
         retriever.indicator_names  # noqa: B018 (read here, not on the first question after)
         with self._swap_lock:
             self._index = index
             self._retriever = retriever
             self._answerer = Answerer(retriever, self.llm, self.settings)
-        return index
+            self._serving = build
+
+    def follow(self) -> bool:
+        """Serve the build another process put in service (a replica sharing the index
+        folder re-indexed): whether it was swapped in. A build that does not load (damaged,
+        for another embedder or backend) is not, and the one in service goes on."""
+        build = current_build(self.settings.index_dir)
+        if self._building or build is None or build == self._serving:
+            return False
+        try:
+            index = load_build(
+                build, Opening.of(self.settings, model_id=self.embedder.model_id)
+            )
+        except IndexMissingError as exc:
+            log.error("the build %s another process swapped in is not served: %s", build, exc)
+            self._serving = build  # said once, not on every look
+            return False
+        self._swap(index, build)
+        log.info("serving the build %s that another process swapped in", build.name)
+        return True
 
     def library_problem(self) -> str | None:
         """Why the corpus folder and the index in service disagree (a change begun and not

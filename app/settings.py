@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         "saved with each build) or 'milvus' (shared by every replica; see milvus_uri). The "
         "build folder (chunks, documents, figures) stays in index_dir either way.",
     )
+    follow_interval_s: float = Field(
+        5.0,
+        ge=0,
+        description="How often the web service looks for a build that another process (a "
+        "replica sharing index_dir, or `xuhui-qa index`) put in service, and serves it; 0 = "
+        "never.",
+    )
     milvus_uri: str = Field(
         "",
         description="Milvus to use when index_backend is 'milvus': a file path is Milvus Lite "

@@ -175,6 +175,12 @@ def clean_partial_builds(index_dir: Path) -> list[str]:
     return removed
 
 
+def current_build(index_dir: Path) -> Path | None:
+    """The build folder `current` points at (None when there is none)."""
+    link = index_dir / "current"
+    return link.resolve() if link.is_symlink() or link.is_dir() else None
+
+
 def has_build(index_dir: Path) -> bool:
     """Whether any build was saved here (whole or not: `load_index` checks)."""
     return (index_dir / "current" / "manifest.json").is_file() or (index_dir / "builds").is_dir()

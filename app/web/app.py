@@ -92,8 +92,12 @@ def create_app(
                 log.error("not ready: %s", exc)
         if state.service is not None:
             start_reconcile(state)
-        async with mcp.session_manager.run():
-            yield
+        stop = start_following(state)
+        try:
+            async with mcp.session_manager.run():
+                yield
+        finally:
+            stop.set()
 
     # FastAPIOffline: /docs and /redoc load their scripts from the package, not a CDN.
     app = FastAPIOffline(
@@ -207,6 +211,28 @@ def start_reconcile(state: AppState) -> None:
             state.reconciling = None
 
     state.jobs.submit("reconcile", work)
+
+
+def start_following(state: AppState) -> threading.Event:
+    """Look every `follow_interval_s` for a build another process put in service (another
+    replica on the same index folder re-indexed) and serve it; set the event to stop."""
+    stop = threading.Event()
+    interval = state.settings.follow_interval_s
+    if not interval:
+        return stop
+
+    def run() -> None:
+        while not stop.wait(interval):
+            service = state.service
+            if service is None:
+                continue
+            try:
+                service.follow()
+            except Exception:  # a look that failed is logged; the next one tries again
+                log.exception("looking for a newer build failed")
+
+    threading.Thread(target=run, name="follow-builds", daemon=True).start()
+    return stop
 
 
 def start_model_warm_up(state: AppState) -> None:
