@@ -16,15 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from app.converse.store import (
-    MIGRATIONS,
-    ConversationStore,
-    StoreUnavailable,
-    Turn,
-    log_csv,
-    log_jsonl,
-    new_id,
-)
+from app.converse.store import StoreUnavailable, Turn, log_csv, log_jsonl, new_id
+from app.converse.store_sqlite import MIGRATIONS, SqliteStore
 from app.errors import NotFoundError
 
 pytestmark = pytest.mark.unit
@@ -45,8 +38,8 @@ def turn(conversation_id: str, question: str, outcome: str = "answered", **field
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> ConversationStore:
-    return ConversationStore(tmp_path / "data" / "qa.sqlite3")
+def store(tmp_path: Path) -> SqliteStore:
+    return SqliteStore(tmp_path / "data" / "qa.sqlite3")
 
 
 def test_a_new_store_is_migrated_and_in_wal_mode(store):
@@ -114,7 +107,7 @@ def test_the_log_exports_as_csv_and_jsonl(store):
 def test_a_corrupt_file_turns_the_store_off_and_says_why(tmp_path):
     path = tmp_path / "qa.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    store = ConversationStore(path)
+    store = SqliteStore(path)
     assert not store.available and str(path) in store.problem
     with pytest.raises(StoreUnavailable):
         store.create_conversation("api")
@@ -124,7 +117,7 @@ def test_a_corrupt_file_turns_the_store_off_and_says_why(tmp_path):
 def test_a_folder_that_cannot_be_written_turns_the_store_off(tmp_path):
     blocker = tmp_path / "data"
     blocker.write_text("a file where the folder should be")
-    store = ConversationStore(blocker / "qa.sqlite3")
+    store = SqliteStore(blocker / "qa.sqlite3")
     assert not store.available and "unavailable" in store.problem
 
 
@@ -134,14 +127,15 @@ def test_a_database_from_a_newer_program_is_not_touched(tmp_path):
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.commit()
     db.close()
-    store = ConversationStore(path)
+    store = SqliteStore(path)
     assert not store.available and "newer" in store.problem
 
 
 WRITER = """
 import sys, time
-from app.converse.store import ConversationStore, Turn, new_id
-store = ConversationStore(sys.argv[1])
+from app.converse.store import Turn, new_id
+from app.converse.store_sqlite import SqliteStore
+store = SqliteStore(sys.argv[1])
 cid = store.create_conversation("cli")
 print(cid, flush=True)
 n = 0
@@ -168,7 +162,7 @@ def test_the_file_survives_a_sigkill_in_the_middle_of_writing(tmp_path):
             break
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=10)
-    store = ConversationStore(path)
+    store = SqliteStore(path)
     assert store.available, store.problem
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -211,7 +205,7 @@ def outside_lock(path: Path, seconds: float, *, readers_too: bool = False):
 
 def test_a_store_locked_past_its_wait_gives_up_that_call_and_recovers_on_the_next(tmp_path):
     path = tmp_path / "qa.sqlite3"
-    store = ConversationStore(path, wait_s=0.3)
+    store = SqliteStore(path, wait_s=0.3)
     cid = store.create_conversation("api")
     with outside_lock(path, 1.5) as holder:
         started = time.monotonic()
@@ -227,7 +221,7 @@ def test_a_store_locked_past_its_wait_gives_up_that_call_and_recovers_on_the_nex
 
 def test_a_write_waits_with_backoff_for_a_lock_released_within_its_wait(tmp_path):
     path = tmp_path / "qa.sqlite3"
-    store = ConversationStore(path, wait_s=3.0)
+    store = SqliteStore(path, wait_s=3.0)
     cid = store.create_conversation("api")
     with outside_lock(path, 0.8):
         started = time.monotonic()
@@ -239,9 +233,9 @@ def test_a_write_waits_with_backoff_for_a_lock_released_within_its_wait(tmp_path
 
 def test_a_store_that_could_not_be_opened_at_start_is_opened_on_a_later_call(tmp_path):
     path = tmp_path / "qa.sqlite3"
-    ConversationStore(path).create_conversation("api")  # the file exists, with its schema
+    SqliteStore(path).create_conversation("api")  # the file exists, with its schema
     with outside_lock(path, 1.0, readers_too=True) as holder:
-        store = ConversationStore(path, wait_s=0.2)
+        store = SqliteStore(path, wait_s=0.2)
         assert not store.available and "locked" in store.problem
         with pytest.raises(StoreUnavailable):
             store.conversation("c_anything")
@@ -300,7 +294,7 @@ def test_conversations_from_before_owners_are_migrated_and_stay_open(tmp_path):
     db.execute("INSERT INTO conversations (id, created, channel) VALUES ('c_old', 0, 'web')")
     db.commit()
     db.close()
-    store = ConversationStore(path)
+    store = SqliteStore(path)
     assert store.available and store.writable("c_old", "anyone")
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
@@ -312,7 +306,7 @@ def test_an_owner_check_the_store_cannot_answer_refuses_the_follow_up_not_a_new_
     from app.errors import ContextUnreadableError, ReadOnlyError
 
     path = tmp_path / "qa.sqlite3"
-    store = ConversationStore(path, wait_s=0.2)
+    store = SqliteStore(path, wait_s=0.2)
     cid = store.create_conversation("web", owner="owner-secret-1")
     with outside_lock(path, 3.0, readers_too=True):
         for owner in ("owner-secret-1", "someone-else", None):  # no one passes unchecked
