@@ -172,6 +172,10 @@ class ConversationStore(Protocol):
 
 def open_store(settings: Settings) -> ConversationStore:
     """The store `settings.database` names: a PostgreSQL URL, or else the SQLite file."""
+    if settings.database_url:
+        from app.converse.store_postgres import PostgresStore  # psycopg only when it is used
+
+        return PostgresStore(settings.database_url, wait_s=settings.database_wait_s)
     from app.converse.store_sqlite import SqliteStore
 
     return SqliteStore(settings.database_path, wait_s=settings.database_wait_s)

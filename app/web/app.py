@@ -94,6 +94,8 @@ def create_app(
             start_reconcile(state)
         async with mcp.session_manager.run():
             yield
+        if state.service is not None:
+            state.service.store.close()  # its connections, if it holds any
 
     # FastAPIOffline: /docs and /redoc load their scripts from the package, not a CDN.
     app = FastAPIOffline(
