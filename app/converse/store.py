@@ -1,4 +1,5 @@
-"""The conversation store: conversations, their turns and feedback, behind one interface.
+"""The conversation store: conversations, their turns and feedback, and the state of the
+index jobs, behind one interface.
 
 `ConversationStore` is what the rest of the code uses; `open_store(settings)` picks its
 back end: SQLite (`app.converse.store_sqlite`, one file on the data volume, the default)
@@ -20,7 +21,9 @@ import hashlib
 import hmac
 import io
 import json
+import os
 import secrets
+import socket
 import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Conversation",
     "ConversationStore",
+    "Job",
     "StoreUnavailable",
     "Turn",
     "log_csv",
@@ -47,6 +51,7 @@ READ_ONLY = (
     "feedback to it; ask in a new conversation"
 )
 OUTCOMES = ("answered", "refused", "repaired", "error")
+JOB_FIELDS = ("job_id", "kind", "status", "progress", "message", "started_at", "finished_at")
 LOG_FIELDS = [
     "turn_id",
     "conversation_id",
@@ -104,6 +109,31 @@ class Conversation:
             "channel": self.channel,
             "turns": [t.to_dict() for t in self.turns],
         }
+
+
+@dataclass
+class Job:
+    """A background indexing job, as every replica sees it: what it is, how far it has come,
+    and which process (`host`, `pid`) runs it, which last gave word at `updated_at`."""
+
+    job_id: str
+    kind: str
+    status: str = "queued"  # queued | running | done | failed
+    progress: float = 0.0
+    message: str = ""
+    started_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+    updated_at: float = field(default_factory=time.time)
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+    def to_dict(self) -> dict:
+        """What the API shows of it (not which machine runs it)."""
+        return {name: getattr(self, name) for name in JOB_FIELDS}
 
 
 class ConversationStore(Protocol):
@@ -167,6 +197,23 @@ class ConversationStore(Protocol):
         limit: int = 100,
     ) -> list[Turn]:
         """Recent turns, newest first, filtered by outcome, feedback, words and time."""
+        ...
+
+    def save_job(self, job: Job) -> None:
+        """Record a job as it is now (the first time: add it)."""
+        ...
+
+    def job(self, job_id: str) -> Job:
+        """The job as last recorded (NotFoundError if none)."""
+        ...
+
+    def jobs(self, *, unfinished: bool = False, limit: int = 20) -> list[Job]:
+        """The jobs recorded by every process, newest first; `unfinished`: only those queued
+        or running."""
+        ...
+
+    def forget_jobs(self, keep: int) -> None:
+        """Forget finished jobs past the `keep` most recently finished."""
         ...
 
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from app.converse.store import (
     READ_ONLY,
     Conversation,
+    Job,
     Turn,
     may_write,
     new_id,
@@ -70,7 +71,25 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE conversations ADD COLUMN owner TEXT;
     """,
+    # The index jobs, so that every replica sees every replica's: which process runs each
+    # (host, pid), and when it last said the job goes on (updated_at).
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,            -- queued | running | done | failed
+        progress REAL NOT NULL DEFAULT 0,
+        message TEXT NOT NULL DEFAULT '',
+        started_at REAL NOT NULL,
+        finished_at REAL,
+        updated_at REAL NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL
+    );
+    CREATE INDEX jobs_by_start ON jobs (started_at);
+    """,
 ]
+JOB_COLUMNS = "id, kind, status, progress, message, started_at, finished_at, updated_at, host, pid"
 
 
 class Rows(Protocol):
@@ -326,3 +345,57 @@ class SqlStore:
             )
             for r in rows
         ]
+
+    # ------------------------------------------------------------------ index jobs
+
+    def save_job(self, job: Job) -> None:
+        """Record a job as it is now (the first time: add it)."""
+        self._run(
+            lambda db: db.execute(
+                f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+                " progress = excluded.progress, message = excluded.message,"
+                " finished_at = excluded.finished_at, updated_at = excluded.updated_at",
+                (
+                    job.job_id,
+                    job.kind,
+                    job.status,
+                    job.progress,
+                    job.message,
+                    job.started_at,
+                    job.finished_at,
+                    job.updated_at,
+                    job.host,
+                    job.pid,
+                ),
+            ),
+            write=True,
+        )
+
+    def job(self, job_id: str) -> Job:
+        """The job as last recorded (NotFoundError if none)."""
+        jobs = self._jobs("WHERE id = ?", (job_id,))
+        if not jobs:
+            raise NotFoundError(f"no job with id '{job_id}'")
+        return jobs[0]
+
+    def jobs(self, *, unfinished: bool = False, limit: int = 20) -> list[Job]:
+        """The jobs recorded by every process, newest first; `unfinished`: only those queued
+        or running."""
+        clause = "WHERE finished_at IS NULL" if unfinished else ""
+        return self._jobs(f"{clause} ORDER BY started_at DESC LIMIT ?", (limit,))
+
+    def forget_jobs(self, keep: int) -> None:
+        """Forget finished jobs past the `keep` most recently finished."""
+        self._run(
+            lambda db: db.execute(
+                "DELETE FROM jobs WHERE finished_at IS NOT NULL AND id NOT IN (SELECT id FROM"
+                " jobs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?)",
+                (keep,),
+            ),
+            write=True,
+        )
+
+    def _jobs(self, clause: str, params: tuple) -> list[Job]:
+        rows = self._read(f"SELECT {JOB_COLUMNS} FROM jobs {clause}", params)
+        return [Job(job_id=r["id"], **{k: r[k] for k in JOB_COLUMNS.split(", ")[1:]}) for r in rows]
