@@ -228,10 +228,10 @@ class Settings(BaseSettings):
     )
     database: str = Field(
         "",
-        description="Where conversations, answers and feedback are kept: empty = the SQLite "
-        "file conversations.sqlite3 in index_dir (the data volume); a path = that SQLite "
-        "file; postgresql://user:password@host:5432/name = that PostgreSQL database, which "
-        "several replicas may share.",
+        description="Where conversations, answers, feedback and the indexing jobs are kept: "
+        "empty = the SQLite file conversations.sqlite3 in index_dir (the data volume); a "
+        "path = that SQLite file; postgresql://user:password@host:5432/name = that "
+        "PostgreSQL database, which several replicas may share.",
     )
     database_wait_s: float = Field(
         15.0,

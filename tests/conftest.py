@@ -105,11 +105,16 @@ def postgres_server():
 
 
 @pytest.fixture
-def postgres_url(postgres_server) -> str:
-    """A fresh, empty database on the session's server (which a test may have stopped)."""
+def postgres_url(postgres_server):
+    """A fresh, empty database on the session's server (which a test may have stopped),
+    dropped after the test."""
     if not postgres_server.running():
         postgres_server.start()
-    return postgres_server.new_database()
+    url = postgres_server.new_database()
+    yield url
+    if not postgres_server.running():
+        postgres_server.start()
+    postgres_server.drop_database(url)
 
 
 @pytest.fixture(

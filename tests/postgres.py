@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import pwd
 import re
 import secrets
 import shutil
@@ -63,6 +64,10 @@ class PostgresServer:
         self.password = "pw-" + secrets.token_urlsafe(12)
         self._as_owner: list[str] = []
         if os.geteuid() == 0:  # postgres will not run as root
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.fail(f"run as root, the server needs the postgres user: {MISSING}")
             self._as_owner = ["runuser", "-u", "postgres", "--"]
             shutil.chown(self.root, "postgres", "postgres")
         password_file = self.root / "password"
@@ -112,14 +117,20 @@ class PostgresServer:
 
     def new_database(self) -> str:
         """A fresh, empty database's URL."""
-        import psycopg
-
         self._databases += 1
         name = f"test_{self._databases}"
-        with psycopg.connect(self.url(), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {name}")
+        self._admin(f"CREATE DATABASE {name}")
         return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        """Drop a database `new_database` made, cutting whatever is still connected to it."""
+        self._admin(f"DROP DATABASE IF EXISTS {url.rpartition('/')[2]} WITH (FORCE)")
+
+    def _admin(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as admin:
+            admin.execute(statement)
 
     def destroy(self) -> None:
         with contextlib.suppress(Exception):

@@ -137,7 +137,8 @@ class Job:
 
 
 class ConversationStore(Protocol):
-    """Conversations, turns and feedback, kept for the web, the API, MCP and the terminal.
+    """Conversations, turns and feedback, kept for the web, the API, MCP and the terminal,
+    and the state of the indexing jobs, so that every replica of the service sees them.
 
     Every write is one transaction. A call that cannot reach the database within the
     store's wait raises StoreUnavailable and sets `problem`; the next call tries again, and

@@ -151,7 +151,7 @@ class JobRunner:
             )
             if unwritten or heartbeat:
                 due.append(dataclasses.replace(job, updated_at=time.time()))
-        self._unwritten &= self.jobs.keys()  # a forgotten job is not written
+        self._unwritten.intersection_update(self.jobs)  # a forgotten job is not written
         return due
 
     def _save(self, store: ConversationStore, due: list[Job]) -> None:
@@ -164,6 +164,8 @@ class JobRunner:
                 with self._lock:
                     self._unwritten.add(job.job_id)
                 return
+            except Exception:  # a fault of this write, not of the store: not tried again
+                log.exception("the state of job %s could not be recorded", job.job_id)
             with self._lock:
                 if job.finished:
                     self._written.pop(job.job_id, None)
