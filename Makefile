@@ -18,7 +18,7 @@ export TOKENIZERS_PARALLELISM := false
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install models index serve test chromium lint format eval calibrate bench docker-check clean
+.PHONY: install models index serve test chromium postgresql lint format eval calibrate bench docker-check clean
 
 $(STAMP): pyproject.toml requirements-models.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,7 +43,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || \
 	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
 
-test: models chromium
+# The conversation store's tests start a PostgreSQL server of their own (as the postgres
+# user when run as root) from Debian's server binaries.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }
+
+test: models chromium postgresql
 	$(BIN)/ruff check app tests eval
 	$(BIN)/ruff format --check app tests eval
 	$(BIN)/pytest

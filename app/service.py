@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.answer.answerer import Answerer
 from app.converse.chat import answer_turn
-from app.converse.store import ConversationStore
+from app.converse.store import ConversationStore, open_store
 from app.domain import Answer, AskOptions, Document, SearchResult, final_answer
 from app.errors import BadInputError, IndexMissingError, NotFoundError
 from app.index import HybridIndex, build_index, load_index
@@ -39,9 +39,7 @@ class QAService:
         self.settings = settings
         self.embedder = embedder
         self.llm = llm
-        self.store = store or ConversationStore(
-            settings.database_path, wait_s=settings.database_wait_s
-        )
+        self.store = store or open_store(settings)
         self._index = index
         self._retriever = Retriever(index, embedder, settings)
         self._answerer = Answerer(self._retriever, llm, settings)

@@ -14,6 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # service starts (12 characters is the floor), with a warning at start-up.
 STRONG_TOKEN_CHARS = 16
 STRONG_TOKEN_DISTINCT = 8
+POSTGRES_SCHEMES = ("postgresql", "postgres")  # what libpq takes as a URL
 
 
 class Settings(BaseSettings):
@@ -257,16 +258,19 @@ class Settings(BaseSettings):
         "it is not indexed and the index report says so. A .docx whose XML would unpack to "
         "more than 32 bytes a character of this is refused before it is read.",
     )
-    database: Path | None = Field(
-        None,
-        description="SQLite file of conversations, answers and feedback; unset = "
-        "conversations.sqlite3 in index_dir (the data volume).",
+    database: str = Field(
+        "",
+        description="Where conversations, answers, feedback and the indexing jobs are kept: "
+        "empty = the SQLite file conversations.sqlite3 in index_dir (the data volume); a "
+        "path = that SQLite file; postgresql://user:password@host:5432/name = that "
+        "PostgreSQL database, which several replicas may share.",
     )
     database_wait_s: float = Field(
         15.0,
         gt=0,
         description="How long one call to the conversation store waits for a database file "
-        "that another process has locked (or that cannot be opened) before that call gives up.",
+        "that another process has locked (or that cannot be opened), or for a PostgreSQL "
+        "server that cannot be reached, before that call gives up.",
     )
     max_turns: int = Field(
         100, ge=1, description="Most turns one conversation may hold; past it the API answers 422."
@@ -334,6 +338,28 @@ class Settings(BaseSettings):
             reasons.append(f"only {distinct} different character{plural}")
         return "; ".join(reasons) or None
 
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database_path_or_url(cls, value: object) -> str:
+        """A SQLite file's path, or a PostgreSQL URL; any other URL is refused (the message
+        never repeats the value: it may hold a password)."""
+        text = "" if value is None else str(value).strip()
+        scheme, found, _ = text.partition("://")
+        if not found:
+            return text
+        if scheme.lower() not in POSTGRES_SCHEMES:
+            raise ValueError(
+                f"database must be a postgresql://user:password@host:port/name URL or the "
+                f"path of a SQLite file, not a {scheme}:// URL"
+            )
+        return text
+
+    @property
+    def database_url(self) -> str | None:
+        """The PostgreSQL URL `database` names, or None for SQLite."""
+        text = str(self.database or "")
+        return text if text.partition("://")[0].lower() in POSTGRES_SCHEMES else None
+
     @property
     def milvus_address(self) -> str:
         """The Milvus URI to connect to (Milvus Lite's file in index_dir by default)."""
@@ -341,7 +367,10 @@ class Settings(BaseSettings):
 
     @property
     def database_path(self) -> Path:
-        return self.database or self.index_dir / "conversations.sqlite3"
+        """The SQLite file (when `database` is no PostgreSQL URL)."""
+        if self.database and not self.database_url:
+            return Path(self.database)
+        return self.index_dir / "conversations.sqlite3"
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

@@ -91,3 +91,56 @@ def retriever(real_index, real_embedder, real_settings):
     from app.retrieve.retriever import Retriever
 
     return Retriever(real_index, real_embedder, real_settings)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One scratch PostgreSQL server for the whole session (`tests.postgres`), started the
+    first time a test asks for it; the test fails, saying what to install, without one."""
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty database on the session's server (which a test may have stopped),
+    dropped after the test."""
+    if not postgres_server.running():
+        postgres_server.start()
+    url = postgres_server.new_database()
+    yield url
+    if not postgres_server.running():
+        postgres_server.start()
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def database(request, tmp_path) -> str:
+    """Where a test's conversation store lives, on each back end in turn: a SQLite file's
+    path, or a fresh PostgreSQL database's URL (`Settings.database`)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "data" / "qa.sqlite3")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def open_test_store(database):
+    """Opens stores on the test's database (as many as a test wants, as replicas would);
+    each is closed after the test."""
+    from app.converse.store import open_store
+
+    opened = []
+
+    def open_one(wait_s: float = 15.0):
+        store = open_store(Settings(database=database, database_wait_s=wait_s))
+        opened.append(store)
+        return store
+
+    yield open_one
+    for store in opened:
+        store.close()

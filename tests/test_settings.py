@@ -30,3 +30,19 @@ def test_a_weak_admin_token_is_named_weak_with_the_reason(token, reason):
 @pytest.mark.parametrize("token", [None, "Vq3x-T9pL_mZ2rK8wYc4"])
 def test_a_strong_or_absent_admin_token_is_not_weak(token):
     assert Settings(admin_token=token).admin_token_weakness is None
+
+
+def test_the_database_is_a_sqlite_file_by_default_or_by_path_and_postgresql_by_url(tmp_path):
+    default = Settings(index_dir=tmp_path)
+    assert default.database_url is None
+    assert default.database_path == tmp_path / "conversations.sqlite3"
+    moved = Settings(database=str(tmp_path / "qa.sqlite3"))
+    assert moved.database_url is None and moved.database_path == tmp_path / "qa.sqlite3"
+    for url in ("postgresql://qa:pw@db:5432/qa", "postgres://qa@db/qa", "postgresql:///qa"):
+        assert Settings(database=url).database_url == url
+
+
+def test_a_database_url_of_another_kind_is_refused_without_repeating_it():
+    with pytest.raises(ValidationError, match="not a mysql:// URL") as refused:
+        Settings(database="mysql://qa:secret-pw@db/qa")
+    assert "secret-pw" not in str(refused.value.errors()[0]["msg"])

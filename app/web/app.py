@@ -98,6 +98,8 @@ def create_app(
                 yield
         finally:
             stop.set()
+            if state.service is not None:
+                state.service.store.close()  # its connections, if it holds any
 
     # FastAPIOffline: /docs and /redoc load their scripts from the package, not a CDN.
     app = FastAPIOffline(

@@ -97,7 +97,7 @@ class AppState:
         self.settings = settings
         self.service = service
         self.gate = GenerationGate(settings.max_queue)
-        self.jobs = JobRunner()
+        self.jobs = JobRunner(lambda: self.service.store if self.service else None)
         self.load_error: str | None = None
         self.model_state = "not loaded"  # warming | ready | failed: … (start-up warm-up)
         self.reconciling: str | None = None  # why, while the start-up reconcile runs

@@ -1,4 +1,6 @@
-"""The SQLite conversation store: schema, turns, feedback, the log, and its faults."""
+"""The conversation store on both back ends (SQLite and PostgreSQL): turns, feedback, the
+log, owners, two stores on one database; then the SQLite file's own faults.
+(PostgreSQL's own faults: test_store_postgres.py.)"""
 
 from __future__ import annotations
 
@@ -16,15 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from app.converse.store import (
-    MIGRATIONS,
-    ConversationStore,
-    StoreUnavailable,
-    Turn,
-    log_csv,
-    log_jsonl,
-    new_id,
-)
+from app.converse.store import StoreUnavailable, Turn, log_csv, log_jsonl, new_id
+from app.converse.store_sqlite import MIGRATIONS, SqliteStore
 from app.errors import NotFoundError
 
 pytestmark = pytest.mark.unit
@@ -45,11 +40,18 @@ def turn(conversation_id: str, question: str, outcome: str = "answered", **field
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> ConversationStore:
-    return ConversationStore(tmp_path / "data" / "qa.sqlite3")
+def store(open_test_store):
+    """A store on each back end in turn (the `database` fixture)."""
+    return open_test_store()
 
 
-def test_a_new_store_is_migrated_and_in_wal_mode(store):
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> SqliteStore:
+    return SqliteStore(tmp_path / "data" / "qa.sqlite3")
+
+
+def test_a_new_sqlite_store_is_migrated_and_in_wal_mode(sqlite_store):
+    store = sqlite_store
     db = sqlite3.connect(store.path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -98,6 +100,12 @@ def test_the_log_filters_by_outcome_feedback_and_words(store):
     assert len(store.log(limit=2)) == 2 and store.log()[0].question == "2020年进出口总额"
 
 
+def test_the_log_matches_words_whatever_their_ascii_case(store):
+    cid = store.create_conversation("api")
+    t = store.add_turn(turn(cid, "How many PM2.5 days in 2023?"))
+    assert [x.turn_id for x in store.log(text="pm2.5")] == [t.turn_id]
+
+
 def test_the_log_exports_as_csv_and_jsonl(store):
     cid = store.create_conversation("api")
     t = store.add_turn(turn(cid, "2023年PM2.5平均浓度, 是多少", latency_ms=812.5))
@@ -111,10 +119,85 @@ def test_the_log_exports_as_csv_and_jsonl(store):
     assert record["rating"] == "down" and record["turn_id"] == t.turn_id
 
 
+def test_the_csv_log_neutralises_cells_a_spreadsheet_would_run_as_formulas(store):
+    cid = store.create_conversation("api")
+    formula = '=HYPERLINK("http://evil.example","点我")'
+    t = store.add_turn(
+        turn(cid, formula, answer="+1+1", resolved="-2+3", error="@SUM(A1)", latency_ms=-1.5)
+    )
+    store.set_feedback(t.turn_id, "down", "\t=1")
+    store.add_turn(turn(cid, "\r=cmd", answer="2023年新增11家"))
+    rows = list(csv.DictReader(io.StringIO(log_csv(store.log()).lstrip("\ufeff"))))
+    first, second = rows[1], rows[0]  # newest first
+    assert first["question"] == "'" + formula and first["answer"] == "'+1+1"
+    assert first["resolved"] == "'-2+3" and first["error"] == "'@SUM(A1)"
+    assert first["comment"] == "'\t=1" and second["question"] == "'\r=cmd"
+    assert second["answer"] == "2023年新增11家"  # ordinary text is left as it is
+    assert first["latency_ms"] == "-1.5"  # a number is not a formula
+
+
+def test_a_conversation_is_written_only_by_its_owner(store):
+    from app.errors import ReadOnlyError
+
+    cid = store.create_conversation("web", owner="owner-secret-1")
+    t = store.add_turn(turn(cid, "2023年新增多少跨国公司地区总部"))
+    assert store.writable(cid, "owner-secret-1") and not store.writable(cid, "someone-else")
+    assert not store.writable(cid, None)
+    with pytest.raises(ReadOnlyError):
+        store.check_writable(cid, "someone-else")
+    with pytest.raises(ReadOnlyError):
+        store.set_feedback(t.turn_id, "down", "改掉", owner="someone-else")
+    store.set_feedback(t.turn_id, "up", owner="owner-secret-1")
+    assert store.turn(t.turn_id).rating == "up"
+    assert "owner" not in store.conversation(cid).to_dict()  # the secret is never shown
+    raw = store._read("SELECT owner FROM conversations")[0]["owner"]
+    assert "owner-secret-1" not in raw  # only its hash is kept
+
+
+def test_a_conversation_started_without_an_owner_stays_open(store):
+    cid = store.create_conversation("cli")  # the terminal, MCP and conversations made before owners
+    t = store.add_turn(turn(cid, "问题一"))
+    store.check_writable(cid, "anyone")
+    store.set_feedback(t.turn_id, "up", owner="anyone")
+    assert store.writable(cid, None)
+
+
+def test_two_stores_on_one_database_see_each_others_conversations(open_test_store):
+    one, other = open_test_store(), open_test_store()  # two replicas of the service
+    cid = one.create_conversation("web", owner="owner-secret-1")
+    t = other.add_turn(turn(cid, "2023年新增多少跨国公司地区总部"))
+    one.set_feedback(t.turn_id, "up", owner="owner-secret-1")
+    assert [x.question for x in one.conversation(cid).turns] == ["2023年新增多少跨国公司地区总部"]
+    assert other.turn(t.turn_id).rating == "up" and not other.writable(cid, "someone-else")
+    assert [x.turn_id for x in other.log()] == [t.turn_id]
+
+
+def test_turns_added_at_once_by_two_stores_get_one_position_each(open_test_store):
+    stores = [open_test_store(), open_test_store()]
+    cid = stores[0].create_conversation("api")
+    start = threading.Barrier(len(stores))
+
+    def ask(store, n: int) -> None:
+        start.wait()
+        for i in range(n):
+            store.add_turn(turn(cid, f"问题{i}"))
+
+    threads = [threading.Thread(target=ask, args=(store, 15)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    positions = [t.position for t in stores[1].conversation(cid).turns]
+    assert positions == list(range(1, 31))
+
+
+# ------------------------------------------------------------------ the SQLite file's faults
+
+
 def test_a_corrupt_file_turns_the_store_off_and_says_why(tmp_path):
     path = tmp_path / "qa.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    store = ConversationStore(path)
+    store = SqliteStore(path)
     assert not store.available and str(path) in store.problem
     with pytest.raises(StoreUnavailable):
         store.create_conversation("api")
@@ -124,7 +207,7 @@ def test_a_corrupt_file_turns_the_store_off_and_says_why(tmp_path):
 def test_a_folder_that_cannot_be_written_turns_the_store_off(tmp_path):
     blocker = tmp_path / "data"
     blocker.write_text("a file where the folder should be")
-    store = ConversationStore(blocker / "qa.sqlite3")
+    store = SqliteStore(blocker / "qa.sqlite3")
     assert not store.available and "unavailable" in store.problem
 
 
@@ -134,14 +217,15 @@ def test_a_database_from_a_newer_program_is_not_touched(tmp_path):
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.commit()
     db.close()
-    store = ConversationStore(path)
+    store = SqliteStore(path)
     assert not store.available and "newer" in store.problem
 
 
 WRITER = """
 import sys, time
-from app.converse.store import ConversationStore, Turn, new_id
-store = ConversationStore(sys.argv[1])
+from app.converse.store import Turn, new_id
+from app.converse.store_sqlite import SqliteStore
+store = SqliteStore(sys.argv[1])
 cid = store.create_conversation("cli")
 print(cid, flush=True)
 n = 0
@@ -168,7 +252,7 @@ def test_the_file_survives_a_sigkill_in_the_middle_of_writing(tmp_path):
             break
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=10)
-    store = ConversationStore(path)
+    store = SqliteStore(path)
     assert store.available, store.problem
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -211,7 +295,7 @@ def outside_lock(path: Path, seconds: float, *, readers_too: bool = False):
 
 def test_a_store_locked_past_its_wait_gives_up_that_call_and_recovers_on_the_next(tmp_path):
     path = tmp_path / "qa.sqlite3"
-    store = ConversationStore(path, wait_s=0.3)
+    store = SqliteStore(path, wait_s=0.3)
     cid = store.create_conversation("api")
     with outside_lock(path, 1.5) as holder:
         started = time.monotonic()
@@ -227,7 +311,7 @@ def test_a_store_locked_past_its_wait_gives_up_that_call_and_recovers_on_the_nex
 
 def test_a_write_waits_with_backoff_for_a_lock_released_within_its_wait(tmp_path):
     path = tmp_path / "qa.sqlite3"
-    store = ConversationStore(path, wait_s=3.0)
+    store = SqliteStore(path, wait_s=3.0)
     cid = store.create_conversation("api")
     with outside_lock(path, 0.8):
         started = time.monotonic()
@@ -239,58 +323,15 @@ def test_a_write_waits_with_backoff_for_a_lock_released_within_its_wait(tmp_path
 
 def test_a_store_that_could_not_be_opened_at_start_is_opened_on_a_later_call(tmp_path):
     path = tmp_path / "qa.sqlite3"
-    ConversationStore(path).create_conversation("api")  # the file exists, with its schema
+    SqliteStore(path).create_conversation("api")  # the file exists, with its schema
     with outside_lock(path, 1.0, readers_too=True) as holder:
-        store = ConversationStore(path, wait_s=0.2)
+        store = SqliteStore(path, wait_s=0.2)
         assert not store.available and "locked" in store.problem
         with pytest.raises(StoreUnavailable):
             store.conversation("c_anything")
         holder.join(5)
     cid = store.create_conversation("web")
     assert store.conversation(cid).channel == "web" and store.available
-
-
-def test_the_csv_log_neutralises_cells_a_spreadsheet_would_run_as_formulas(store):
-    cid = store.create_conversation("api")
-    formula = '=HYPERLINK("http://evil.example","点我")'
-    t = store.add_turn(
-        turn(cid, formula, answer="+1+1", resolved="-2+3", error="@SUM(A1)", latency_ms=-1.5)
-    )
-    store.set_feedback(t.turn_id, "down", "\t=1")
-    store.add_turn(turn(cid, "\r=cmd", answer="2023年新增11家"))
-    rows = list(csv.DictReader(io.StringIO(log_csv(store.log()).lstrip("\ufeff"))))
-    first, second = rows[1], rows[0]  # newest first
-    assert first["question"] == "'" + formula and first["answer"] == "'+1+1"
-    assert first["resolved"] == "'-2+3" and first["error"] == "'@SUM(A1)"
-    assert first["comment"] == "'\t=1" and second["question"] == "'\r=cmd"
-    assert second["answer"] == "2023年新增11家"  # ordinary text is left as it is
-    assert first["latency_ms"] == "-1.5"  # a number is not a formula
-
-
-def test_a_conversation_is_written_only_by_its_owner(store):
-    from app.errors import ReadOnlyError
-
-    cid = store.create_conversation("web", owner="owner-secret-1")
-    t = store.add_turn(turn(cid, "2023年新增多少跨国公司地区总部"))
-    assert store.writable(cid, "owner-secret-1") and not store.writable(cid, "someone-else")
-    assert not store.writable(cid, None)
-    with pytest.raises(ReadOnlyError):
-        store.check_writable(cid, "someone-else")
-    with pytest.raises(ReadOnlyError):
-        store.set_feedback(t.turn_id, "down", "改掉", owner="someone-else")
-    store.set_feedback(t.turn_id, "up", owner="owner-secret-1")
-    assert store.turn(t.turn_id).rating == "up"
-    assert "owner" not in store.conversation(cid).to_dict()  # the secret is never shown
-    raw = sqlite3.connect(store.path).execute("SELECT owner FROM conversations").fetchone()[0]
-    assert "owner-secret-1" not in raw  # only its hash is kept
-
-
-def test_a_conversation_started_without_an_owner_stays_open(store):
-    cid = store.create_conversation("cli")  # the terminal, MCP and conversations made before owners
-    t = store.add_turn(turn(cid, "问题一"))
-    store.check_writable(cid, "anyone")
-    store.set_feedback(t.turn_id, "up", owner="anyone")
-    assert store.writable(cid, None)
 
 
 def test_conversations_from_before_owners_are_migrated_and_stay_open(tmp_path):
@@ -300,7 +341,7 @@ def test_conversations_from_before_owners_are_migrated_and_stay_open(tmp_path):
     db.execute("INSERT INTO conversations (id, created, channel) VALUES ('c_old', 0, 'web')")
     db.commit()
     db.close()
-    store = ConversationStore(path)
+    store = SqliteStore(path)
     assert store.available and store.writable("c_old", "anyone")
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
@@ -312,7 +353,7 @@ def test_an_owner_check_the_store_cannot_answer_refuses_the_follow_up_not_a_new_
     from app.errors import ContextUnreadableError, ReadOnlyError
 
     path = tmp_path / "qa.sqlite3"
-    store = ConversationStore(path, wait_s=0.2)
+    store = SqliteStore(path, wait_s=0.2)
     cid = store.create_conversation("web", owner="owner-secret-1")
     with outside_lock(path, 3.0, readers_too=True):
         for owner in ("owner-secret-1", "someone-else", None):  # no one passes unchecked

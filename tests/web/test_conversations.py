@@ -181,6 +181,31 @@ def test_a_broken_store_leaves_answering_working_and_says_so(settings, fake_embe
         assert client.post("/api/conversations").status_code == 503
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_postgresql_server_that_stops_leaves_answering_working_and_is_used_when_back(
+    settings, fake_embedder, postgres_server, postgres_url
+):
+    with make_client(settings, fake_embedder, database=postgres_url, database_wait_s=0.5) as client:
+        first = ask(client, FIRST)
+        assert first["turn_id"] is not None
+        postgres_server.stop()
+        try:
+            answer = ask(client, FIRST)  # a new question: answered, not remembered
+            assert "11家" in answer["answer"] and answer["turn_id"] is None
+            ready = client.get("/readyz")
+            assert ready.status_code == 200 and "unavailable" in ready.json()["conversations"]
+            assert postgres_server.password not in ready.text
+            assert client.get("/api/admin/log", headers=ADMIN).status_code == 503
+        finally:
+            postgres_server.start()
+        assert client.get("/readyz").json()["conversations"] == "ok"
+        again = ask(client, "那2024年呢？", conversation_id=first["conversation_id"])
+        assert again["resolution"]["question"] == "2024年新增多少跨国公司地区总部"
+        log = client.get("/api/admin/log", headers=ADMIN).json()
+        assert [t["question"] for t in log["turns"]] == ["那2024年呢？", FIRST]
+
+
 def test_the_stream_names_its_conversation_for_the_next_question(client):
     with client.stream("GET", "/api/ask/stream", params={"question": FIRST}) as response:
         text = "".join(response.iter_text())
