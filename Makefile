@@ -89,6 +89,7 @@ calibrate: eval
 bench: index chromium
 	$(BIN)/python eval/bench.py
 	$(BIN)/python eval/formats_bench.py
+	$(BIN)/python eval/scale_bench.py
 
 # No Docker engine runs here: the Dockerfile is linted (hadolint, from its PyPI wheel) and
 # tests/test_docker.py checks that it builds with the Makefile's own set-up target;

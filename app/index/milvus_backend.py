@@ -58,7 +58,15 @@ class MilvusBackend:
 
     kind = "milvus"
 
-    def __init__(self, uri: str, dim: int, *, name: str = "xuhui", token: str = "") -> None:
+    def __init__(
+        self,
+        uri: str,
+        dim: int,
+        *,
+        name: str = "xuhui",
+        token: str = "",
+        vector_index: str | None = None,
+    ) -> None:
         from pymilvus import MilvusClient
 
         self.uri = uri
@@ -67,12 +75,17 @@ class MilvusBackend:
         self.sentences_name = f"{name}_sentences_{dim}"
         self.client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
         # Milvus Lite (a file) searches exactly; a server builds its own index (HNSW).
-        self.vector_index = "AUTOINDEX" if "://" in uri else "FLAT"
+        self.vector_index = vector_index or ("AUTOINDEX" if "://" in uri else "FLAT")
+        self._dense_params: dict = {"metric_type": "IP"}
+        if self.vector_index == "HNSW":
+            self._dense_params["params"] = {"ef": 64}
         self._lock = threading.Lock()
         self._versions: list[str] = []
         self._position: dict[str, int] = {}
         self._sentence_row: dict[tuple[str, int], int] = {}
         self._sentence_key: list[str] = []
+        self._written = False  # rows written since the last flush
+        self._known: set[str] | None = None  # the stored versions, once read
         self._ensure_collections()
 
     # ------------------------------------------------------------------ schema
@@ -117,7 +130,7 @@ class MilvusBackend:
                 )
             )
             index = client.prepare_index_params()
-            index.add_index("vector", index_type=self.vector_index, metric_type="IP")
+            index.add_index("vector", **self._vector_index())
             index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
             client.create_collection(
                 self.chunks_name, schema=schema, index_params=index, consistency_level="Strong"
@@ -127,10 +140,16 @@ class MilvusBackend:
             self._common_fields(schema, DataType)
             schema.add_field("start", DataType.INT64)
             index = client.prepare_index_params()
-            index.add_index("vector", index_type=self.vector_index, metric_type="IP")
+            index.add_index("vector", **self._vector_index())
             client.create_collection(
                 self.sentences_name, schema=schema, index_params=index, consistency_level="Strong"
             )
+
+    def _vector_index(self) -> dict:
+        spec = {"index_type": self.vector_index, "metric_type": "IP"}
+        if self.vector_index == "HNSW":
+            spec["params"] = {"M": 16, "efConstruction": 200}
+        return spec
 
     def _common_fields(self, schema, types) -> None:
         schema.add_field("pk", types.VARCHAR, is_primary=True, max_length=200)
@@ -144,7 +163,9 @@ class MilvusBackend:
     # ------------------------------------------------------------------ writes
 
     def put(self, rows: DocumentRows) -> None:
-        if self._has_version(rows.version):
+        if self._known is None:  # read once; kept up to date by put and remove
+            self._known = self.stored_versions()
+        if rows.version in self._known:
             return
         kind = rows.document.kind
 
@@ -176,31 +197,31 @@ class MilvusBackend:
             }
             for (i, start, _), vector in zip(rows.sentences, rows.sentence_vectors, strict=True)
         ]
-        # Sentences first: a version counts as stored once its chunks are (`_has_version`),
-        # so a build killed half-way writes the whole version again next time.
+        # Upserted by their keys (made of the version): rows a build killed half-way left
+        # are written over. Sentences first, then the chunks, by which a version counts as
+        # stored (`stored_versions`).
         self._insert(self.sentences_name, sentence_rows)
         self._insert(self.chunks_name, chunk_rows)
+        self._known.add(rows.version)
 
     def _insert(self, collection: str, rows: list[dict]) -> None:
         for start in range(0, len(rows), _BATCH):
             self.client.upsert(collection, rows[start : start + _BATCH])
-
-    def _has_version(self, version: str) -> bool:
-        found = self.client.query(
-            self.chunks_name, filter=f"version == {json.dumps(version)}", limit=1
-        )
-        return bool(found)
+        self._written = True
 
     def remove(self, versions: Iterable[str]) -> None:
         versions = list(versions)
+        if self._known is not None:
+            self._known.difference_update(versions)
         for start in range(0, len(versions), 200):
             expression = f"version in {_quoted(versions[start : start + 200])}"
             self.client.delete(self.chunks_name, filter=expression)
             self.client.delete(self.sentences_name, filter=expression)
 
     def stored_versions(self) -> set[str]:
+        """The versions whose chunks are stored (a version's chunks are written last)."""
         found: set[str] = set()
-        for name in (self.chunks_name, self.sentences_name):
+        for name in (self.chunks_name,):
             iterator = self.client.query_iterator(
                 name, batch_size=4096, filter="", output_fields=["version"]
             )
@@ -218,6 +239,10 @@ class MilvusBackend:
         spans: list[tuple[int, int, int]],
         kinds: dict[str, str] | None = None,
     ) -> None:
+        if self._written:  # sealed segments are indexed; Milvus Lite scans unsealed ones
+            for name in (self.chunks_name, self.sentences_name):
+                self.client.flush(name)
+            self._written = False
         with self._lock:
             self._versions = sorted(set(versions.values()))
             self._position = {c.chunk_id: i for i, c in enumerate(chunks)}
@@ -272,7 +297,7 @@ class MilvusBackend:
             "vector",
             k,
             where,
-            {"metric_type": "IP"},
+            self._dense_params,
             ["chunk_id"],
         )
         return [
@@ -288,7 +313,7 @@ class MilvusBackend:
             "vector",
             k,
             where,
-            {"metric_type": "IP"},
+            self._dense_params,
             ["chunk_id", "start"],
         )
         out = []
