@@ -165,9 +165,7 @@ class QAService:
         if self._building or build is None or build == self._serving:
             return False
         try:
-            index = load_build(
-                build, Opening.of(self.settings, model_id=self.embedder.model_id)
-            )
+            index = load_build(build, Opening.of(self.settings, model_id=self.embedder.model_id))
         except IndexMissingError as exc:
             log.error("the build %s another process swapped in is not served: %s", build, exc)
             self._serving = build  # said once, not on every look
