@@ -32,6 +32,19 @@ def start_serve(port: int, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
+def start_milvus_lite(data_dir, port: int) -> subprocess.Popen:
+    """Milvus Lite as a server (`python -m milvus_lite server`) on a loopback port, so that
+    several processes share one Milvus as replicas share a Milvus server."""
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data_dir)]
+        + ["--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> None:
     """Poll `url` until it answers; fail if the process exits or time runs out."""
     deadline = time.monotonic() + seconds

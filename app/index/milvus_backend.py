@@ -105,6 +105,8 @@ class MilvusBackend:
             grpc_log.setLevel(level)
         for name in (self.chunks_name, self.sentences_name):
             self.client.load_collection(name)
+            if "://" not in self.uri:  # Milvus Lite reopens unsealed rows unsealed
+                self.client.flush(name)
 
     def _create_collections(self) -> None:
         from pymilvus import DataType, Function, FunctionType
@@ -290,16 +292,12 @@ class MilvusBackend:
         )
         return list(found[0]) if found else []
 
+    def _dense(self, name: str, vector: np.ndarray, k: int, where, fields: list[str]) -> list:
+        data = [np.asarray(vector, dtype=np.float32).tolist()]
+        return self._search(name, data, "vector", k, where, self._dense_params, fields)
+
     def search_chunks(self, vector: np.ndarray, k: int, where: Where | None = None) -> list[Hit]:
-        hits = self._search(
-            self.chunks_name,
-            [np.asarray(vector, dtype=np.float32).tolist()],
-            "vector",
-            k,
-            where,
-            self._dense_params,
-            ["chunk_id"],
-        )
+        hits = self._dense(self.chunks_name, vector, k, where, ["chunk_id"])
         return [
             (self._position[h["entity"]["chunk_id"]], float(h["distance"]))
             for h in hits
@@ -307,17 +305,8 @@ class MilvusBackend:
         ]
 
     def search_sentences(self, vector: np.ndarray, k: int, where: Where | None = None) -> list[Hit]:
-        hits = self._search(
-            self.sentences_name,
-            [np.asarray(vector, dtype=np.float32).tolist()],
-            "vector",
-            k,
-            where,
-            self._dense_params,
-            ["chunk_id", "start"],
-        )
         out = []
-        for h in hits:
+        for h in self._dense(self.sentences_name, vector, k, where, ["chunk_id", "start"]):
             row = self._sentence_row.get((h["entity"]["chunk_id"], int(h["entity"]["start"])))
             if row is not None:
                 out.append((row, float(h["distance"])))

@@ -1,13 +1,12 @@
-"""Two `serve` processes as two replicas: one PostgreSQL, one Milvus (Milvus Lite run as a
-server), one shared index folder and corpus. Each sees the other's conversations, jobs
-and uploads. The real packaged embedder; answers are extractive (no model server)."""
+"""Two `serve` processes as two replicas, with deploy/compose.yaml's replica environment
+pointed at what runs here: one PostgreSQL, one Milvus (Milvus Lite run as a server), one
+shared index folder and corpus. Each sees the other's conversations, jobs and uploads. The
+real packaged embedder; answers are extractive (no model server)."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,8 +14,9 @@ import urllib.request
 import pytest
 
 from app.index import build_index
+from tests.compose import replica_environment
 from tests.conftest import write_sample_corpus
-from tests.servers import free_port, start_serve, stop, wait_until_up
+from tests.servers import free_port, start_milvus_lite, start_serve, stop, wait_until_up
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ADMIN_TOKEN = "replica-test-admin-token-0123"
@@ -66,22 +66,7 @@ def eventually(check, seconds: float = 120.0):
 @pytest.fixture
 def milvus_server(tmp_path):
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "milvus_lite",
-            "server",
-            "--data-dir",
-            str(tmp_path / "milvus"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_milvus_lite(tmp_path / "milvus", port)
     yield f"http://127.0.0.1:{port}", process
     stop(process)
 
@@ -111,21 +96,27 @@ def replicas(real_settings, tmp_path, postgres_url, milvus_server):
             if milvus.poll() is not None or time.monotonic() > deadline:
                 raise
             time.sleep(1)
-    env = {
-        **os.environ,
+    # deploy/compose.yaml's replica environment, its addresses pointed at what runs here
+    deployed = replica_environment()
+    here = {
         "XUHUI_CORPUS_DIR": str(settings.corpus_dir),
         "XUHUI_INDEX_DIR": str(settings.index_dir),
-        "XUHUI_INDEX_BACKEND": "milvus",
         "XUHUI_MILVUS_URI": uri,
+        "XUHUI_MILVUS_TOKEN": "",  # Milvus Lite asks for no login
         "XUHUI_DATABASE": postgres_url,
-        "XUHUI_ANSWER_MODE": "extractive",
         # no model server: extractive answers never call one
-        "XUHUI_LLM_BACKEND": "openai",
         "XUHUI_OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
         "XUHUI_ADMIN_TOKEN": ADMIN_TOKEN,
-        "XUHUI_FOLLOW_INTERVAL_S": "0.5",
-        "XUHUI_SHOW_PROGRESS": "false",
     }
+    assert set(here) <= set(deployed)
+    env = {
+        **os.environ,
+        **deployed,
+        **here,
+        "XUHUI_ANSWER_MODE": "extractive",
+        "XUHUI_FOLLOW_INTERVAL_S": "0.5",
+    }
+    assert env["XUHUI_INDEX_BACKEND"] == "milvus" and env["XUHUI_LLM_BACKEND"] == "openai"
     processes, bases = [], []
     try:
         for _ in range(2):
