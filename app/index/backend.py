@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -42,13 +42,6 @@ class Where:
     def __bool__(self) -> bool:
         return bool(self.years or self.doc_ids or self.kinds)
 
-    def admits(self, chunk: Chunk, document: Document) -> bool:
-        return (
-            (not self.years or bool(self.years & {*chunk.years, *chunk.mentioned_years}))
-            and (not self.doc_ids or chunk.doc_id in self.doc_ids)
-            and (not self.kinds or document.kind in self.kinds)
-        )
-
 
 @dataclass
 class DocumentRows:
@@ -62,7 +55,6 @@ class DocumentRows:
     chunk_vectors: np.ndarray
     sentences: list[tuple[int, int, int]]  # (index into `chunks`, start, end)
     sentence_vectors: np.ndarray
-    positions: list[int] = field(default_factory=list)  # the chunks' positions in the build
 
 
 def document_version(model_id: str, document: Document, chunks: Iterable[Chunk]) -> str:
@@ -173,7 +165,6 @@ def rows_by_document(
                 chunk_vectors=vectors[positions],
                 sentences=[(local[spans[r][0]], spans[r][1], spans[r][2]) for r in rows],
                 sentence_vectors=sentence_vectors[rows] if rows else sentence_vectors[:0],
-                positions=positions,
             )
         )
     return out

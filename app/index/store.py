@@ -1,7 +1,10 @@
 """Index storage. Under the index folder:
-- `builds/<id>/`: one complete build (chunks.jsonl, documents.json, dense.faiss,
-  sentences.faiss, figures.jsonl, manifest.json); `current` is a symlink to the build in service,
-  swapped atomically with os.replace, so a crash never leaves half an index in service;
+- `builds/<id>/`: one complete build (chunks.jsonl, documents.json, sentences.json,
+  figures.jsonl, manifest.json, and with the in-process backend dense.faiss and
+  sentences.faiss); `current` is a symlink to the build in service, swapped atomically with
+  os.replace, so a crash never leaves half an index in service. With Milvus the vectors are
+  there, by document version (the manifest's `versions`), and a build is served only when
+  Milvus holds all of its rows;
 - `cache/<model>-<dim>.npz`: the embedding cache (`app.index.cache`); `cache/texts/`: extracted
   texts by content hash (`app.ingest.pipeline`).
 """
