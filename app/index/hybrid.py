@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,6 +65,7 @@ class HybridIndex:
         # Every figure the documents state (`app.figures`), built and saved with the index.
         self.figures = figures if figures is not None else FigureTable()
         self._by_id = {c.chunk_id: c for c in chunks}
+        self.build: Path | None = None  # its folder, once saved or when loaded
 
     def chunk_by_id(self, chunk_id: str) -> Chunk:
         return self._by_id[chunk_id]
@@ -114,8 +116,14 @@ class HybridIndex:
             out[position] = score
         return out
 
-    def _k(self, n: int, k: int | None) -> int:
-        return k or self.candidates or n
+    def _ask(self, n: int, k: int | None, where: Where | None) -> tuple[int, Where | None]:
+        """How many hits to ask for, within what: a backend that scores every row (no
+        `candidates`) is asked for all of them, unfiltered, and the retriever filters, so
+        that ranks count every chunk as they always did; one that returns its best hits
+        only is asked for `k` (or `candidates`) within the filter."""
+        if self.candidates is None:
+            return n, None
+        return k or self.candidates, where
 
     def sentence_scores(
         self, query_vector: np.ndarray, where: Where | None = None, k: int | None = None
@@ -125,7 +133,7 @@ class HybridIndex:
         n = len(self.sentence_spans)
         if not n:
             return np.zeros(0, dtype=np.float32)
-        hits = self.backend.search_sentences(query_vector, self._k(n, k), where)
+        hits = self.backend.search_sentences(query_vector, *self._ask(n, k, where))
         return self._spread(hits, n, -1.0)
 
     def sentence_vectors(self, rows: list[int]) -> np.ndarray:
@@ -139,7 +147,7 @@ class HybridIndex:
         """
         n = len(self.chunks)
         scores = self._spread(
-            self.backend.search_chunks(query_vector, self._k(n, None), where), n, -1.0
+            self.backend.search_chunks(query_vector, *self._ask(n, None, where)), n, -1.0
         )
         sentences = self.sentence_scores(query_vector, where)
         if len(sentences):
@@ -151,5 +159,5 @@ class HybridIndex:
     def bm25_scores(self, query: str, where: Where | None = None) -> np.ndarray:
         """Per chunk: its BM25 score for the query (0 when it shares no word with it)."""
         n = len(self.chunks)
-        hits = self.backend.search_lexical(tokenize(query), self._k(n, None), where)
+        hits = self.backend.search_lexical(tokenize(query), *self._ask(n, None, where))
         return self._spread(hits, n, 0.0)

@@ -1,9 +1,11 @@
 import os
 
+import numpy as np
 import pytest
 
 from app.errors import IndexMissingError
 from app.index import build_index, load_index, tokenize
+from app.index.backend import Where
 
 pytestmark = pytest.mark.unit
 
@@ -86,3 +88,12 @@ def test_a_document_over_the_character_cap_is_reported_and_not_embedded(
     errors = index.manifest.errors
     assert any(f"huge.{kind}" in e and "2,000" in e for e in errors), errors
     assert not any("口袋公园" in text for text in fake_embedder.texts)
+
+
+def test_the_in_process_backend_scores_every_chunk_whatever_the_filter(settings, fake_embedder):
+    """Ranks count every chunk, as before the seam: the retriever filters afterwards."""
+    index = build_index(settings, fake_embedder)
+    vector = fake_embedder.embed_batch(["人工智能"], kind="query")[0]
+    only = Where(years=frozenset({2030}), doc_ids=frozenset({"nothing"}))
+    assert np.array_equal(index.dense_scores(vector, only), index.dense_scores(vector))
+    assert np.array_equal(index.bm25_scores("人工智能", only), index.bm25_scores("人工智能"))
