@@ -151,18 +151,18 @@ class JobRunner:
             )
             if unwritten or heartbeat:
                 due.append(dataclasses.replace(job, updated_at=time.time()))
-        self._unwritten.intersection_update(self.jobs)  # a forgotten job is not written
+        # Taken as written with the snapshot, under the same lock: a change after it (a job
+        # that ends meanwhile) is noted again and written on the next round.
+        self._unwritten.clear()
         return due
 
     def _save(self, store: ConversationStore, due: list[Job]) -> None:
-        for job in due:
-            with self._lock:
-                self._unwritten.discard(job.job_id)
+        for n, job in enumerate(due):
             try:
                 store.save_job(job)
             except StoreUnavailable:  # said by the store; tried again on the next round
                 with self._lock:
-                    self._unwritten.add(job.job_id)
+                    self._unwritten.update(j.job_id for j in due[n:] if j.job_id in self.jobs)
                 return
             except Exception:  # a fault of this write, not of the store: not tried again
                 log.exception("the state of job %s could not be recorded", job.job_id)
