@@ -49,6 +49,11 @@ class StoreUnavailable(XuhuiQAError):
     again."""
 
 
+class BackendUnavailable(XuhuiQAError):
+    """The retrieval backend (a Milvus server) cannot be reached or did not answer in time
+    (HTTP 503). The next search tries again."""
+
+
 class ContextUnreadableError(StoreUnavailable):
     """A follow-up's earlier turns cannot be read, so it is not answered as if it were a
     new question (HTTP 503)."""

@@ -45,7 +45,7 @@ class QAService:
         self._answerer = Answerer(self._retriever, llm, settings)
         self._swap_lock = threading.Lock()
         self._building = False
-        self._serving = current_build(settings.index_dir)
+        self._serving = index.build or current_build(settings.index_dir)
         self.journal = Journal.of_index(settings.index_dir)
 
     @property
@@ -143,19 +143,24 @@ class QAService:
         self._building = True
         try:
             index = build_index(self.settings, self.embedder, progress=progress)
-            self._swap(index, current_build(self.settings.index_dir))
+            self._swap(index, index.build)
         finally:
             self._building = False
         return index
 
-    def _swap(self, index: HybridIndex, build: Path | None) -> None:
+    def _swap(self, index: HybridIndex, build: Path | None, *, if_current: bool = False) -> bool:
+        """Serve `index` (from the folder `build`); with `if_current`, only if that is still
+        the current build and no build of this process is under way (whether it swapped)."""
         retriever = Retriever(index, self.embedder, self.settings)
         retriever.indicator_names  # noqa: B018 (read here, not on the first question after)
         with self._swap_lock:
+            if if_current and (self._building or current_build(self.settings.index_dir) != build):
+                return False
             self._index = index
             self._retriever = retriever
             self._answerer = Answerer(retriever, self.llm, self.settings)
             self._serving = build
+        return True
 
     def follow(self) -> bool:
         """Serve the build another process put in service (a replica sharing the index
@@ -170,7 +175,8 @@ class QAService:
             log.error("the build %s another process swapped in is not served: %s", build, exc)
             self._serving = build  # said once, not on every look
             return False
-        self._swap(index, build)
+        if not self._swap(index, build, if_current=True):
+            return False  # a newer build came meanwhile: the next look takes it
         log.info("serving the build %s that another process swapped in", build.name)
         return True
 

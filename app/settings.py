@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         "(embedded, one machine), an http:// or https:// address a Milvus server; empty = "
         "milvus.db in index_dir.",
     )
+    milvus_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Longest one call to Milvus may take, retries included; past it that "
+        "search or write fails (503) and the next one tries again.",
+    )
     milvus_token: str | None = Field(
         None, description="Milvus credentials ('user:password' or an API key), if it wants any."
     )
@@ -312,6 +318,17 @@ class Settings(BaseSettings):
         if not terms:
             raise ValueError("subject_terms needs at least one word")
         return terms
+
+    @field_validator("milvus_uri")
+    @classmethod
+    def _milvus_lite_file(cls, uri: str) -> str:
+        uri = uri.strip()
+        if uri and "://" not in uri and not uri.endswith(".db"):
+            raise ValueError(
+                "milvus_uri must be an http:// or https:// address of a Milvus server, or a "
+                "Milvus Lite file whose name ends in .db"
+            )
+        return uri
 
     @field_validator("admin_token")
     @classmethod

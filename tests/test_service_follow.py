@@ -46,3 +46,14 @@ def test_a_damaged_build_swapped_in_elsewhere_is_not_served(replicas):
     assert not second.follow()
     assert "news" not in {d.doc_id for d in second.documents()}
     assert second.search("人工智能").passages  # the build it had goes on serving
+
+
+def test_a_replica_building_its_own_index_does_not_swap_in_another(replicas):
+    settings, first, second = replicas
+    (settings.corpus_dir / "news.txt").write_text(NEWS, encoding="utf-8")
+    first.reindex()
+    second._building = True  # its own build under way: that one is swapped in at its end
+    assert not second.follow()
+    assert "news" not in {d.doc_id for d in second.documents()}
+    second._building = False
+    assert second.follow()

@@ -46,3 +46,11 @@ def test_a_database_url_of_another_kind_is_refused_without_repeating_it():
     with pytest.raises(ValidationError, match="not a mysql:// URL") as refused:
         Settings(database="mysql://qa:secret-pw@db/qa")
     assert "secret-pw" not in str(refused.value.errors()[0]["msg"])
+
+
+def test_milvus_is_a_server_address_or_a_milvus_lite_file():
+    assert Settings(milvus_uri="http://milvus:19530").milvus_address == "http://milvus:19530"
+    assert Settings(milvus_uri="/data/milvus.db").milvus_address == "/data/milvus.db"
+    assert Settings(index_dir="/srv/index").milvus_address == "/srv/index/milvus.db"
+    with pytest.raises(ValidationError, match="ends in .db"):
+        Settings(milvus_uri="/data/milvus")

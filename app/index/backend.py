@@ -113,6 +113,10 @@ class RetrievalBackend(Protocol):
     def sentence_vectors(self, rows: list[int]) -> np.ndarray:
         """The stored vectors of these sentences (positions in span order)."""
 
+    def problem(self) -> str | None:
+        """Why searches cannot be served just now (a Milvus server that does not answer),
+        or None."""
+
     def close(self) -> None:
         """Let go of connections and files."""
 
@@ -131,6 +135,7 @@ def open_backend(kind: str, dim: int, settings) -> RetrievalBackend:
             dim,
             name=settings.milvus_collection,
             token=settings.milvus_token or "",
+            timeout_s=settings.milvus_timeout_s,
         )
     raise ValueError(f"unknown index backend {kind!r} (faiss or milvus)")
 

@@ -15,7 +15,15 @@ from app.index.backend import open_backend, rows_by_document
 from app.index.cache import EmbeddingCache, content_hash, embed_texts
 from app.index.hybrid import HybridIndex, tokenize
 from app.index.journal import Journal
-from app.index.store import FORMAT_VERSION, IndexManifest, forget_unused_versions, save_index
+from app.index.store import (
+    FORMAT_VERSION,
+    IndexDamagedError,
+    IndexManifest,
+    claimed_versions,
+    forget_unused_versions,
+    save_index,
+    search_candidates,
+)
 from app.ingest.pipeline import IngestResult, ParseLimits, ingest
 from app.models.embedder import Embedder
 from app.settings import Settings
@@ -129,39 +137,41 @@ def build_index(
     }
     report(0.96, f"writing the vectors to the {settings.index_backend} backend")
     backend = open_backend(settings.index_backend, counts["dim"], settings)
-    versions = {}
-    for rows in rows_by_document(
+    cut = rows_by_document(
         embedder.model_id, documents, chunks, tokens, vectors, spans, sentence_vectors
-    ):
-        backend.put(rows)  # a version stored already (Milvus) is not written again
-        versions[rows.document.doc_id] = rows.version
-    backend.bind(versions, chunks, spans, {d: doc.kind for d, doc in documents.items()})
-    counts["n_sentences"] = len(spans)
-    manifest = _manifest(result, chunks, embedder, settings, started, **counts)
-    manifest.backend, manifest.versions = settings.index_backend, versions
-    index = HybridIndex(
-        chunks,
-        documents,
-        backend,
-        tokens,
-        manifest,
-        sentence_spans=spans,
-        sentence_weight=settings.sentence_weight,
-        figures=figures,
-        candidates=_candidates(settings),
     )
-    save_index(index, settings.index_dir)
-    forget_unused_versions(backend, settings.index_dir)
+    versions = {rows.document.doc_id: rows.version for rows in cut}
+    with claimed_versions(settings.index_dir, versions.values()):
+        for rows in cut:
+            backend.put(rows)  # a version stored already (Milvus) is not written again
+        backend.bind(versions, chunks, spans, {d: doc.kind for d, doc in documents.items()})
+        stored = backend.counts()
+        if stored != (len(chunks), len(spans)):
+            raise IndexDamagedError(
+                f"the {settings.index_backend} backend holds {stored[0]} chunks and "
+                f"{stored[1]} sentences of this build, it has {len(chunks)} and {len(spans)}"
+            )
+        counts["n_sentences"] = len(spans)
+        manifest = _manifest(result, chunks, embedder, settings, started, **counts)
+        manifest.backend, manifest.versions = settings.index_backend, versions
+        index = HybridIndex(
+            chunks,
+            documents,
+            backend,
+            tokens,
+            manifest,
+            sentence_spans=spans,
+            sentence_weight=settings.sentence_weight,
+            figures=figures,
+            candidates=search_candidates(settings),
+        )
+        save_index(index, settings.index_dir)
+        forget_unused_versions(backend, settings.index_dir)
     # The new build is in service: the corpus changes it holds are done.
     Journal.of_index(settings.index_dir).settle(result.sources, settings.corpus_dir)
     done = f"{len(result.documents)} documents as {len(chunks)} chunks, {len(figures)} figures"
     report(1.0, f"indexed {done}")
     return index
-
-
-def _candidates(settings: Settings) -> int | None:
-    """Hits a search asks the backend for: every row in process, a setting on Milvus."""
-    return settings.search_candidates if settings.index_backend == "milvus" else None
 
 
 def _manifest(

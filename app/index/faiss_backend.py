@@ -157,6 +157,9 @@ class FaissBackend:
     def sentence_vectors(self, rows: list[int]) -> np.ndarray:
         return np.stack([self.sentence_dense.reconstruct(int(r)) for r in rows])
 
+    def problem(self) -> str | None:
+        return None  # in this process: it is there if the service is
+
     def close(self) -> None:
         pass
 

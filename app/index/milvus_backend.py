@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from app.domain import Chunk
+from app.errors import BackendUnavailable
 from app.index.backend import DocumentRows, Hit, Where
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,36 @@ MAX_TEXT = 65535  # Milvus's longest VARCHAR
 MAX_LIMIT = 16384  # Milvus's largest top-k (and offset + limit of a query)
 MAX_YEARS = 64
 _BATCH = 512
+
+
+class _Guarded:
+    """The Milvus client with a time limit on every call to the server (pymilvus retries an
+    unreachable server for minutes otherwise), and its failures as BackendUnavailable."""
+
+    TIMED = {
+        "create_collection", "delete", "flush", "get", "has_collection", "load_collection",
+        "query", "query_iterator", "search", "upsert",
+    }  # fmt: skip
+
+    def __init__(self, client, uri: str, timeout_s: float) -> None:
+        self._client, self._uri, self._timeout_s = client, uri, timeout_s
+
+    def __getattr__(self, name: str):
+        method = getattr(self._client, name)
+        if name not in self.TIMED:
+            return method
+
+        def call(*args, **kwargs):
+            from pymilvus.exceptions import MilvusException
+
+            try:
+                return method(*args, timeout=self._timeout_s, **kwargs)
+            except MilvusException as exc:
+                raise BackendUnavailable(
+                    f"Milvus at {self._uri} did not answer {name}: {exc.message}"
+                ) from exc
+
+        return call
 
 
 def lexical_words(tokens: list[str]) -> str:
@@ -66,14 +97,20 @@ class MilvusBackend:
         name: str = "xuhui",
         token: str = "",
         vector_index: str | None = None,
+        timeout_s: float = 10.0,
     ) -> None:
         from pymilvus import MilvusClient
+        from pymilvus.exceptions import MilvusException
 
         self.uri = uri
         self.dim = dim
         self.chunks_name = f"{name}_chunks_{dim}"
         self.sentences_name = f"{name}_sentences_{dim}"
-        self.client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        try:
+            client = MilvusClient(uri=uri, token=token, timeout=timeout_s)
+        except MilvusException as exc:
+            raise BackendUnavailable(f"Milvus at {uri} cannot be reached: {exc.message}") from exc
+        self.client = _Guarded(client, uri, timeout_s)
         # Milvus Lite (a file) searches exactly; a server builds its own index (HNSW).
         self.vector_index = vector_index or ("AUTOINDEX" if "://" in uri else "FLAT")
         self._dense_params: dict = {"metric_type": "IP"}
@@ -84,6 +121,7 @@ class MilvusBackend:
         self._position: dict[str, int] = {}
         self._sentence_row: dict[tuple[str, int], int] = {}
         self._sentence_key: list[str] = []
+        self._docs: set[str] = set()
         self._written = False  # rows written since the last flush
         self._known: set[str] | None = None  # the stored versions, once read
         self._ensure_collections()
@@ -123,6 +161,8 @@ class MilvusBackend:
                 analyzer_params={"tokenizer": "standard"},
             )
             schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+            # the chunk's place in its document version: 0 is written last (`put`)
+            schema.add_field("ordinal", DataType.INT64)
             schema.add_function(
                 Function(
                     name="bm25",
@@ -185,10 +225,11 @@ class MilvusBackend:
             {
                 "pk": f"{rows.version}:{chunk.chunk_id}",
                 "tokens": lexical_words(tokens)[:MAX_TEXT] or " ",
+                "ordinal": ordinal,
                 **common(chunk, vector),
             }
-            for chunk, tokens, vector in zip(
-                rows.chunks, rows.tokens, rows.chunk_vectors, strict=True
+            for ordinal, (chunk, tokens, vector) in enumerate(
+                zip(rows.chunks, rows.tokens, rows.chunk_vectors, strict=True)
             )
         ]
         sentence_rows = [
@@ -200,10 +241,10 @@ class MilvusBackend:
             for (i, start, _), vector in zip(rows.sentences, rows.sentence_vectors, strict=True)
         ]
         # Upserted by their keys (made of the version): rows a build killed half-way left
-        # are written over. Sentences first, then the chunks, by which a version counts as
-        # stored (`stored_versions`).
+        # are written over. Sentences first, then the chunks from the last: the first chunk,
+        # by which a version counts as stored (`stored_versions`), is written last of all.
         self._insert(self.sentences_name, sentence_rows)
-        self._insert(self.chunks_name, chunk_rows)
+        self._insert(self.chunks_name, chunk_rows[::-1])
         self._known.add(rows.version)
 
     def _insert(self, collection: str, rows: list[dict]) -> None:
@@ -221,17 +262,16 @@ class MilvusBackend:
             self.client.delete(self.sentences_name, filter=expression)
 
     def stored_versions(self) -> set[str]:
-        """The versions whose chunks are stored (a version's chunks are written last)."""
+        """The versions stored whole: those whose first chunk, written last, is there."""
         found: set[str] = set()
-        for name in (self.chunks_name,):
-            iterator = self.client.query_iterator(
-                name, batch_size=4096, filter="", output_fields=["version"]
-            )
-            try:
-                while batch := iterator.next():
-                    found.update(row["version"] for row in batch)
-            finally:
-                iterator.close()
+        iterator = self.client.query_iterator(
+            self.chunks_name, batch_size=4096, filter="ordinal == 0", output_fields=["version"]
+        )
+        try:
+            while batch := iterator.next():
+                found.update(row["version"] for row in batch)
+        finally:
+            iterator.close()
         return found
 
     def bind(
@@ -247,6 +287,7 @@ class MilvusBackend:
             self._written = False
         with self._lock:
             self._versions = sorted(set(versions.values()))
+            self._docs = set(versions)
             self._position = {c.chunk_id: i for i, c in enumerate(chunks)}
             self._sentence_row = {
                 (chunks[i].chunk_id, a): row for row, (i, a, _) in enumerate(spans)
@@ -268,25 +309,30 @@ class MilvusBackend:
 
     # ------------------------------------------------------------------ searches
 
-    def _filter(self, where: Where | None) -> str:
+    def _filter(self, where: Where | None) -> str | None:
+        """The search's filter expression; None when it admits nothing (a document this
+        build does not hold is never written into an expression)."""
         terms = [f"version in {_quoted(self._versions)}"]
+        if where and where.doc_ids and not where.doc_ids & self._docs:
+            return None
         if where and where.years:
             terms.append(f"array_contains_any(years, {sorted(where.years)})")
         if where and where.doc_ids:
-            terms.append(f"doc_id in {_quoted(sorted(where.doc_ids))}")
+            terms.append(f"doc_id in {_quoted(sorted(where.doc_ids & self._docs))}")
         if where and where.kinds:
             terms.append(f"kind in {_quoted(sorted(where.kinds))}")
         return " and ".join(terms)
 
     def _search(self, name: str, data: list, field: str, k: int, where, params, fields) -> list:
-        if not self._versions or k <= 0:
+        expression = self._filter(where)
+        if not self._versions or k <= 0 or expression is None:
             return []
         found = self.client.search(
             name,
             data=data,
             anns_field=field,
             limit=min(k, MAX_LIMIT),
-            filter=self._filter(where),
+            filter=expression,
             search_params=params,
             output_fields=fields,
         )
@@ -338,6 +384,13 @@ class MilvusBackend:
             for r in self.client.get(self.sentences_name, ids=keys, output_fields=["vector"])
         }
         return np.array([found[key] for key in keys], dtype=np.float32)
+
+    def problem(self) -> str | None:
+        try:
+            self.client.has_collection(self.chunks_name)
+        except BackendUnavailable as exc:
+            return str(exc)
+        return None
 
     def close(self) -> None:
         self.client.close()

@@ -19,7 +19,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from app.figures.table import FigureTable
 from app.index.backend import RetrievalBackend, open_backend
 from app.index.faiss_backend import FaissBackend
 from app.index.hybrid import HybridIndex
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,7 @@ def save_index(index: HybridIndex, index_dir: Path) -> Path:
         link_tmp.unlink()
     link_tmp.symlink_to(Path("builds") / build_id)
     os.replace(link_tmp, index_dir / "current")
+    index.build = final.resolve()
     _prune_builds(builds, keep=final)
     return final
 
@@ -189,16 +191,46 @@ def has_build(index_dir: Path) -> bool:
     return (index_dir / "current" / "manifest.json").is_file() or (index_dir / "builds").is_dir()
 
 
+CLAIM_TTL_S = 6 * 3600  # a claim older than this is a build that died
+
+
+def search_candidates(settings) -> int | None:
+    """Hits one search asks the backend for: None (every row) in process, the setting on a
+    shared backend."""
+    return None if settings.index_backend == "faiss" else settings.search_candidates
+
+
+@contextlib.contextmanager
+def claimed_versions(index_dir: Path, versions) -> Iterator[None]:
+    """While a build writes and saves, the document versions it will list are claimed in
+    the index folder, so that a build finishing meanwhile (another replica's) does not take
+    them for unused and drop their rows (`forget_unused_versions`)."""
+    claims = index_dir / "builds"
+    claims.mkdir(parents=True, exist_ok=True)
+    claim = claims / f".claim-{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
+    claim.write_text(json.dumps(sorted(set(versions))))
+    try:
+        yield
+    finally:
+        claim.unlink(missing_ok=True)
+
+
 def forget_unused_versions(backend: RetrievalBackend, index_dir: Path) -> None:
-    """Drop the backend rows no build kept on disk lists (a shared backend: the in-process
-    one holds only its own build's). A replica still serving a build pruned since moves
-    to the current one when it sees it (`app.service`)."""
+    """Drop the backend rows that no build kept on disk lists and no build under way has
+    claimed (a shared backend: the in-process one holds only its own build's). A replica
+    still serving a build pruned since moves to the current one when it sees it
+    (`app.service`)."""
     if backend.kind == "faiss":
         return
     kept: set[str] = set()
-    for manifest in (index_dir / "builds").glob("*/manifest.json"):
+    builds = index_dir / "builds"
+    for manifest in builds.glob("*/manifest.json"):
         with contextlib.suppress(OSError, ValueError):
             kept |= set(json.loads(manifest.read_text()).get("versions", {}).values())
+    for claim in builds.glob(".claim-*.json"):
+        with contextlib.suppress(OSError, ValueError):
+            if time.time() - claim.stat().st_mtime < CLAIM_TTL_S:
+                kept |= set(json.loads(claim.read_text()))
     unused = backend.stored_versions() - kept
     if unused:
         backend.remove(unused)
@@ -224,7 +256,7 @@ class Opening:
             sentence_weight=settings.sentence_weight,
             backend=settings.index_backend,
             settings=settings,
-            candidates=settings.search_candidates if settings.index_backend != "faiss" else None,
+            candidates=search_candidates(settings),
             **checks,
         )
 
@@ -328,11 +360,19 @@ def _read_build(build: Path, manifest: IndexManifest, opening: Opening) -> Hybri
             f"{build.resolve().name}: {len(chunks)} chunks, the manifest says {manifest.n_chunks}"
         )
     kinds = {doc_id: doc.kind for doc_id, doc in documents.items()}
+    spans_file = build / "sentences.json"
+    if manifest.n_sentences is not None and spans_file.is_file():
+        written = len(json.loads(spans_file.read_text()))
+        if written != manifest.n_sentences:
+            raise IndexDamagedError(
+                f"{build.resolve().name}: {written} sentences, the manifest says "
+                f"{manifest.n_sentences}"
+            )
     if manifest.backend == "faiss":
         backend, spans = FaissBackend.load(build, manifest.versions, chunks, tokens, kinds)
     else:
         spans = [tuple(s) for s in json.loads((build / "sentences.json").read_text())]
-        backend = open_backend(manifest.backend, manifest.dim, opening.settings)
+        backend = open_backend(manifest.backend, manifest.dim, opening.settings or Settings())
         backend.bind(manifest.versions, chunks, spans, kinds)
         stored = backend.counts()
         if stored != (len(chunks), len(spans)):
@@ -342,7 +382,7 @@ def _read_build(build: Path, manifest: IndexManifest, opening: Opening) -> Hybri
                 f"chunks and {stored[1]} sentences of this build, it has {len(chunks)} and "
                 f"{len(spans)}"
             )
-    return HybridIndex(
+    index = HybridIndex(
         chunks,
         documents,
         backend,
@@ -353,3 +393,5 @@ def _read_build(build: Path, manifest: IndexManifest, opening: Opening) -> Hybri
         figures=FigureTable.load(build),
         candidates=opening.candidates,
     )
+    index.build = build.resolve()
+    return index

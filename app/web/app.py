@@ -22,6 +22,7 @@ from starlette.routing import compile_path
 
 from app import __version__
 from app.errors import (
+    BackendUnavailable,
     BadInputError,
     ConflictError,
     DocumentTooLargeError,
@@ -63,6 +64,7 @@ ERROR_STATUS = {
     ModelMissingError: 503,
     StorageError: 507,
     StoreUnavailable: 503,
+    BackendUnavailable: 503,
 }
 
 
@@ -87,7 +89,7 @@ def create_app(
                 )
                 await run_in_threadpool(warm_up, state.service)
                 start_model_warm_up(state)
-            except (IndexMissingError, ModelMissingError) as exc:
+            except (IndexMissingError, ModelMissingError, BackendUnavailable) as exc:
                 state.load_error = str(exc)
                 log.error("not ready: %s", exc)
         if state.service is not None:

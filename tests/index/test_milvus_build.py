@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from app.index import Opening, build_index, load_index
-from app.index.store import IndexDamagedError, load_build
+from app.index.store import (
+    IndexDamagedError,
+    claimed_versions,
+    forget_unused_versions,
+    load_build,
+)
 from app.retrieve.retriever import Retriever
 
 pytestmark = pytest.mark.unit
@@ -68,3 +73,15 @@ def test_a_build_for_the_other_backend_is_not_served(settings, milvus_settings, 
     build_index(settings, fake_embedder)
     with pytest.raises(IndexDamagedError, match="faiss backend, the settings say milvus"):
         load_index(milvus_settings.index_dir, Opening.of(milvus_settings))
+
+
+def test_versions_a_build_under_way_has_claimed_are_not_dropped(milvus_settings, fake_embedder):
+    index = build_index(milvus_settings, fake_embedder)
+    versions = set(index.manifest.versions.values())
+    for build in (milvus_settings.index_dir / "builds").iterdir():
+        (build / "manifest.json").unlink()  # as if no build on disk listed them
+    with claimed_versions(milvus_settings.index_dir, versions):
+        forget_unused_versions(index.backend, milvus_settings.index_dir)
+        assert versions <= index.backend.stored_versions()
+    forget_unused_versions(index.backend, milvus_settings.index_dir)
+    assert not versions & index.backend.stored_versions()

@@ -18,12 +18,13 @@ def healthz() -> dict:
 
 @router.get("/readyz")
 def readyz(state: AppState = Depends(get_state)) -> JSONResponse:
-    """Ready means it can answer: index and embedder loaded, and the model's file there.
+    """Ready means it can answer: index and embedder loaded, its retrieval backend (Milvus)
+    answering, and the model's file there.
     Without the model, search and extractive answers still work, and the reply says so;
     `conversations` says whether the conversation store works."""
     if state.service is None:
         return JSONResponse({"status": "not ready", "detail": state.load_error}, status_code=503)
-    library = library_state(state)
+    library = library_state(state) or state.service.index.backend.problem()
     if library is not None:
         return JSONResponse({"status": "not ready", "detail": library}, status_code=503)
     check = getattr(state.service.llm, "problem", None)
