@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from app.chunk import chunk_document
 from app.domain import Chunk, Document
 from app.figures.table import FigureTable, load_synonyms
-from app.index.backend import open_backend, rows_by_document
+from app.index.backend import RetrievalBackend, open_backend, rows_by_document
 from app.index.cache import EmbeddingCache, content_hash, embed_texts
 from app.index.hybrid import HybridIndex, tokenize
 from app.index.journal import Journal
@@ -141,7 +142,7 @@ def build_index(
         embedder.model_id, documents, chunks, tokens, vectors, spans, sentence_vectors
     )
     versions = {rows.document.doc_id: rows.version for rows in cut}
-    with claimed_versions(settings.index_dir, versions.values()):
+    with claimed_versions(settings.index_dir, versions.values()), _closed_on_failure(backend):
         for rows in cut:
             backend.put(rows)  # a version stored already (Milvus) is not written again
         backend.bind(versions, chunks, spans, {d: doc.kind for d, doc in documents.items()})
@@ -172,6 +173,16 @@ def build_index(
     done = f"{len(result.documents)} documents as {len(chunks)} chunks, {len(figures)} figures"
     report(1.0, f"indexed {done}")
     return index
+
+
+@contextlib.contextmanager
+def _closed_on_failure(backend: RetrievalBackend) -> Iterator[None]:
+    """A build that fails lets go of its backend's connection (one that succeeds serves)."""
+    try:
+        yield
+    except BaseException:
+        backend.close()
+        raise
 
 
 def _manifest(

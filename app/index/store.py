@@ -247,11 +247,11 @@ class Opening:
     model_id: str | None = None
     dim: int | Callable[[], int] | None = None
     backend: str | None = None
-    settings: object | None = None
+    settings: Settings | None = None
     candidates: int | None = None
 
     @classmethod
-    def of(cls, settings, **checks) -> Opening:
+    def of(cls, settings: Settings, **checks) -> Opening:
         return cls(
             sentence_weight=settings.sentence_weight,
             backend=settings.index_backend,
@@ -373,8 +373,12 @@ def _read_build(build: Path, manifest: IndexManifest, opening: Opening) -> Hybri
     else:
         spans = [tuple(s) for s in json.loads((build / "sentences.json").read_text())]
         backend = open_backend(manifest.backend, manifest.dim, opening.settings or Settings())
-        backend.bind(manifest.versions, chunks, spans, kinds)
-        stored = backend.counts()
+        try:
+            backend.bind(manifest.versions, chunks, spans, kinds)
+            stored = backend.counts()
+        except BaseException:
+            backend.close()
+            raise
         if stored != (len(chunks), len(spans)):
             backend.close()
             raise IndexDamagedError(
