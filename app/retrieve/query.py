@@ -107,8 +107,8 @@ CUES: dict[str, re.Pattern[str]] = {
     # several figures asked at once ("完成多少？同比增长多少？", "分别是多少")
     "several": re.compile(
         r"分别|各自|各(?:有|是|为)多少|\band (?:what|how many|how much|where|which|when|how)\b|"
-        # a second noun phrase of its own: "A and its B", "A and the B"
-        r"\band (?:its|their|the|xuhui's)\b",
+        # a second noun phrase of its own: "A and its B", "A and the B", "A and Shanghai's B"
+        r"\band (?:its|their|the|[a-z]+'s)\b",
         re.I,
     ),
     # a question that leans on the turn before it ("那2024年呢", "其中出口多少", "What about 2023?")

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.unit
         ("Xuhui's good air quality rate in 2021, 2022 and 2023", Form.SERIES),
         ("By how much did the number of listed firms rise from 2020 to 2024?", Form.COMPARISON),
         ("Was the employment target for 2023 actually met in the end?", Form.TARGET_ACTUAL),
+        ("What was the 2023 fiscal revenue and the district's tax revenue?", Form.VALUES),
+        ("How many jobs did Xuhui add in 2024 and Shanghai's share of them?", Form.VALUES),
         ("2026年徐汇在养老服务方面有哪些举措？", Form.OPEN),
         ("What are the main measures to support start-ups in the 2025 plan?", Form.OPEN),
     ],
