@@ -63,6 +63,7 @@ class _Guarded:
             return method
 
         def call(*args, **kwargs):
+            import grpc
             from pymilvus.exceptions import MilvusException
 
             try:
@@ -70,6 +71,12 @@ class _Guarded:
             except MilvusException as exc:
                 raise BackendUnavailable(
                     f"Milvus at {self._uri} did not answer {name}: {exc.message}"
+                ) from exc
+            except grpc.RpcError as exc:  # past the time limit, or the connection broke
+                code = exc.code() if isinstance(exc, grpc.Call) else None
+                raise BackendUnavailable(
+                    f"Milvus at {self._uri} did not answer {name} within "
+                    f"{self._timeout_s:g} s ({getattr(code, 'name', 'gRPC error')})"
                 ) from exc
 
         return call

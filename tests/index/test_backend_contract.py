@@ -246,3 +246,25 @@ def test_an_unreachable_milvus_is_a_clear_error_soon():
 def test_a_working_backend_reports_no_problem(library):
     backend, *_ = library
     assert backend.problem() is None
+
+
+def test_a_milvus_call_past_its_time_limit_is_backend_unavailable():
+    import grpc
+
+    from app.errors import BackendUnavailable
+    from app.index.milvus_backend import _Guarded
+
+    class Deadline(grpc.RpcError, grpc.Call):
+        def code(self):
+            return grpc.StatusCode.DEADLINE_EXCEEDED
+
+        def __getattr__(self, name):  # the rest of grpc.Call is not asked for
+            raise AttributeError(name)
+
+    class Client:
+        def search(self, *args, timeout=None, **kwargs):
+            assert timeout == 3
+            raise Deadline()
+
+    with pytest.raises(BackendUnavailable, match="within 3 s .DEADLINE_EXCEEDED"):
+        _Guarded(Client(), "http://milvus:19530", 3).search("c", data=[])
