@@ -18,10 +18,10 @@ from app.index.hybrid import HybridIndex, tokenize
 from app.index.journal import Journal
 from app.index.store import (
     FORMAT_VERSION,
-    IndexDamagedError,
     IndexManifest,
     claimed_versions,
     forget_unused_versions,
+    incomplete,
     save_index,
     search_candidates,
 )
@@ -148,10 +148,7 @@ def build_index(
         backend.bind(versions, chunks, spans, {d: doc.kind for d, doc in documents.items()})
         stored = backend.counts()
         if stored != (len(chunks), len(spans)):
-            raise IndexDamagedError(
-                f"the {settings.index_backend} backend holds {stored[0]} chunks and "
-                f"{stored[1]} sentences of this build, it has {len(chunks)} and {len(spans)}"
-            )
+            raise incomplete("the new build", settings.index_backend, stored, chunks, spans)
         counts["n_sentences"] = len(spans)
         manifest = _manifest(result, chunks, embedder, settings, started, **counts)
         manifest.backend, manifest.versions = settings.index_backend, versions

@@ -39,6 +39,14 @@ class IndexDamagedError(IndexMissingError):
     """A build on disk is incomplete, corrupt, or made for another embedder."""
 
 
+def incomplete(name: str, kind: str, stored, chunks: list, spans: list) -> IndexDamagedError:
+    """A build whose rows its backend does not hold whole: `stored` (chunks, sentences)."""
+    return IndexDamagedError(
+        f"{name}: the {kind} backend holds {stored[0]} chunks and {stored[1]} sentences of "
+        f"this build, it has {len(chunks)} and {len(spans)}"
+    )
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -381,11 +389,7 @@ def _read_build(build: Path, manifest: IndexManifest, opening: Opening) -> Hybri
             raise
         if stored != (len(chunks), len(spans)):
             backend.close()
-            raise IndexDamagedError(
-                f"{build.resolve().name}: the {manifest.backend} backend holds {stored[0]} "
-                f"chunks and {stored[1]} sentences of this build, it has {len(chunks)} and "
-                f"{len(spans)}"
-            )
+            raise incomplete(build.resolve().name, manifest.backend, stored, chunks, spans)
     index = HybridIndex(
         chunks,
         documents,
