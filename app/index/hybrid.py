@@ -112,8 +112,9 @@ class HybridIndex:
     def _spread(hits: list[Hit], n: int, missing: float) -> np.ndarray:
         """A score per position from a backend's hits; `missing` where none was found."""
         out = np.full(n, missing, dtype=np.float32)
-        for position, score in hits:
-            out[position] = score
+        if hits:  # every row, for the in-process backend: one assignment, not a loop
+            positions, scores = zip(*hits, strict=True)
+            out[list(positions)] = scores
         return out
 
     def _ask(self, n: int, k: int | None, where: Where | None) -> tuple[int, Where | None]:
