@@ -12,6 +12,10 @@ from app.text.visible import visible_text
 DocumentKind = Literal["work_report", "plan_report", "budget_report", "news", "feature"]
 # Reports delivered to the people's congress: each reviews one year and plans the next.
 CONGRESS_REPORTS = ("work_report", "plan_report", "budget_report")
+# Who states a figure with most authority (`Document.authority`): a report to the congress,
+# then a feature or news item whose source the library was told, then a text nobody vouched
+# for (an upload with neither a source nor a manifest entry).
+REPORT_AUTHORITY, VOUCHED_AUTHORITY, UNVOUCHED_AUTHORITY = 3, 2, 1
 
 
 @dataclass
@@ -46,6 +50,14 @@ class Document:
     @property
     def delivered_year(self) -> int | None:
         return int(self.delivered[:4]) if self.delivered else None
+
+    @property
+    def authority(self) -> int:
+        """How far the document's figures are believed over another's (higher first)."""
+        if self.kind in CONGRESS_REPORTS:
+            return REPORT_AUTHORITY
+        vouched = self.source or any(p.get("how") == "manifest" for p in self.provenance.values())
+        return VOUCHED_AUTHORITY if vouched else UNVOUCHED_AUTHORITY
 
     @property
     def covered_years(self) -> list[int]:

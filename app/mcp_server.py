@@ -55,6 +55,10 @@ class Citation(BaseModel):
     label: str = Field(description="Which report and period the passage belongs to.")
     quote: str = Field(description="The sentence(s) the answer rests on.")
     link: str
+    conflict: bool = Field(
+        False,
+        description="Another document's differing statement, not used: shown apart.",
+    )
 
 
 class AnswerPoint(BaseModel):
@@ -251,6 +255,7 @@ def build_mcp(service: Callable[[], QAService], ask: AskFunction | None = None):
                 label=c.get("label") or "",
                 quote=c["quote"],
                 link=_link(c["doc_id"], c["start"], c["end"]),
+                conflict=bool(c.get("conflict")),
             )
             for c in answer.citations
         ]

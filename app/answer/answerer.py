@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from app.answer.calibration import Calibration
+from app.answer.candidates import instructions_in
 from app.answer.compare import decide_comparison
 from app.answer.decision import Decision, Form, Outcome
 from app.answer.english import ONE_LINE, in_english
@@ -25,6 +26,7 @@ from app.answer.lookup import Events, Tools
 from app.answer.package import package
 from app.answer.points import decide_open
 from app.answer.prompt import build_rewrite, build_translation, load_examples
+from app.answer.provenance import set_aside, with_conflicts
 from app.answer.render import figures_table
 from app.answer.router import route
 from app.answer.scope import out_of_scope
@@ -111,20 +113,31 @@ class Answerer:
         )
         if tabled is not None:
             return tabled
-        candidates = self._searcher.candidates(query, result)
+        return (yield from self._from_sentences(query, form, result, mode, doc_id))
+
+    def _from_sentences(
+        self, query: Query, form: Form, result: SearchResult, mode: str, doc_id: str | None
+    ) -> Events:
+        """One candidate sentence answers (a comparison, one for each year); a candidate
+        that a more authoritative one states otherwise is set aside first, and every
+        statement otherwise is shown apart."""
+        index = self.retriever.index
+        candidates, aside = set_aside(self._searcher.candidates(query, result), index.figures)
         if not candidates:
             return Decision(Outcome.NOTHING_RETRIEVED, form)
         if mode == "extractive":
-            return decide_extractive(query, candidates, form)
-        if query.compares_years:
+            decision = decide_extractive(query, candidates, form)
+        elif query.compares_years:
             return (yield from decide_comparison(self._tools, query, doc_id))
-        in_chinese = query.english and bool(query.translation)
-        decision = yield from decide_value(
-            self._tools, query, candidates, stream=not in_chinese, form=form
-        )
-        if in_chinese and decision.outcome is Outcome.ANSWERED:
-            decision = yield from in_english(self._tools, query, decision)
-        return decision
+        else:
+            in_chinese = query.english and bool(query.translation)
+            decision = yield from decide_value(
+                self._tools, query, candidates, stream=not in_chinese, form=form
+            )
+            if in_chinese and decision.outcome is Outcome.ANSWERED:
+                decision = yield from in_english(self._tools, query, decision)
+        pool = [*candidates, *aside, *instructions_in(result.passages, index.documents)]
+        return with_conflicts(decision, pool, index.figures)
 
     def figures(self, indicator: str, first: int, last: int) -> dict:
         """One indicator's figures for each year from `first` to `last` (either order), from

@@ -12,9 +12,10 @@ of the right kind exists are other periods of the asked year shown, labelled as 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.domain import Passage, Query
+from app.domain import REPORT_AUTHORITY, UNVOUCHED_AUTHORITY, Document, Passage, Query
 from app.models.embedder import Embedder
 from app.text.instructions import addresses_the_assistant
 from app.text.sentences import Sentence, split_sentences
@@ -60,6 +61,8 @@ class Candidate:
     passage: Passage
     kind: str = "work_report"
     tier: int = 1  # 1: the asked period; 2: names the asked year; 3: the year, other phase
+    authority: int = REPORT_AUTHORITY  # its document's (`Document.authority`)
+    instruction: bool = False  # addressed to the assistant: never chosen, shown as a conflict
 
     @property
     def text(self) -> str:
@@ -71,7 +74,9 @@ class Candidate:
 
     @property
     def source(self) -> str:
-        """Which document: "2024年报告", "2022年专题"."""
+        """Which document: "2024年报告", "2022年专题", "来源不明的文件"."""
+        if self.authority <= UNVOUCHED_AUTHORITY:
+            return "来源不明的文件"
         word = KIND_WORDS.get(self.kind, "文件")
         delivered = self.passage.delivered
         return f"{delivered[:4]}年{word}" if delivered else word
@@ -83,6 +88,8 @@ class Candidate:
     @property
     def source_en(self) -> str:
         """Which document, in English: "the 2024 report", "a 2022 feature"."""
+        if self.authority <= UNVOUCHED_AUTHORITY:
+            return "a text of unknown source"
         word = KIND_WORDS_EN.get(self.kind, "document")
         delivered = self.passage.delivered
         return f"the {delivered[:4]} {word}" if delivered else f"a {word}"
@@ -90,9 +97,10 @@ class Candidate:
     def prompt_line(self) -> str:
         return f"[{self.n}]（{self.source}·{self.label}）{self.text}"
 
-    def to_citation(self, n: int, english: bool = False) -> dict:
+    def to_citation(self, n: int, english: bool = False, conflict: bool = False) -> dict:
         """The citation returned to users: the passage with this sentence highlighted, its
-        period named in the question's language."""
+        period named in the question's language. A conflict is another document's
+        differing statement, shown apart from the answer's evidence."""
         chunk = self.passage.chunk
         return {
             "n": n,
@@ -107,6 +115,8 @@ class Candidate:
             "start": chunk.start,
             "end": chunk.end,
             "highlights": [[chunk.start + self.sentence.start, chunk.start + self.sentence.end]],
+            "conflict": conflict,
+            "authority": self.authority,
         }
 
 
@@ -182,16 +192,15 @@ def period_tier(query: Query, passage: Passage, sentence: str) -> int | None:
 def select_candidates(
     query: Query,
     passages: list[Passage],
-    kinds: dict[str, str],
+    documents: Mapping[str, Document],
     *,
     max_chars: int,
     max_count: int,
     embedder: Embedder | None = None,
 ) -> list[Candidate]:
-    """The best sentences of the best-fitting period tier, under the budget, as [1]…[n].
-
-    `kinds` maps a document id to its kind (work_report, news, feature).
-    """
+    """The best sentences of the best-fitting period tier, under the budget, as [1]…[n],
+    each with its document's kind and authority (a document `documents` lacks counts as a
+    work report)."""
     scored = score_sentences(query, passages, embedder)
     tiered = []
     for rank, sentence in scored:
@@ -221,12 +230,26 @@ def select_candidates(
         chosen.append((tier, rank, sentence))
         used += len(sentence.text)
     return [
-        Candidate(
-            n=n,
-            sentence=sentence,
-            passage=passages[rank],
-            kind=kinds.get(passages[rank].chunk.doc_id, "work_report"),
-            tier=tier,
-        )
+        _candidate(n, sentence, passages[rank], documents, tier=tier)
         for n, (tier, rank, sentence) in enumerate(chosen, start=1)
     ]
+
+
+def instructions_in(passages: list[Passage], documents: Mapping[str, Document]) -> list[Candidate]:
+    """The passages' sentences addressed to the assistant, as candidates never to be chosen
+    (an answer shows one apart when it states the chosen sentence's figure otherwise)."""
+    found = []
+    for passage in passages:
+        for sentence in split_sentences(passage.chunk.text):
+            if sentence.text.strip() and addresses_the_assistant(sentence.text):
+                found.append(_candidate(0, sentence, passage, documents, instruction=True))
+    return found
+
+
+def _candidate(
+    n: int, sentence: Sentence, passage: Passage, documents: Mapping[str, Document], **given
+) -> Candidate:
+    doc = documents.get(passage.chunk.doc_id)
+    if doc is None:
+        return Candidate(n, sentence, passage, **given)
+    return Candidate(n, sentence, passage, kind=doc.kind, authority=doc.authority, **given)

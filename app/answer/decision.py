@@ -124,6 +124,9 @@ class Decision:
     indicator: str = ""  # a figures answer: the indicator as the reports name it
     cells: tuple[Cell, ...] = ()  # a figures answer: one cell per asked year
     grouped: tuple[str, ...] = ()  # other names of the indicator its cells were read under
+    # Sentences of other documents that state the evidence's figure otherwise, cited after
+    # the evidence and shown apart (`provenance`).
+    conflicts: tuple[Candidate, ...] = ()
 
     @property
     def refused(self) -> bool:

@@ -13,12 +13,14 @@ def package(result: SearchResult, decision: Decision, mode: str, timings: dict) 
     """The `Answer` for a decision reached on a search's result."""
     query = result.query
     cited = list(enumerate(decision.evidence, start=1))
+    apart = list(enumerate(decision.conflicts, start=len(cited) + 1))
     return Answer(
         question=query.text,
         answer=render(decision, query),
         refused=decision.refused,
         mode=mode,
-        citations=[c.to_citation(n, english=query.english) for n, c in cited],
+        citations=[c.to_citation(n, english=query.english) for n, c in cited]
+        + [c.to_citation(n, english=query.english, conflict=True) for n, c in apart],
         retrieved=[p.to_dict() for p in result.passages],
         source_note="" if decision.refused else source_note(cited, query.english),
         table={} if decision.refused else figures_table(decision, query.english),

@@ -210,7 +210,7 @@ def candidate(s: Scored, index: HybridIndex, n: int) -> Candidate:
     doc = index.documents[chunk.doc_id]
     passage = Passage(chunk, s.relevance, doc.title, doc.delivered)
     sentence = replace(s.sentence, score=s.relevance, coverage=s.similarity)
-    return Candidate(n, sentence, passage, kind=doc.kind, tier=s.tier)
+    return Candidate(n, sentence, passage, kind=doc.kind, tier=s.tier, authority=doc.authority)
 
 
 def nearest_topics(query: Query, passages: list[Passage], count: int = 4) -> tuple[str, ...]:

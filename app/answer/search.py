@@ -17,6 +17,7 @@ from app.answer.decision import Form
 from app.answer.english import translate
 from app.answer.lookup import Tools
 from app.answer.points import topic
+from app.answer.provenance import set_aside
 from app.answer.scope import out_of_scope
 from app.domain import AskOptions, Passage, Query, SearchResult
 from app.retrieve.glossary import Glossary
@@ -88,11 +89,10 @@ class Searcher:
 
     def candidates(self, query: Query, result: SearchResult) -> list[Candidate]:
         """The sentences a strategy chooses among, from the found passages."""
-        kinds = {d.doc_id: d.kind for d in self.retriever.index.documents.values()}
         return select_candidates(
             query,
             result.passages,
-            kinds,
+            self.retriever.index.documents,
             max_chars=self.settings.context_chars,
             max_count=self.settings.candidate_count,
             embedder=self.retriever.embedder,
@@ -105,4 +105,5 @@ class Searcher:
         k = self.settings.retrieve_for_answer
         result = self.retriever.search(question, k=k, year=year, doc_id=doc_id)
         sub = replace(result.query, years=[year], report_year=None, wants_plan=whole.wants_plan)
-        return sub, self.candidates(sub, SearchResult(sub, result.passages))
+        found = self.candidates(sub, SearchResult(sub, result.passages))
+        return sub, set_aside(found, self.retriever.index.figures)[0]

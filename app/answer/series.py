@@ -21,7 +21,7 @@ from app.answer.decision import Cell, Decision, Form, Outcome
 from app.answer.grounding import Figure
 from app.domain import Passage, Query
 from app.figures.extract import FigureRow
-from app.figures.table import FigureTable, authority
+from app.figures.table import FigureTable
 from app.retrieve.query import MAX_SPAN
 from app.text.sentences import Sentence
 
@@ -50,7 +50,7 @@ def _order(score: float, row: FigureRow, want: Asked) -> tuple:
     if want.target:
         phase = 0 if row.phase == "target" else phase + 1
     qualified = want.new and row.qualifier == "新增" or want.total and row.qualifier == "累计"
-    return (phase, -round(score, 1), not qualified, -authority(row.doc_kind))
+    return (phase, -round(score, 1), not qualified, -row.authority)
 
 
 def cells(table: FigureTable, want: Asked, minimum: float) -> tuple[str, tuple[Cell, ...]]:
@@ -103,7 +103,7 @@ def candidate(row: FigureRow, index) -> Candidate:
     title = doc.title if doc else row.doc_id
     passage = Passage(chunk, 1.0, title, doc.delivered if doc else None)
     sentence = Sentence(row.sentence, row.sentence_start, row.sentence_start + len(row.sentence))
-    return Candidate(0, sentence, passage, kind=row.doc_kind)
+    return Candidate(0, sentence, passage, kind=row.doc_kind, authority=row.authority)
 
 
 def nearest_names(table: FigureTable, want: Asked, count: int = 3) -> tuple[str, ...]:

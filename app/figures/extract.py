@@ -120,6 +120,7 @@ class FigureRow:
     chunk_id: str = ""  # where the sentence stands (set by the table)
     sentence_start: int = 0  # the sentence's offset in the chunk's text
     offset: int = 0  # the sentence's offset in the document's text
+    authority: int = 1  # its document's (`Document.authority`; set by the table)
 
     @property
     def span(self) -> str:

@@ -15,25 +15,18 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from app.domain import CONGRESS_REPORTS, Chunk, Document
+from app.domain import UNVOUCHED_AUTHORITY, Chunk, Document
 from app.figures.extract import Context, FigureRow, figures_in
 from app.retrieve.indicators import names_in
 from app.text.instructions import addresses_the_assistant
 from app.text.sentences import split_sentences
 
 FILE = "figures.jsonl"
-# Who states a figure with most authority: a congress report, then a feature or news item
-# the library was given, then an upload nobody vouched for.
 GENERIC_NAME = 3  # a row's name this short may be a generic word ("整治", "项目")
 NAMED_EARLIER = 0.8  # how surely a generic row is of an indicator its sentence names first
-AUTHORITY = {**{kind: 3 for kind in CONGRESS_REPORTS}, "feature": 2, "news": 2}
 _PUNCT = re.compile(r"[“”\"《》（）()、\s]")
 # How a figure is qualified, not what it is of: 新辟公共绿地 and 新建公共绿地 are one indicator.
 _QUALIFYING = re.compile(r"^(?:新增|新建|新辟|新开工|累计|完成|全年)")
-
-
-def authority(doc_kind: str) -> int:
-    return AUTHORITY.get(doc_kind, 1)
 
 
 def load_synonyms(path: Path) -> list[tuple[str, ...]]:
@@ -112,6 +105,7 @@ class FigureTable:
                             chunk_id=chunk.chunk_id,
                             sentence_start=sentence.start,
                             offset=offset,
+                            authority=doc.authority if doc else UNVOUCHED_AUTHORITY,
                         )
                     )
         return cls(rows, list(synonyms))

@@ -87,3 +87,31 @@ def test_a_target_against_its_result_reads_the_same_in_both_languages():
         "the reports state no 2023 target for this; result: growth of 12.3% (expected)[2];"
         " whether the target was met cannot be told from the reports."
     )
+
+
+def test_conflicts_are_cited_after_the_evidence_apart_in_either_language():
+    from dataclasses import replace
+
+    from app.answer.render import render
+    from tests.answer.helpers import q
+
+    chosen = candidate(1, "完成区级一般公共预算收入309.25亿元。", [2025])
+    page = replace(candidate(0, "完成区级一般公共预算收入350亿元。", [2025]), authority=1)
+    flagged = replace(page, instruction=True)
+    decision = Decision(
+        Outcome.ANSWERED,
+        evidence=(chosen,),
+        statement="2025年区级一般公共预算收入309.25亿元。",
+        english="The 2025 district-level general public budget revenue was 309.25亿元.",
+        conflicts=(page, flagged),
+    )
+    zh = render(replace(decision, english=""), q("2025年区级一般公共预算收入是多少", [2025]))
+    assert zh.startswith("2025年区级一般公共预算收入309.25亿元[1]。（未采用：")
+    assert "来源不明的文件的说法不同：“完成区级一般公共预算收入350亿元。”[2]" in zh
+    assert "来源不明的文件（该句是写给AI助手的指令）的说法不同" in zh and zh.endswith("[3]）")
+    en = render(decision, q("What was the revenue in 2025?", [2025]))
+    assert en.startswith("The 2025 district-level general public budget revenue was 309.25亿元[1].")
+    assert " Not used: a text of unknown source states it otherwise: “" in en
+    assert "(a sentence addressed to an AI assistant)" in en
+    refused = replace(decision, outcome=Outcome.UNSURE)
+    assert "未采用" not in render(refused, q("2025年区级一般公共预算收入是多少", [2025]))

@@ -20,6 +20,7 @@ from app.answer.render.text import (
     as_written_statement,
     chinese_statement,
     cite,
+    conflicts_text,
     no_document_text,
     no_report_text,
     no_topic_text,
@@ -44,7 +45,16 @@ __all__ = [
 
 
 def render(decision: Decision, query: Query) -> str:
-    """The text of an answer or a refusal, in the question's language."""
+    """The text of an answer or a refusal, in the question's language; an answer's
+    conflicting statements by other documents after it, apart."""
+    text = _text(decision, query)
+    if decision.conflicts and not decision.refused:
+        first = len(decision.evidence) + 1
+        text += conflicts_text(decision.conflicts, first, query.english)
+    return text
+
+
+def _text(decision: Decision, query: Query) -> str:
     english = query.english
     outcome = decision.outcome
     evidence = decision.evidence

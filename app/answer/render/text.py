@@ -7,7 +7,7 @@ by quoting the very sentence that answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from app.answer.candidates import Candidate
 from app.answer.decision import Decision
@@ -28,6 +28,22 @@ def source_note(cited: list[tuple[int, Candidate]], english: bool) -> str:
         delivered = c.passage.delivered or "日期不详"
         parts.append(f"[{n}]《{c.passage.doc_title}》（{delivered}，{c.label}）")
     return ("Sources: " if english else "来源：") + "；".join(parts)
+
+
+def conflicts_text(conflicts: Sequence[Candidate], first: int, english: bool) -> str:
+    """The other documents' differing statements, apart from the answer, cited from
+    `first` on: which document says what, and that it was not used."""
+    parts = []
+    for n, c in enumerate(conflicts, start=first):
+        if english:
+            flagged = " (a sentence addressed to an AI assistant)" if c.instruction else ""
+            parts.append(f"{c.source_en}{flagged} states it otherwise: “{c.text}”[{n}]")
+        else:
+            flagged = "（该句是写给AI助手的指令）" if c.instruction else ""
+            parts.append(f"{c.source}{flagged}的说法不同：“{c.text}”[{n}]")
+    if english:
+        return " Not used: " + "; ".join(parts) + "."
+    return "（未采用：" + "；".join(parts) + "）"
 
 
 def no_document_text(uncovered: list[int], covered_years: Iterable[int], english: bool) -> str:

@@ -189,7 +189,10 @@ def reply_text(answer: Answer, base: str) -> str:
         lines.append("")
         for c in answer.citations:
             link = f"{base}/documents/{c['doc_id']}?hl={c['start']}-{c['end']}#hl"
-            lines.append(f"[{c['n']}] {c['title']} · {c.get('label', '')} — “{c['quote']}” {link}")
+            apart = " (not used: states it otherwise)" if c.get("conflict") else ""
+            lines.append(
+                f"[{c['n']}] {c['title']} · {c.get('label', '')}{apart} — “{c['quote']}” {link}"
+            )
     return "\n".join(lines)
 
 

@@ -174,11 +174,13 @@ function showFinal(answer) {
   $("source-note").textContent = answer.source_note || "";
   const list = $("citations");
   list.replaceChildren();
+  // Another document's differing statement is listed apart, after the evidence, and says so.
   for (const c of answer.citations) {
     list.append(
-      el("li", {},
+      el("li", c.conflict ? { class: "conflict" } : {},
         el("button", { type: "button", class: "chip", onclick: () => openPassage(String(c.n)) }, c.n),
         " ",
+        c.conflict ? el("strong", { class: "conflict-label" }, T.conflict + " · ") : "",
         el("span", { class: "meta" }, `${c.title} · ${c.section || "—"} · ${c.label}`),
         el("span", { class: "quote" }, c.quote),
       ),

@@ -1,0 +1,106 @@
+"""Provenance ranks evidence: when two documents state one figure differently, the one
+with more authority answers and the other is shown apart, never silently.
+
+Two sentences state one figure differently when they come from different documents,
+give different numbers, and are one statement: the same words once their numbers are
+masked (a scraped page that restates a report's sentence with a changed figure), or a
+figure of the same indicator, period, phase and unit (`app.figures`) in each (a text
+that puts the report's figure in its own words). Before the model chooses, a candidate
+that states a more authoritative candidate's figure otherwise is set aside, so it cannot
+be chosen. After an answer, every candidate that states the chosen sentence's figure
+otherwise (of equal or less authority, or addressed to the assistant) is its conflict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from app.answer.candidates import Candidate
+from app.answer.decision import Decision
+from app.figures.extract import Context, FigureRow, figures_in
+from app.figures.table import FigureTable, bigrams
+from app.text.numbers import normalise_digits
+
+# The share of their character pairs two sentences, numbers masked, must share to be one
+# statement. A restated sentence keeps nearly all of them; two sentences of one report
+# about one topic (新增绿地… / 新建绿道…) share under half.
+RESTATED = 0.7
+MAX_CONFLICTS = 2
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def set_aside(
+    candidates: list[Candidate], table: FigureTable
+) -> tuple[list[Candidate], list[Candidate]]:
+    """The candidates the model may choose among (renumbered [1]…[n]), and those set aside
+    because a more authoritative candidate states their figure otherwise."""
+    kept, aside = [], []
+    for c in candidates:
+        outranked = any(
+            o.authority > c.authority and states_otherwise(c, o, table) for o in candidates
+        )
+        (aside if outranked else kept).append(c)
+    return [replace(c, n=n) for n, c in enumerate(kept, start=1)], aside
+
+
+def with_conflicts(decision: Decision, pool: Iterable[Candidate], table: FigureTable) -> Decision:
+    """The decision with the pool's candidates that state its evidence's figure otherwise,
+    the most authoritative first (a refusal has none, nor an answer on other than one
+    sentence)."""
+    if decision.refused or len(decision.evidence) != 1:
+        return decision
+    chosen = decision.evidence[0]
+    found: dict[str, Candidate] = {}
+    for c in pool:
+        if c.text not in found and c.text != chosen.text and states_otherwise(chosen, c, table):
+            found[c.text] = c
+    ranked = sorted(found.values(), key=lambda c: (c.instruction, -c.authority))
+    return replace(decision, conflicts=tuple(ranked[:MAX_CONFLICTS]))
+
+
+def states_otherwise(a: Candidate, b: Candidate, table: FigureTable) -> bool:
+    """Whether two candidates of different documents state a figure of one period, phase
+    and unit with another value, and of one indicator: as the table groups names, or by
+    being one sentence once their numbers are masked."""
+    if a.passage.chunk.doc_id == b.passage.chunk.doc_id:
+        return False
+    rows_a, rows_b = _rows(a), _rows(b)
+    restated: bool | None = None  # worked out once, when first needed
+    for ra in rows_a:
+        for rb in rows_b:
+            if not ra.span or (ra.span, ra.phase, ra.unit) != (rb.span, rb.phase, rb.unit):
+                continue
+            if ra.value == rb.value:
+                continue
+            if restated is None:
+                restated = _restated(a.text, b.text)
+            if restated or table.group_of(ra.indicator) == table.group_of(rb.indicator):
+                return True
+    return False
+
+
+def _restated(a: str, b: str) -> bool:
+    pairs_a, pairs_b = _masked_pairs(a), _masked_pairs(b)
+    if not pairs_a or not pairs_b:
+        return False
+    shared = len(pairs_a & pairs_b)
+    return 2 * shared / (len(pairs_a) + len(pairs_b)) >= RESTATED
+
+
+def _masked_pairs(text: str) -> set[str]:
+    return bigrams(_NUMBER.sub("#", normalise_digits(text)))
+
+
+def _rows(c: Candidate) -> list[FigureRow]:
+    """The sentence's figures, read in its passage's period (as the table reads them)."""
+    chunk, delivered = c.passage.chunk, c.passage.delivered
+    context = Context(
+        doc_id=chunk.doc_id,
+        doc_kind=c.kind,
+        years=tuple(chunk.years),
+        phase=chunk.phase,
+        delivered_year=int(delivered[:4]) if delivered else None,
+    )
+    return figures_in(c.text, context)
