@@ -240,9 +240,11 @@ def owner_hash(owner: str | None) -> str | None:
 
 
 def may_write(stored: str | None, owner: str | None) -> bool:
-    """Whether `owner` may write to a conversation whose owner hash is `stored`."""
+    """Whether `owner` may write to a conversation whose owner hash is `stored`. One
+    without an owner (the terminal's, MCP's, or one made before owners) takes writes only
+    from a caller without a key, the local process that made it: every web client has one."""
     if stored is None:
-        return True
+        return owner is None
     given = owner_hash(owner)
     return given is not None and hmac.compare_digest(stored, given)
 

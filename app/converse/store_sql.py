@@ -67,7 +67,7 @@ MIGRATIONS: list[str] = [
     );
     """,
     # The owner's key, hashed (sha256): only its holder adds turns or feedback. NULL: a
-    # conversation without an owner (the terminal, MCP, or made before owners), open to all.
+    # conversation without an owner (the terminal, MCP, or made before owners): `may_write`.
     """
     ALTER TABLE conversations ADD COLUMN owner TEXT;
     """,
@@ -236,17 +236,21 @@ class SqlStore:
         self, turn_id: str, rating: str, comment: str = "", *, owner: str | None = None
     ) -> None:
         """👍/👎 and a comment on one turn (a second rating replaces the first), by the
-        owner of its conversation (ReadOnlyError for anyone else)."""
+        owner of its conversation (ReadOnlyError for anyone else). A turn of a conversation
+        without an owner (an MCP answer's id is given out for this) takes one rating from
+        anyone, which only a caller without a key may replace."""
 
         def rate(db: Db) -> None:
             row = db.execute(
-                "SELECT c.owner FROM turns t JOIN conversations c ON c.id = t.conversation_id"
-                " WHERE t.id = ?",
+                "SELECT c.owner, f.rating FROM turns t"
+                " JOIN conversations c ON c.id = t.conversation_id"
+                " LEFT JOIN feedback f ON f.turn_id = t.id WHERE t.id = ?",
                 (turn_id,),
             ).fetchone()
             if row is None:
                 raise NotFoundError(f"no answer with id '{turn_id}'")
-            if not may_write(row["owner"], owner):
+            first_of_ownerless = row["owner"] is None and row["rating"] is None
+            if not (may_write(row["owner"], owner) or first_of_ownerless):
                 raise ReadOnlyError(READ_ONLY)
             db.execute(
                 "INSERT INTO feedback (turn_id, rating, comment, created) VALUES (?, ?, ?, ?)"

@@ -154,12 +154,21 @@ def test_a_conversation_is_written_only_by_its_owner(store):
     assert "owner-secret-1" not in raw  # only its hash is kept
 
 
-def test_a_conversation_started_without_an_owner_stays_open(store):
+def test_a_conversation_without_an_owner_is_written_only_where_it_was_made(store):
+    from app.errors import ReadOnlyError
+
     cid = store.create_conversation("cli")  # the terminal, MCP and conversations made before owners
     t = store.add_turn(turn(cid, "问题一"))
-    store.check_writable(cid, "anyone")
-    store.set_feedback(t.turn_id, "up", owner="anyone")
-    assert store.writable(cid, None)
+    assert store.writable(cid, None)  # the local process that made it: it holds no key
+    assert not store.writable(cid, "anyone")  # a web client always holds one
+    with pytest.raises(ReadOnlyError):
+        store.check_writable(cid, "anyone")
+    store.set_feedback(t.turn_id, "up", owner="anyone")  # an MCP answer's id takes a rating
+    with pytest.raises(ReadOnlyError):
+        store.set_feedback(t.turn_id, "down", "改掉", owner="someone-else")  # never overwritten
+    assert store.turn(t.turn_id).rating == "up"
+    store.set_feedback(t.turn_id, "down", owner=None)
+    assert store.turn(t.turn_id).rating == "down"
 
 
 def test_two_stores_on_one_database_see_each_others_conversations(open_test_store):
@@ -334,7 +343,7 @@ def test_a_store_that_could_not_be_opened_at_start_is_opened_on_a_later_call(tmp
     assert store.conversation(cid).channel == "web" and store.available
 
 
-def test_conversations_from_before_owners_are_migrated_and_stay_open(tmp_path):
+def test_conversations_from_before_owners_are_migrated_and_read_only_on_the_web(tmp_path):
     path = tmp_path / "qa.sqlite3"
     db = sqlite3.connect(path)
     db.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
@@ -342,7 +351,8 @@ def test_conversations_from_before_owners_are_migrated_and_stay_open(tmp_path):
     db.commit()
     db.close()
     store = SqliteStore(path)
-    assert store.available and store.writable("c_old", "anyone")
+    assert store.available and store.writable("c_old", None)
+    assert not store.writable("c_old", "anyone")  # nobody can prove they started it
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
 

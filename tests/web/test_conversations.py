@@ -141,6 +141,20 @@ def test_a_shared_conversation_is_read_only_for_everyone_but_its_owner(client):
     assert client.post(f"/api/answers/{tid}/feedback", json={"rating": "up"}).status_code == 200
 
 
+def test_a_conversation_made_in_the_terminal_is_read_only_on_the_web(settings, fake_embedder):
+    with make_client(settings, fake_embedder) as client:
+        service = client.app.state.qa.require_service()
+        answer = service.converse(FIRST, channel="cli")  # no owner: the terminal holds no key
+        cid, tid = answer.conversation_id, answer.turn_id
+        assert client.get(f"/api/conversations/{cid}").json()["writable"] is False
+        follow = {"question": "那2024年呢？", "conversation_id": cid}
+        assert client.post("/api/ask", json=follow).status_code == 403
+        rate = f"/api/answers/{tid}/feedback"
+        assert client.post(rate, json={"rating": "up"}).status_code == 200  # one rating
+        assert client.post(rate, json={"rating": "down"}).status_code == 403  # not replaced
+        assert len(client.get(f"/api/conversations/{cid}").json()["turns"]) == 1
+
+
 def test_a_client_without_cookies_proves_ownership_with_its_key(client):
     created = client.post("/api/conversations")
     key, cid = created.headers["X-Owner-Key"], created.json()["conversation_id"]
