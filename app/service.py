@@ -187,6 +187,14 @@ class QAService:
         problems += corpus_drift(self.settings.corpus_dir, self._index.manifest.sources)
         return "; ".join(dict.fromkeys(problems)) or None
 
+    def withdrawn(self) -> list[str]:
+        """The files the index in service holds that are being deleted (a delete a crash
+        interrupted) or gone from the corpus: until a re-index drops them, it would serve them."""
+        sources = self._index.manifest.sources or {}
+        deleting = {i.file for i in self.journal.pending() if i.op == "delete"}
+        gone = {name for name in sources if not (self.settings.corpus_dir / name).is_file()}
+        return sorted((deleting | gone) & sources.keys())
+
     def reconcile(self, progress=None) -> str:
         """Finish the corpus changes a crash left open, then re-index if the corpus and the
         index still disagree. A delete is carried out (its file removed, if still there); an

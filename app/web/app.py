@@ -207,12 +207,15 @@ def start_reconcile(state: AppState) -> None:
         return
     log.warning("the corpus and the index disagree: %s; reconciling", problem)
     state.reconciling = problem
+    # A document deleted or gone is not served from the old index meanwhile.
+    state.withheld = service.withdrawn()
 
     def work(progress) -> str:
         try:
             return service.reconcile(progress)
         finally:
             state.reconciling = None
+            state.withheld = []
 
     state.jobs.submit("reconcile", work)
 

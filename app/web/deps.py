@@ -101,12 +101,22 @@ class AppState:
         self.load_error: str | None = None
         self.model_state = "not loaded"  # warming | ready | failed: … (start-up warm-up)
         self.reconciling: str | None = None  # why, while the start-up reconcile runs
+        # Files the index in service still holds though a crash interrupted their delete:
+        # nothing is served until the start-up reconcile has dropped them.
+        self.withheld: list[str] = []
 
     def require_service(self) -> QAService:
         if self.service is None:
             raise HTTPException(
                 503,
                 detail=self.load_error or "the service is starting",
+                headers={"Retry-After": "5"},
+            )
+        if self.withheld:
+            files = ", ".join(self.withheld)
+            raise HTTPException(
+                503,
+                detail=f"finishing the removal of {files}, which a crash interrupted",
                 headers={"Retry-After": "5"},
             )
         return self.service

@@ -87,11 +87,16 @@ def killed_at(step: str, env: dict, change) -> None:
             os.remove(marker)
 
 
-def restarted(env: dict) -> tuple[subprocess.Popen, str, dict]:
-    """A fresh `serve` over the same folders, once it says it is ready."""
+def restarted(env: dict, watched: str | None = None) -> tuple[subprocess.Popen, str, dict]:
+    """A fresh `serve` over the same folders, once it says it is ready; until then, the
+    document `watched` must never be listed (its search and list are 503 or without it)."""
     process, base = serve(env)
     deadline = time.monotonic() + 240
     while True:
+        if watched is not None:
+            status, listed = call(f"{base}/api/documents")
+            served = {d["doc_id"] for d in listed.get("documents", [])}
+            assert status == 503 or watched not in served, f"{watched} served while reconciling"
         status, ready = call(f"{base}/readyz")
         if status == 200:
             return process, base, ready
@@ -179,7 +184,7 @@ def test_an_upload_killed_at_any_step_is_in_the_library_or_can_be_made_again(lib
 def test_a_delete_killed_at_any_step_is_carried_out_and_never_served_after(library, step):
     settings, env = library
     killed_at(step, env, delete)
-    process, base, ready = restarted(env)
+    process, base, ready = restarted(env, watched="news")
     try:
         assert not (settings.corpus_dir / "news.txt").exists()
         assert doc_ids(base) == {"report2024"} and ready["documents"] == 1

@@ -76,6 +76,11 @@ def test_a_delete_killed_before_its_reindex_is_finished_at_restart(
     with restarted:
         ready = restarted.get("/readyz")
         assert ready.status_code == 503 and "parks.txt" in ready.json()["detail"]
+        for path in ("/api/documents", "/api/documents/parks", "/api/search?q=口袋公园"):
+            withheld = restarted.get(path)  # the old index holds it: nothing is served
+            assert withheld.status_code == 503, path
+            assert "finishing the removal of parks.txt" in withheld.json()["detail"]
+        assert "口袋公园" not in restarted.get("/").text
         go.set()
         wait_ready(restarted)
         assert doc_ids(restarted) == ["report2024"]

@@ -67,7 +67,7 @@ def highlight(text: str, hl: str | None) -> list[tuple[str, bool]]:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, state: AppState = Depends(get_state)) -> HTMLResponse:
-    docs = state.service.documents() if state.service else []
+    docs = state.service.documents() if state.service and not state.withheld else []
     years = sorted({y for d in docs for y in d.covered_years}, reverse=True)
     return render_page(
         request, state, "index.html", examples=EXAMPLE_QUESTIONS, years=years, documents=docs
