@@ -4,7 +4,7 @@ with more authority answers and the other is shown apart, never silently.
 Two sentences state one figure differently when they come from different documents,
 give different numbers, and are one statement: the same words once their numbers are
 masked (a scraped page that restates a report's sentence with a changed figure), or a
-figure of the same indicator, period, phase and unit (`app.figures`) in each (a text
+figure of the same indicator, period and unit (both targets, or neither) (`app.figures`) in each (a text
 that puts the report's figure in its own words). Before the model chooses, a candidate
 that states a more authoritative candidate's figure otherwise is set aside, so it cannot
 be chosen. After an answer, every candidate that states the chosen sentence's figure
@@ -61,16 +61,23 @@ def with_conflicts(decision: Decision, pool: Iterable[Candidate], table: FigureT
 
 
 def states_otherwise(a: Candidate, b: Candidate, table: FigureTable) -> bool:
-    """Whether two candidates of different documents state a figure of one period, phase
-    and unit with another value, and of one indicator: as the table groups names, or by
-    being one sentence once their numbers are masked."""
+    """Whether two candidates of different documents state a figure of one period and unit
+    (both targets, or neither) with another value, and of one indicator: as the table
+    groups names, or by being one sentence once their numbers are masked."""
     if a.passage.chunk.doc_id == b.passage.chunk.doc_id:
         return False
     rows_a, rows_b = _rows(a), _rows(b)
     restated: bool | None = None  # worked out once, when first needed
     for ra in rows_a:
         for rb in rows_b:
-            if not ra.span or (ra.span, ra.phase, ra.unit) != (rb.span, rb.phase, rb.unit):
+            # What happened, or what was expected to (预计, which a later figure revises),
+            # against the same; a target only against a target.
+            planned = ra.phase == "target"
+            if (
+                not ra.span
+                or (ra.span, ra.unit) != (rb.span, rb.unit)
+                or planned != (rb.phase == "target")
+            ):
                 continue
             if ra.value == rb.value:
                 continue

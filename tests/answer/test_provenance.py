@@ -92,3 +92,11 @@ def test_an_answer_carries_every_statement_otherwise_the_flagged_last():
     assert decision.conflicts == (RESTATED, flagged)
     refused = Decision(Outcome.UNSURE, evidence=(REPORT,))
     assert with_conflicts(refused, [RESTATED], TABLE).conflicts == ()
+
+
+def test_an_expected_figure_and_the_final_one_conflict_a_target_and_a_result_do_not():
+    expected = said("预计全年地区生产总值突破4000亿元。", "report", 3, kind="work_report")
+    final = said("2025年全区地区生产总值完成4120亿元。", "later", 3, kind="work_report")
+    target = said("2025年地区生产总值目标为4500亿元。", "plan", 3, years=(2025,), phase="plan")
+    assert states_otherwise(expected, final, TABLE)
+    assert not states_otherwise(final, target, TABLE)
