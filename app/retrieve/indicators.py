@@ -95,10 +95,16 @@ def indicator_names(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(names)
 
 
-def named(text: str, names: frozenset[str]) -> list[str]:
-    """The indicator names `text` holds, the longest only (社会消费品零售总额, not 零售总额)."""
+def named(text: str, names: frozenset[str], synonyms: Iterable[tuple[str, ...]] = ()) -> list[str]:
+    """The indicator names `text` holds, the longest only (社会消费品零售总额, not 零售总额);
+    a name of a synonyms group (GDP) that the reports do not use stands for the group's
+    names they do (地区生产总值), after the names `text` holds."""
     found = [name for name in names if name in text]
-    return sorted((n for n in found if not any(n != m and n in m for m in found)), key=text.index)
+    held = sorted((n for n in found if not any(n != m and n in m for m in found)), key=text.index)
+    for group in synonyms:
+        if any(other in text for other in group if other not in names):
+            held += [n for n in group if n in names and n not in held]
+    return held
 
 
 def _in_order(short: str, long: str) -> bool:

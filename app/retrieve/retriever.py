@@ -88,7 +88,7 @@ class Retriever:
         if not question:
             raise BadInputError("the question is empty")
         query = analyse_question(question, self.index.latest_report_year, self.index.idf)
-        query.indicators = named(question, self.indicator_names)
+        query.indicators = named(question, self.indicator_names, self.index.figures.synonyms)
         return query
 
     def in_period(self, query: Query) -> Query:

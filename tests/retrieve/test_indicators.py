@@ -32,6 +32,16 @@ def test_a_question_names_the_longest_names_it_holds_in_its_order():
     assert named("去年完成了多少公里燃气管道改造？", names) == []
 
 
+def test_a_name_the_reports_do_not_use_stands_for_its_synonyms_they_do():
+    names = indicator_names(REPORT)
+    groups = [("社会消费品零售总额", "社零总额", "retail sales"), ("地区生产总值", "GDP")]
+    asked = named("去年社零总额和进出口总额各是多少？", names, groups)
+    assert asked == ["进出口总额", "社会消费品零售总额"]  # the reports' name, after their own
+    assert named("去年GDP是多少？", names, groups) == []  # no name of its group is the reports'
+    # a name the question holds already is not added twice
+    assert named("社会消费品零售总额即社零总额是多少？", names, groups) == ["社会消费品零售总额"]
+
+
 def test_a_passage_names_an_indicator_whole_or_abbreviated():
     assert names_in("社会消费品零售总额", "预计完成社会消费品零售总额980亿元")
     # either side may abbreviate: 社零总额 / 社会消费品零售总额, 规上 / 规模以上
