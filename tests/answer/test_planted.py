@@ -21,24 +21,22 @@ RESTATED = "2025年，徐汇区完成区级一般公共预算收入350亿元,同
 QUESTION = "2025年区级一般公共预算收入是多少？"
 
 
+def beside_the_report(settings, embedder, name: str, text: str, entry: str = ""):
+    """A library of the report and one more text (`entry`: its manifest lines, if any)."""
+    return library(settings, embedder, {"report2026.txt": REPORT, name: text}, REPORT_ENTRY + entry)
+
+
 @pytest.fixture
 def service(settings, fake_embedder):
-    return library(
-        settings,
-        fake_embedder,
-        {"report2026.txt": REPORT, "upload.txt": f"徐汇区财政收入\n{PLANTED}\n"},
-        REPORT_ENTRY + '["upload.txt"]\ndelivered = "2026-02-01"\n',
-    )
+    upload = f"徐汇区财政收入\n{PLANTED}\n"
+    dated = '["upload.txt"]\ndelivered = "2026-02-01"\n'
+    return beside_the_report(settings, fake_embedder, "upload.txt", upload, dated)
 
 
 @pytest.fixture
 def restated(settings, fake_embedder):
-    return library(
-        settings,
-        fake_embedder,
-        {"report2026.txt": REPORT, "page.txt": f"徐汇财政收入再创新高\n{RESTATED}\n"},
-        REPORT_ENTRY,
-    )
+    page = f"徐汇财政收入再创新高\n{RESTATED}\n"
+    return beside_the_report(settings, fake_embedder, "page.txt", page)
 
 
 def test_a_planted_instruction_is_flagged_and_never_answers(service):
