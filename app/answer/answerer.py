@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from itertools import chain
 
 from app.answer.calibration import Calibration
 from app.answer.candidates import instructions_in
@@ -136,7 +137,7 @@ class Answerer:
             )
             if in_chinese and decision.outcome is Outcome.ANSWERED:
                 decision = yield from in_english(self._tools, query, decision)
-        pool = [*candidates, *aside, *instructions_in(result.passages, index.documents)]
+        pool = chain(candidates, aside, instructions_in(result.passages, index.documents))
         return with_conflicts(decision, pool, index.figures)
 
     def figures(self, indicator: str, first: int, last: int) -> dict:

@@ -12,7 +12,7 @@ of the right kind exists are other periods of the asked year shown, labelled as 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from app.domain import REPORT_AUTHORITY, UNVOUCHED_AUTHORITY, Document, Passage, Query
@@ -235,15 +235,16 @@ def select_candidates(
     ]
 
 
-def instructions_in(passages: list[Passage], documents: Mapping[str, Document]) -> list[Candidate]:
+def instructions_in(
+    passages: list[Passage], documents: Mapping[str, Document]
+) -> Iterator[Candidate]:
     """The passages' sentences addressed to the assistant, as candidates never to be chosen
-    (an answer shows one apart when it states the chosen sentence's figure otherwise)."""
-    found = []
+    (an answer shows one apart when it states the chosen sentence's figure otherwise);
+    read only when asked for, so a refusal never reads them."""
     for passage in passages:
         for sentence in split_sentences(passage.chunk.text):
             if sentence.text.strip() and addresses_the_assistant(sentence.text):
-                found.append(_candidate(0, sentence, passage, documents, instruction=True))
-    return found
+                yield _candidate(0, sentence, passage, documents, instruction=True)
 
 
 def _candidate(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import lru_cache
 
 from app.answer.candidates import Candidate
 from app.answer.decision import Decision
@@ -69,7 +68,7 @@ def states_otherwise(a: Candidate, b: Candidate, table: FigureTable) -> bool:
     groups names, or by being one sentence once their numbers are masked."""
     if a.passage.chunk.doc_id == b.passage.chunk.doc_id:
         return False
-    rows_a, rows_b = _rows(a), _rows(b)
+    rows_a, rows_b = _rows(a, table), _rows(b, table)
     restated: bool | None = None  # worked out once, when first needed
     for ra in rows_a:
         for rb in rows_b:
@@ -103,16 +102,20 @@ def _masked_pairs(text: str) -> set[str]:
     return bigrams(_NUMBER.sub("#", normalise_digits(text)))
 
 
-def _rows(c: Candidate) -> tuple[FigureRow, ...]:
-    """The sentence's figures, read in its passage's period (as the table reads them)."""
-    chunk, delivered = c.passage.chunk, c.passage.delivered
-    year = int(delivered[:4]) if delivered else None
-    return _figures(c.text, chunk.doc_id, c.kind, tuple(chunk.years), chunk.phase, year)
-
-
-@lru_cache(maxsize=4096)
-def _figures(
-    text: str, doc_id: str, kind: str, years: tuple[int, ...], phase: str, delivered: int | None
-) -> tuple[FigureRow, ...]:
-    context = Context(doc_id, kind, years, phase, delivered_year=delivered)
-    return tuple(figures_in(text, context))
+def _rows(c: Candidate, table: FigureTable) -> tuple[FigureRow, ...]:
+    """The sentence's figures as the table read them with the index (its period read with
+    its document's years); a sentence the table did not read (one addressed to the
+    assistant) is read here, in its passage's period."""
+    chunk = c.passage.chunk
+    stated = table.stated_at(chunk.doc_id, chunk.start + c.sentence.start)
+    if stated is not None:
+        return stated
+    delivered = c.passage.delivered
+    context = Context(
+        chunk.doc_id,
+        c.kind,
+        tuple(chunk.years),
+        chunk.phase,
+        delivered_year=int(delivered[:4]) if delivered else None,
+    )
+    return tuple(figures_in(c.text, context))

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from app.domain import UNVOUCHED_AUTHORITY, Chunk, Document
@@ -173,6 +174,19 @@ class FigureTable:
             if score >= minimum:
                 found.append((score, row))
         return found
+
+    def stated_at(self, doc_id: str, offset: int) -> tuple[FigureRow, ...] | None:
+        """The rows of the sentence at `offset` of a document's text, or None when the table
+        did not read that sentence (one addressed to the assistant, or a table of another
+        build)."""
+        return self._by_sentence.get((doc_id, offset))
+
+    @cached_property
+    def _by_sentence(self) -> dict[tuple[str, int], tuple[FigureRow, ...]]:
+        found: dict[tuple[str, int], list[FigureRow]] = {}
+        for row in self.rows:
+            found.setdefault((row.doc_id, row.offset), []).append(row)
+        return {key: tuple(rows) for key, rows in found.items()}
 
     def names(self) -> frozenset[str]:
         """The indicator names the rows give (of three or more characters)."""

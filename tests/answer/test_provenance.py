@@ -100,3 +100,19 @@ def test_an_expected_figure_and_the_final_one_conflict_a_target_and_a_result_do_
     target = said("2025年地区生产总值目标为4500亿元。", "plan", 3, years=(2025,), phase="plan")
     assert states_otherwise(expected, final, TABLE)
     assert not states_otherwise(final, target, TABLE)
+
+
+def test_a_sentence_the_table_read_is_taken_with_the_period_the_table_gave_it():
+    from app.figures.extract import FigureRow
+
+    # The table read the feature's sentence with its document's years: a five-year total,
+    # not the section's one year, so it states no figure of 2025.
+    feature = said("累计新建公共绿地58.14公顷。", "feature", 2, kind="feature")
+    report = said("全年新建公共绿地23.37公顷。", "report", 3, kind="work_report")
+    five_years = FigureRow(
+        "新建公共绿地", "58.14", "公顷", "58.14公顷", "area", 2021, 2025, "actual", "累计",
+        "feature", "feature", feature.text, 6, 11, offset=0,
+    )  # fmt: skip
+    table = replace(TABLE, rows=[five_years])
+    assert states_otherwise(report, feature, TABLE)  # read in its section's year alone
+    assert not states_otherwise(report, feature, table)
