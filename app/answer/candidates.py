@@ -19,7 +19,7 @@ from app.domain import REPORT_AUTHORITY, UNVOUCHED_AUTHORITY, Document, Passage,
 from app.models.embedder import Embedder
 from app.text.instructions import addresses_the_assistant
 from app.text.sentences import Sentence, split_sentences
-from app.text.years import mentioned_years
+from app.text.years import mentioned_years, stated_span
 
 _DIGIT = re.compile(r"\d")
 KIND_WORDS_EN = {
@@ -38,10 +38,13 @@ KIND_WORDS = {
 }
 
 
-def period_label(passage: Passage, english: bool = False) -> str:
+def period_label(
+    passage: Passage, english: bool = False, stated: tuple[int, int] | None = None
+) -> str:
     """How a passage's period is named: 回顾2023年 / 2024年目标任务 / 涉及2021-2025年
-    (in English: review of 2023 / targets for 2024 / about 2021-2025)."""
-    years = passage.chunk.years
+    (in English: review of 2023 / targets for 2024 / about 2021-2025); `stated`, the span
+    its sentence speaks of, when that is not the section's year."""
+    years = list(stated) if stated else passage.chunk.years
     span = (f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}") if years else ""
     if not span:
         return "year not given" if english else "年份不详"
@@ -63,6 +66,7 @@ class Candidate:
     tier: int = 1  # 1: the asked period; 2: names the asked year; 3: the year, other phase
     authority: int = REPORT_AUTHORITY  # its document's (`Document.authority`)
     instruction: bool = False  # addressed to the assistant: never chosen, shown as a conflict
+    span: tuple[int, int] | None = None  # the span of years it speaks of (`sentence_spans`)
 
     @property
     def text(self) -> str:
@@ -70,7 +74,7 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return period_label(self.passage)
+        return period_label(self.passage, stated=self.span)
 
     @property
     def source(self) -> str:
@@ -83,7 +87,7 @@ class Candidate:
 
     @property
     def label_en(self) -> str:
-        return period_label(self.passage, english=True)
+        return period_label(self.passage, english=True, stated=self.span)
 
     @property
     def source_en(self) -> str:
@@ -189,6 +193,60 @@ def period_tier(query: Query, passage: Passage, sentence: str) -> int | None:
     return 3 if own_period else None
 
 
+def sentence_spans(passage: Passage) -> dict[int, tuple[int, int]]:
+    """The span of years each sentence of a passage speaks of, by its start in the chunk:
+    the span it states ("“十三五”期间", "五年累计"); else the one a sentence before it in the
+    passage stated ("这是…的五年。" opens a paragraph about them), until a sentence names
+    one year; else its section's, when the section is about three years or more. A sentence
+    about one year has none."""
+    chunk = passage.chunk
+    whole = (chunk.years[0], chunk.years[-1]) if len(chunk.years) >= 3 else None
+    if chunk.phase == "review" and chunk.years:
+        last: int | None = chunk.years[-1]
+    elif passage.delivered:
+        last = int(passage.delivered[:4]) - 1
+    else:
+        last = chunk.years[-1] if chunk.years else None
+    spans: dict[int, tuple[int, int]] = {}
+    context = whole
+    for sentence in split_sentences(chunk.text):
+        stated = stated_span(sentence.text, last)
+        if stated:
+            context = stated
+        elif len(mentioned_years(sentence.text)) == 1:
+            context = whole
+            continue
+        if context:
+            spans[sentence.start] = context
+    return spans
+
+
+def span_tier(
+    query: Query, passage: Passage, sentence: str, stated: tuple[int, int] | None
+) -> int | None:
+    """How well a sentence fits a question about a span of years: 1 when it speaks of that
+    span (each end within a year; for "过去五年" asked of no report, any span of as many
+    years) in the asked phase, 2 in the other phase, 3 when it is about one year of the span
+    (shown only when nothing speaks of the span), None outside it or of another span."""
+    assert query.span is not None
+    first, last = query.span
+    chunk = passage.chunk
+    counted = not query.report_year and not query.years
+    if stated:
+        if counted:
+            same = abs((stated[1] - stated[0]) - (last - first)) <= 1
+        else:
+            same = abs(stated[0] - first) <= 1 and abs(stated[1] - last) <= 1
+        if not same:
+            return None  # another span's figure is of none of the asked years
+        fits = chunk.phase == "other" or (chunk.phase == "plan") == query.wants_plan
+        return 1 if fits else 2
+    named = set(chunk.years) | set(mentioned_years(sentence, passage.delivered))
+    if counted or set(range(first, last + 1)) & named:
+        return 3
+    return None
+
+
 def select_candidates(
     query: Query,
     passages: list[Passage],
@@ -202,9 +260,17 @@ def select_candidates(
     each with its document's kind and authority (a document `documents` lacks counts as a
     work report)."""
     scored = score_sentences(query, passages, embedder)
+    spans: dict[int, dict[int, tuple[int, int]]] = {}
     tiered = []
     for rank, sentence in scored:
+        stated = None
+        if query.span:
+            if rank not in spans:
+                spans[rank] = sentence_spans(passages[rank])
+            stated = spans[rank].get(sentence.start)
         tier = period_tier(query, passages[rank], sentence.text)
+        if tier is not None and query.span:
+            tier = span_tier(query, passages[rank], sentence.text, stated)
         # A sentence addressed to the assistant is someone's attempt to set the answer.
         if (
             tier is not None
@@ -215,7 +281,7 @@ def select_candidates(
     if not tiered:
         return []
     best_tier = min(t for t, _, _ in tiered)
-    # Tiers 1 and 2 are both about the asked year; tier 3 only when nothing else is.
+    # Tiers 1 and 2 are both about the asked period; tier 3 only when nothing else is.
     allowed = {1, 2} if best_tier <= 2 else {3}
     ordered = sorted(
         (item for item in tiered if item[0] in allowed), key=lambda item: -item[2].score
@@ -230,9 +296,18 @@ def select_candidates(
         chosen.append((tier, rank, sentence))
         used += len(sentence.text)
     return [
-        _candidate(n, sentence, passages[rank], documents, tier=tier)
+        _candidate(
+            n, sentence, passages[rank], documents, tier=tier, span=_span(spans, rank, sentence)
+        )
         for n, (tier, rank, sentence) in enumerate(chosen, start=1)
     ]
+
+
+def _span(
+    spans: dict[int, dict[int, tuple[int, int]]], rank: int, sentence: Sentence
+) -> tuple[int, int] | None:
+    """The span a shown sentence speaks of, when a span was asked and it is not its section's."""
+    return spans.get(rank, {}).get(sentence.start)
 
 
 def instructions_in(

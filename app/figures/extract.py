@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from app.text.numbers import han_value, normalise_digits
 from app.text.units import COUNT_WORDS, UNIT_KINDS
-from app.text.years import plan_period
+from app.text.years import FIVE_YEARS, PLAN_AS_PERIOD, plan_period
 
 Phase = str  # "actual" | "expected" | "target"
 
@@ -49,12 +49,6 @@ _CLAUSE = re.compile(r"[，,；;：:（）()]")
 _SPAN = re.compile(
     r"五年来|这五年|过去五年|五年(?:新增|累计|年均|共)|年均|期间|[“\"]?十[一二三四五]五[”\"]?以来"
 )
-# A five-year plan named as the period of what follows ("“十三五”期间", "十四五末"), not as
-# the base of a comparison ("较“十三五”期间增长", "是“十三五”的2.7倍").
-_PLAN_AS_PERIOD = re.compile(
-    r"(?<![较比是于])(?<![较比是于][“\"])[“\"]?十[一二三四五]五[”\"]?(?:期间|以来|时期|期末|末)"
-)
-_FIVE_YEARS = re.compile(r"五年来|这五年|过去五年|五年(?:新增|累计|年均|共)")
 _EXPECTED = re.compile(r"预计")
 # A stock stated as it stands at the end of the span: "目前", "“十四五”末".
 _NOW = re.compile(r"目前|截至目前|现已|十[一二三四五]五[”\"]?末")
@@ -262,7 +256,7 @@ def _period(context: Context, sentence: str, clause: str) -> tuple[int | None, i
     years = [int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年(?!度)", clause)]
     if years:
         return years[-1], years[-1]
-    named = _PLAN_AS_PERIOD.search(clause)
+    named = PLAN_AS_PERIOD.search(clause)
     plan = plan_period(named.group(0)) if named else None
     if plan is not None:
         # "“十三五”期间累计下降15%" is the five years', not the reviewed year's; its end
@@ -273,7 +267,7 @@ def _period(context: Context, sentence: str, clause: str) -> tuple[int | None, i
     if context.phase != "plan" and set(covered) & set(context.reviewed):
         # A section of a review and its outlook: what happened is in the reviewed years.
         covered = sorted(set(covered) & set(context.reviewed))
-    if len(covered) == 1 and context.phase != "plan" and _FIVE_YEARS.search(sentence):
+    if len(covered) == 1 and context.phase != "plan" and FIVE_YEARS.search(sentence):
         # A one-year review's sentence about the five years it closes ("PM2.5…五年累计
         # 下降42.6%,单位增加值能耗累计下降15%"): the five years up to the reviewed one.
         return (covered[0], covered[0]) if _NOW.search(sentence) else (covered[0] - 4, covered[0])

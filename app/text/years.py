@@ -100,3 +100,36 @@ def recent_years(text: str) -> int | None:
     if word.lower() in _EN_COUNT:
         return _EN_COUNT[word.lower()]
     return _cn_number(word) if "十" in word else _DIGITS.get(word, 2 if word == "两" else None)
+
+
+# A five-year plan named as the period of what follows ("“十三五”期间", "十四五末"), not as
+# the base of a comparison ("较“十三五”期间增长", "是“十三五”的2.7倍") nor as the plan
+# one year opens or closes ("“十三五”收官之年" names no such word).
+PLAN_AS_PERIOD = re.compile(
+    r"(?<![较比是于])(?<![较比是于][“\"])[“\"]?十[一二三四五]五[”\"]?(?:期间|以来|时期|期末|末)"
+)
+# The five years a review closes, said of what follows: "五年来", "五年累计", and the
+# summing-up "这是…的五年。" that opens a paragraph about them.
+FIVE_YEARS = re.compile(r"五年来|这五年|过去五年|五年(?:新增|累计|年均|共)")
+_SINCE = re.compile(r"((?:19|20)\d{2})\s*年以来")
+_SUMMED_UP = re.compile(r"的五年\s*[。；;！!]?\s*$")
+
+
+def stated_span(text: str, last_year: int | None) -> tuple[int, int] | None:
+    """The span of years a sentence says it speaks of: a five-year plan named as a period,
+    or years counted back from `last_year` (the last year its text reviews) — "五年来",
+    "近三年", "这是…的五年", "2021年以来". None when it names no span."""
+    named = PLAN_AS_PERIOD.search(text)
+    if named:
+        return plan_period(named.group(0))
+    if last_year is None:
+        return None
+    if FIVE_YEARS.search(text) or _SUMMED_UP.search(text):
+        return last_year - 4, last_year
+    since = _SINCE.search(text)
+    if since and int(since.group(1)) < last_year:
+        return int(since.group(1)), last_year
+    counted = recent_years(text)
+    if counted:
+        return last_year - counted + 1, last_year
+    return None

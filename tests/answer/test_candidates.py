@@ -1,6 +1,6 @@
 import pytest
 
-from app.answer.candidates import period_tier, select_candidates
+from app.answer.candidates import period_tier, select_candidates, sentence_spans, span_tier
 from tests.answer.helpers import candidate, passage, q
 
 pytestmark = pytest.mark.unit
@@ -55,3 +55,46 @@ def test_a_citation_highlights_the_sentence_in_its_document():
     citation = c.to_citation(1)
     assert citation["n"] == 1 and citation["quote"] == "新增绿地23.37公顷。"
     assert citation["highlights"] == [[0, len("新增绿地23.37公顷。")]]
+
+
+def test_a_sentence_carries_the_span_its_paragraph_states_until_one_names_a_year():
+    text = (
+        "2020年是“十三五”收官之年。这是城区综合实力全面提升的五年。"
+        "外资总部机构从86家增加到113家。2020年新增总部5家。绿地新增8公顷。"
+    )
+    spans = sentence_spans(passage(text, [2020], "review", delivered="2021-01-13"))
+    by_text = {text[s:].split("。")[0]: span for s, span in spans.items()}
+    assert by_text == {
+        "这是城区综合实力全面提升的五年": (2016, 2020),
+        "外资总部机构从86家增加到113家": (2016, 2020),
+    }
+    several = passage("旧改征收54.4万平方米。2025年完成3个地块。", [2021, 2022, 2023, 2024, 2025])
+    assert list(sentence_spans(several).values()) == [(2021, 2025)]
+
+
+def test_a_span_question_sees_what_speaks_of_its_span_before_one_year_of_it():
+    year = passage("2023年新增跨国公司地区总部11家。", [2023])
+    span = passage("“十四五”期间新增跨国公司地区总部60家。", [2025], delivered="2026-01")
+    query = q("“十四五”期间徐汇新增了多少家跨国公司地区总部？")
+    assert query.span == (2021, 2025)
+    chosen = select_candidates(query, [year, span], {}, max_chars=400, max_count=6)
+    assert [c.text for c in chosen] == ["“十四五”期间新增跨国公司地区总部60家。"]
+    assert chosen[0].tier == 1 and chosen[0].label == "回顾2021-2025年"
+    # with nothing about the span, a year of it is shown, as such
+    alone = select_candidates(query, [year], {}, max_chars=400, max_count=6)
+    assert [c.tier for c in alone] == [3] and alone[0].label == "回顾2023年"
+
+
+def test_a_span_target_prefers_the_plan_and_past_five_years_match_any_such_review():
+    plan = passage(
+        "到“十四五”期末,新增跨国公司地区总部20家。", [2021, 2022, 2023, 2024, 2025], "plan"
+    )
+    target = q("到“十四五”期末徐汇计划新增多少家跨国公司地区总部？", wants_plan=True)
+    review = q("“十四五”期间徐汇新增多少家跨国公司地区总部？")
+    assert span_tier(target, plan, plan.chunk.text, (2021, 2025)) == 1
+    assert span_tier(review, plan, plan.chunk.text, (2021, 2025)) == 2
+    feature = passage("五年新增跨国公司地区总部27家。", [2017, 2018, 2019, 2020, 2021], "other")
+    asked_now = q("过去五年徐汇新增了多少家跨国公司地区总部？")
+    assert asked_now.span == (2021, 2025) and not asked_now.years
+    assert span_tier(asked_now, feature, feature.chunk.text, (2017, 2021)) == 1
+    assert span_tier(review, feature, feature.chunk.text, (2017, 2021)) is None

@@ -1,6 +1,6 @@
 import pytest
 
-from app.text.years import chinese_numeral_years, mentioned_years, plan_period
+from app.text.years import chinese_numeral_years, mentioned_years, plan_period, stated_span
 
 pytestmark = pytest.mark.unit
 
@@ -41,3 +41,27 @@ def test_relative_years_in_a_passage_follow_its_delivery():
     assert mentioned_years("去年开工501台") == []
     assert mentioned_years("截至1月10日24时,累计报告本地确诊病例28例", "2021-01-13") == [2021]
     assert mentioned_years("12月举办论坛", "2021-01-13") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("“十三五”期间累计下降15%", (2016, 2020)),
+        ("到“十四五”期末,新增跨国公司地区总部20家", (2021, 2025)),
+        ("这是城区综合实力全面提升的五年。", (2016, 2020)),
+        ("五年累计完成旧住房综合改造424万平方米", (2016, 2020)),
+        ("近三年政府执行力指数逐年提升", (2018, 2020)),
+        ("2018年以来累计新增", (2018, 2020)),
+        # a plan as the base of a comparison, or the one year that closes it, is no span
+        ("实际利用外资较“十三五”期间增长79.2%", None),
+        ("2020年是“十三五”收官之年。", None),
+        ("新增绿地23.37公顷。", None),
+    ],
+)
+def test_the_span_a_sentence_speaks_of(text, span):
+    assert stated_span(text, 2020) == span
+
+
+def test_years_counted_back_need_the_year_they_count_from():
+    assert stated_span("五年来累计新增", None) is None
+    assert stated_span("“十四五”期间", None) == (2021, 2025)
