@@ -113,8 +113,15 @@ def year_hint(query: Query) -> str:
         return (
             f"问题问的是{report}年政府工作报告，即{report}年的目标任务或该报告回顾的{report - 1}年"
         )
+    kind = "的目标任务" if query.wants_plan else "实际完成的情况（不是目标）"
+    if query.span:
+        # One period, named as the candidates' labels name it (涉及2021-2025年), not its
+        # years one by one: the answer is a figure of the whole span, not of one year.
+        first, last = query.span
+        if query.years or query.report_year:
+            return f"问题问的是{first}-{last}年这一整个时期{kind}，不是其中某一年"
+        return f"问题问的是一个{last - first + 1}年时期整体{kind}，不是其中某一年"
     if query.years:
         listed = "、".join(f"{y}年" for y in query.years)
-        kind = "的目标任务" if query.wants_plan else "实际完成的情况（不是目标）"
         return f"问题问的是{listed}{kind}"
     return ""

@@ -9,11 +9,15 @@ import re
 from app.answer.decision import Form
 from app.domain import Query
 from app.retrieve.query import CUES
+from app.text.years import YEAR
 
 _ASKS = re.compile(
     r"多少|几[个家台项所座条套幅亩人年位次倍]?|哪[个家些年一]|什么|\bhow (?:many|much)\b|\bwhat\b|\bwhich\b",
     re.I,
 )
+# "各是多少" asks each of what the question lists: its years ("2019年和2020年…各是多少"),
+# or, when it names a period and no years, its indicators ("十四五期间A和B的年均增长各是多少").
+_EACH = re.compile(r"各(?:是|为|有)?多少")
 _CLAUSES = re.compile(r"[？?；;]|，(?=[^，]*(?:多少|几|哪|什么))")
 
 
@@ -21,6 +25,14 @@ def _asks(text: str) -> int:
     """How many clauses of the question ask for something."""
     parts = [p for p in _CLAUSES.split(text) if p.strip()]
     return sum(1 for p in parts if _ASKS.search(p))
+
+
+def _by_year(text: str) -> bool:
+    """Whether the question asks its figure year by year ("每年", "历年", "各是多少" over
+    the years it names)."""
+    cues = [m.group(0) for m in CUES["series"].finditer(text)]
+    named_years = len(YEAR.findall(text)) >= 2
+    return any(named_years or not _EACH.fullmatch(cue) for cue in cues)
 
 
 def route(query: Query) -> Form:
@@ -33,7 +45,7 @@ def route(query: Query) -> Form:
         return Form.OPEN
     if query.compares_years:
         return Form.COMPARISON
-    if CUES["series"].search(text) and (len(years) >= 2 or query.span):
+    if _by_year(text) and (len(years) >= 2 or query.span):
         return Form.SERIES
     listed = len(years) >= 3 and not query.span and not query.comparison_cue
     if listed and (query.asks_figure or query.mentions_measure):

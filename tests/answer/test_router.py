@@ -18,6 +18,10 @@ pytestmark = pytest.mark.unit
         ("Did Xuhui reach the retail sales growth target it set for 2022?", Form.TARGET_ACTUAL),
         ("2021年徐汇的税收收入是否超过300亿元？", Form.THRESHOLD),
         ("2019年至2024年徐汇新增绿地各是多少？", Form.SERIES),
+        ("2019年和2020年徐汇新增绿地各是多少？", Form.SERIES),
+        # a period and no years: "各是多少" is asked of the indicators it names
+        ("“十四五”期间徐汇人工智能和生命健康产业的年均增长目标各是多少？", Form.VALUES),
+        ("“十四五”期间徐汇每年新增多少公园绿地？", Form.SERIES),
         ("How did Xuhui's fiscal revenue change from 2019 to 2023?", Form.SERIES),
         ("2018年至2022年，徐汇新建公共绿地面积是如何变化的？", Form.SERIES),
         ("近三年徐汇每年新增多少家孵化器", Form.SERIES),
