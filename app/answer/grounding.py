@@ -30,7 +30,7 @@ from app.text.numbers import (
     plain,
 )
 from app.text.units import wrong_kind
-from app.text.years import YEAR, mentioned_years
+from app.text.years import YEAR, mentioned_years, without_plan_names
 
 _REFUSAL = re.compile(
     r"未提及|没有提及|未提到|没有提到|未给出|没有给出|无法回答|没有相关|"
@@ -141,9 +141,10 @@ _MAGNITUDE = re.compile(r"[十百千万亿]+元?级")  # 百万级, 亿元级: a
 
 def qualifiers(query: Query) -> list[str]:
     """The figures a question states about what it asks ("PM2.5", "10个重点项目", "百万级
-    项目"), years left out: the evidence must be about them. In a yes/no or comparison
+    项目"), years and plans' ordinals ("the 14th Five-Year Plan") left out: the evidence
+    must be about them. In a yes/no or comparison
     question a number is the claim to check ("是否超过1000亿元"), not the subject."""
-    text = " ".join(t for t in (query.text, query.translation) if t)
+    text = without_plan_names(" ".join(t for t in (query.text, query.translation) if t))
     years = set(YEAR.findall(normalise_digits(text)))
     claims = query.yes_no or query.comparison_cue
     found = [] if claims else [n for n in numbers_in(text) if n not in years]

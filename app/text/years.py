@@ -39,6 +39,12 @@ def five_year_plan(n: int) -> tuple[int, int]:
     return first, first + 4
 
 
+def without_plan_names(text: str) -> str:
+    """The text with its five-year plans' ordinals taken out ("the 14th Five-Year Plan"):
+    like a year, an ordinal names a period, not a figure."""
+    return _EN_PLAN.sub(" five-year", text)
+
+
 def chinese_numeral_years(text: str) -> str:
     """Rewrite years written in Chinese numerals ("二〇二四年") with digits."""
     return _CN_YEAR.sub(lambda m: "".join(str(_DIGITS[c]) for c in m.group(0)), text)

@@ -131,3 +131,15 @@ def test_an_indicator_the_question_names_must_be_named_by_the_evidence_passage()
     chunk = replace(retail.passage.chunk, heading_path=["商品销售总额"])
     headed = replace(retail, passage=replace(retail.passage, chunk=chunk))
     assert ground("980亿元。", sales, headed) == []
+
+
+def test_a_plan_s_ordinal_names_a_period_and_is_no_figure_to_find_in_the_passage():
+    headquarters = candidate(1, "跨国公司地区总部及外资研发中心累计达174家。", [2021, 2025])
+    asked = q(
+        "By the end of the 14th Five-Year Plan, how many regional headquarters had Xuhui?",
+        translation="到“十四五”期末，徐汇累计有多少家跨国公司地区总部？",
+    )
+    assert ground("累计达174家。", asked, headquarters) == []
+    # an ordinal that is not a plan's still is the question's figure
+    tenth = q("How many firms did the 10th batch of projects bring?", translation="第10批项目")
+    assert ground("累计达174家。", tenth, headquarters) != []
