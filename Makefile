@@ -65,7 +65,7 @@ format: install
 # Every question set, each reported with its halves, the router against the hand-labelled
 # forms, the open questions (key points covered, uncovered topics declined), the figures
 # table's extraction against its hand-labelled sample and the figures questions.
-SETS := dev dev2 probes english
+SETS := dev dev2 probes english spans
 eval: index
 	for set in $(SETS); do \
 	  $(BIN)/xuhui-qa eval --questions eval/$$set.jsonl --out eval/reports/$$set-results.jsonl --report eval/reports/$$set-report.md || exit 1; \
