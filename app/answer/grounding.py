@@ -220,3 +220,42 @@ def direction(text: str) -> int:
     if down and (not up or down.start() < up.start()):
         return -1
     return 1 if up else 0
+
+
+_CLAUSE_END = re.compile(r"[，,；;。：:！!？?（）()]")
+_LOOSE = re.compile(r"[\s“”\"'‘’「」、]")
+
+
+def _clauses_stating(sentence: str, numbers: list[str]) -> list[str] | None:
+    """The clause of the sentence that states each number, loosely written (no spaces or
+    quotes), or None when one of them stands in no clause of it."""
+    clauses = [_LOOSE.sub("", c) for c in _CLAUSE_END.split(plain(sentence))]
+    found = []
+    for number in numbers:
+        clause = next((c for c in clauses if contains_number(c, number)), None)
+        if clause is None:
+            return None
+        found.append(clause)
+    return found
+
+
+def pooled(
+    commitment: Commitment, text: str, query: Query, candidates: list[Candidate]
+) -> Commitment:
+    """The commitment with its choice's probability pooled over the candidates that state
+    the answer's figures in the chosen sentence's own clauses ("五年累计增加公共文化服务
+    设施13万平方米" in a report and in a feature that restates it): two documents stating one
+    figure split the model's choice between them, and neither half alone is sure."""
+    by_n = {c.n: c for c in candidates}
+    chosen = by_n.get(commitment.choice or 0)
+    if chosen is None or not commitment.probs:
+        return commitment
+    clauses = _clauses_stating(chosen.text, figures(text, query, chosen))
+    if not clauses:
+        return commitment
+    probs = dict(commitment.probs)
+    for c in candidates:
+        loose = _LOOSE.sub("", plain(c.text))
+        if c.n != chosen.n and all(clause in loose for clause in clauses):
+            probs[chosen.n] = probs.get(chosen.n, 0.0) + probs.pop(c.n, 0.0)
+    return Commitment(commitment.choice, probs)

@@ -1,7 +1,8 @@
 """The value strategy: one figure or fact, from the one candidate sentence the model chooses.
 
-The model's choice is accepted when it is sure enough (its probability reaches the
-language's threshold) and its answer is grounded in the chosen sentence (`ground`). A
+The model's choice is accepted when it is sure enough (its probability, pooled with that of
+the candidates stating the same figures in the same words, reaches the language's
+threshold) and its answer is grounded in the chosen sentence (`ground`). A
 refused choice gets one second look with the candidates in reverse order (a small
 model's choice leans to the first numbers it is shown); two unsure looks that agree
 answer too. A yes/no question about a rise or fall is decided by the chosen sentence's
@@ -15,7 +16,7 @@ from dataclasses import replace
 from app.answer.calibration import features
 from app.answer.candidates import Candidate
 from app.answer.decision import Decision, Form, Look, Outcome, superseded
-from app.answer.grounding import direction, figures, fix_units, ground, is_refusal
+from app.answer.grounding import direction, figures, fix_units, ground, is_refusal, pooled
 from app.answer.lookup import Events, Gate, Reply, Tools, at_least, lookup
 from app.domain import Query
 from app.text.numbers import numbers_in
@@ -33,9 +34,9 @@ def judge(
     pointed = (nearest,) if nearest else ()
     if chosen is None or is_refusal(reply.text):
         return Decision(Outcome.NOT_ANSWERED, form, pointed, looks=looks)
-    if not sure(reply.commitment):
-        return Decision(Outcome.UNSURE, form, (nearest,), looks=looks)
     text = fix_units(reply.text, chosen.text)
+    if not sure(pooled(reply.commitment, text, query, candidates)):
+        return Decision(Outcome.UNSURE, form, (nearest,), looks=looks)
     problems = ground(text, query, chosen)
     if problems:
         # The model stated what its own choice does not say: it misread the question or
@@ -125,4 +126,8 @@ def _recorded(
             "top": 1.0 if chosen.sentence.score >= best else 0.0,
             "coverage": float(chosen.sentence.coverage),
         }
+        text = fix_units(reply.text, chosen.text)
+        together = pooled(reply.commitment, text, query, candidates).confidence
+        if together is not None:
+            values["pooled_p"] = together  # with the candidates stating it alike
     return tuple(values.items())

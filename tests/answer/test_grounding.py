@@ -10,6 +10,7 @@ from app.answer.grounding import (
     ground,
     is_refusal,
     parse_reply,
+    pooled,
 )
 from tests.answer.helpers import candidate, passage, q
 
@@ -143,3 +144,19 @@ def test_a_plan_s_ordinal_names_a_period_and_is_no_figure_to_find_in_the_passage
     # an ordinal that is not a plan's still is the question's figure
     tenth = q("How many firms did the 10th batch of projects bring?", translation="第10批项目")
     assert ground("累计达174家。", tenth, headquarters) != []
+
+
+def test_a_choice_is_pooled_with_candidates_that_state_its_figures_in_its_words():
+    report = candidate(1, "五年累计增加公共文化服务设施13万平方米。", [2020])
+    feature = candidate(
+        2, "推动文化赋能城市更新，五年累计增加公共文化 服务设施13万平方米。", [2021]
+    )
+    other = candidate(3, "五年累计新增绿地13万平方米。", [2021])
+    query = q("十三五期间徐汇增加了多少公共文化服务设施？")
+    split = Commitment(1, {0: 0.1, 1: 0.45, 2: 0.4, 3: 0.05})
+    together = pooled(split, "增加公共文化服务设施13万平方米。", query, [report, feature, other])
+    assert together.confidence == pytest.approx(0.85)
+    assert together.probs[3] == 0.05 and 2 not in together.probs
+    # an answer that states no figure, or a sentence that states it otherwise, pools nothing
+    assert pooled(split, "增加了公共文化服务设施。", query, [report, feature]) == split
+    assert pooled(split, "13万平方米。", query, [report, other]).confidence == 0.45
