@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from app.answer.answerer import Answerer
+from app.answer.decision import Outcome
 from app.converse.followup import Resolution, resolve
 from app.converse.store import Conversation, ConversationStore, Turn, new_id
 from app.domain import Answer, AskOptions
@@ -19,10 +20,13 @@ log = logging.getLogger(__name__)
 
 
 def outcome_of(answer: Answer) -> str:
-    """answered | refused | repaired (answered after the checks changed the model's draft)."""
+    """answered | refused | repaired: answered after the checks set the model's draft aside
+    (a first look withdrawn and a second one answered, or an English rendering that failed
+    its check replaced by the checked Chinese answer)."""
     if answer.refused:
         return "refused"
-    if answer.verification.get("problems"):
+    verification = answer.verification
+    if verification.get("looks") == 2 or verification.get("outcome") == Outcome.KEPT_CHINESE.value:
         return "repaired"
     return "answered"
 
