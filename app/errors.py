@@ -57,3 +57,23 @@ class BackendUnavailable(XuhuiQAError):
 class ContextUnreadableError(StoreUnavailable):
     """A follow-up's earlier turns cannot be read, so it is not answered as if it were a
     new question (HTTP 503)."""
+
+
+class BusyError(XuhuiQAError):
+    """More questions are waiting for the model than the queue allows."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("the model is busy; retry shortly")
+        self.retry_after = retry_after
+
+
+class LLMError(XuhuiQAError):
+    """The model failed or could not be reached."""
+
+
+class IndexDamagedError(IndexMissingError):
+    """A build on disk is incomplete, corrupt, or made for another embedder."""
+
+
+class PromptError(XuhuiQAError):
+    """A prompt template is missing or was rendered without one of its variables."""

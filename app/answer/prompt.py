@@ -8,11 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.domain import Query
-from app.errors import XuhuiQAError
-
-
-class PromptError(XuhuiQAError):
-    """A prompt template is missing or was rendered without one of its variables."""
+from app.errors import PromptError
 
 
 @lru_cache(maxsize=8)

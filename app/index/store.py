@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from app.domain import Chunk, Document, QualityNote
-from app.errors import IndexMissingError
+from app.errors import IndexDamagedError, IndexMissingError
 from app.figures.table import FILE as FIGURES_FILE
 from app.figures.table import FigureTable
 from app.index.backend import RetrievalBackend, open_backend
@@ -33,10 +33,6 @@ from app.index.hybrid import HybridIndex
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class IndexDamagedError(IndexMissingError):
-    """A build on disk is incomplete, corrupt, or made for another embedder."""
 
 
 def incomplete(name: str, kind: str, stored, chunks: list, spans: list) -> IndexDamagedError:

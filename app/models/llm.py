@@ -25,15 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from app.errors import ModelMissingError, XuhuiQAError
+from app.errors import LLMError, ModelMissingError
 
 Message = dict[str, str]
 STATE_MAGIC = b"XQA-KV1\n"  # opens a saved prompt-prefix state file
 log = logging.getLogger(__name__)
-
-
-class LLMError(XuhuiQAError):
-    """The model failed or could not be reached."""
 
 
 @dataclass

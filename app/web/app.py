@@ -24,9 +24,11 @@ from app import __version__
 from app.errors import (
     BackendUnavailable,
     BadInputError,
+    BusyError,
     ConflictError,
     DocumentTooLargeError,
     IndexMissingError,
+    LLMError,
     ModelMissingError,
     NotFoundError,
     ReadOnlyError,
@@ -34,11 +36,10 @@ from app.errors import (
     StoreUnavailable,
 )
 from app.models.embedder import Embedder
-from app.models.llm import LLM, LLMError
+from app.models.llm import LLM
 from app.service import QAService, build_service
 from app.settings import Settings
 from app.web.deps import NOT_TEXT, AppState, Timeout
-from app.web.gate import BusyError
 from app.web.limits import RequestGuard
 from app.web.owner import OwnerKey
 from app.web.routes import (

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from app.errors import XuhuiQAError
-
-
-class BusyError(XuhuiQAError):
-    """More questions are waiting for the model than the queue allows."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("the model is busy; retry shortly")
-        self.retry_after = retry_after
+from app.errors import BusyError
 
 
 class Ticket:

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
-from app.errors import XuhuiQAError
+from app.errors import BusyError, XuhuiQAError
 from app.web.deps import AppState, AskRequest, Timeout, get_owner
-from app.web.gate import BusyError
 
 log = logging.getLogger(__name__)
 

@@ -148,7 +148,7 @@ def test_openai_compatible_backend_reads_the_choice_probabilities(llama_server):
 
 
 def test_openai_compatible_backend_reports_an_unreachable_server():
-    from app.models.llm import LLMError
+    from app.errors import LLMError
 
     llm = OpenAICompatibleLLM(f"http://127.0.0.1:{free_port()}/v1", "none", timeout=2)
     with pytest.raises(LLMError, match="failed"):
