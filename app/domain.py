@@ -139,6 +139,8 @@ class Query:
     terms: list[str] = field(default_factory=list)  # key terms, in question order
     term_weights: dict[str, float] = field(default_factory=dict)  # key term → IDF weight
     indicators: list[str] = field(default_factory=list)  # the reports' indicator names it names
+    # its own words that stand for some of them (GDP for 地区生产总值): a passage may name either
+    indicator_words: list[str] = field(default_factory=list)
     glossed: list[tuple[str, str]] = field(default_factory=list)  # its words the glossary knows
     span: tuple[int, int] | None = None  # a span of years asked as one period (十四五: 2021-2025)
 

@@ -165,7 +165,8 @@ def ground(text: str, query: Query, candidate: Candidate) -> list[str]:
         for q in qualifiers(query)
         if not (contains_number(passage, q) if is_number(q) else q in passage)
     ]
-    if query.indicators and not any(names_in(name, passage) for name in query.indicators):
+    named = [*query.indicators, *query.indicator_words]
+    if query.indicators and not any(names_in(name, passage) for name in named):
         problems.append(
             f"the question asks about {'/'.join(query.indicators)}, which the passage of"
             f" the chosen sentence [{candidate.n}] does not name"

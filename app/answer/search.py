@@ -60,6 +60,7 @@ class Searcher:
             translation=chinese,
             asked_kind=query.asked_kind or terms.asked_kind,
             indicators=terms.indicators,
+            indicator_words=terms.indicator_words,
             glossed=glossary,
         )
         return self.retriever.retrieve(query, text=searched, k=k, **where)

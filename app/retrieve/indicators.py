@@ -102,9 +102,18 @@ def named(text: str, names: frozenset[str], synonyms: Iterable[tuple[str, ...]] 
     found = [name for name in names if name in text]
     held = sorted((n for n in found if not any(n != m and n in m for m in found)), key=text.index)
     for group in synonyms:
-        if any(other in text for other in group if other not in names):
+        if stand_ins(text, names, [group]):
             held += [n for n in group if n in names and n not in held]
     return held
+
+
+def stand_ins(
+    text: str, names: frozenset[str], synonyms: Iterable[tuple[str, ...]] = ()
+) -> list[str]:
+    """The question's own words for an indicator that stand for a synonyms group's names
+    (GDP for 地区生产总值, 区级一般公共预算收入 for 区级财政收入): a passage naming either
+    names the indicator."""
+    return [w for group in synonyms for w in group if w not in names and w in text]
 
 
 def _in_order(short: str, long: str) -> bool:

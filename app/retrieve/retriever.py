@@ -19,7 +19,7 @@ from app.errors import BadInputError
 from app.index import HybridIndex
 from app.index.backend import Where
 from app.models.embedder import Embedder, embed_one
-from app.retrieve.indicators import indicator_names, named
+from app.retrieve.indicators import indicator_names, named, stand_ins
 from app.retrieve.query import analyse_question
 from app.settings import Settings
 from app.text.cjk import chinese_share
@@ -88,7 +88,9 @@ class Retriever:
         if not question:
             raise BadInputError("the question is empty")
         query = analyse_question(question, self.index.latest_report_year, self.index.idf)
-        query.indicators = named(question, self.indicator_names, self.index.figures.synonyms)
+        names, groups = self.indicator_names, self.index.figures.synonyms
+        query.indicators = named(question, names, groups)
+        query.indicator_words = stand_ins(question, names, groups)
         return query
 
     def in_period(self, query: Query) -> Query:

@@ -160,3 +160,18 @@ def test_a_choice_is_pooled_with_candidates_that_state_its_figures_in_its_words(
     # an answer that states no figure, or a sentence that states it otherwise, pools nothing
     assert pooled(split, "增加了公共文化服务设施。", query, [report, feature]) == split
     assert pooled(split, "13万平方米。", query, [report, other]).confidence == 0.45
+
+
+def test_a_passage_may_name_the_indicator_in_the_question_s_own_word_for_it():
+    revenue = candidate(1, "完成区级一般公共预算收入198.1亿元,同比增长2%。", [2020])
+    asked = q(
+        "2020年区级一般公共预算收入是多少？",
+        [2020],
+        indicators=["区级财政收入"],
+        indicator_words=["区级一般公共预算收入"],
+    )
+    assert ground("区级一般公共预算收入198.1亿元。", asked, revenue) == []
+    # a passage naming neither is not about it
+    gdp = q("2020年GDP是多少？", [2020], indicators=["地区生产总值"], indicator_words=["GDP"])
+    (problem,) = ground("198.1亿元。", gdp, revenue)
+    assert "地区生产总值" in problem

@@ -1,6 +1,6 @@
 import pytest
 
-from app.retrieve.indicators import indicator_names, named, names_in
+from app.retrieve.indicators import indicator_names, named, names_in, stand_ins
 
 pytestmark = pytest.mark.unit
 
@@ -52,3 +52,14 @@ def test_a_passage_names_an_indicator_whole_or_abbreviated():
     assert not names_in("进出口总额", "实到外资总额13亿美元")
     # characters scattered over a long stretch are no abbreviation
     assert not names_in("社零总额", "社区服务" + "。" * 20 + "零星改造总体完成，金额不详")
+
+
+def test_the_question_s_own_word_for_a_grouped_indicator_is_kept_beside_the_reports_name():
+    names = indicator_names(REPORT)
+    groups = [("地区生产总值", "GDP"), ("区级一般公共预算收入", "区级财政收入")]
+    names = names | {"地区生产总值", "区级财政收入"}
+    question = "2020年区级一般公共预算收入是多少？"
+    assert named(question, names, groups) == ["区级财政收入"]
+    assert stand_ins(question, names, groups) == ["区级一般公共预算收入"]
+    assert stand_ins("去年GDP是多少？", names, groups) == ["GDP"]
+    assert stand_ins("去年区级财政收入是多少？", names, groups) == []
