@@ -260,16 +260,15 @@ def select_candidates(
     each with its document's kind and authority (a document `documents` lacks counts as a
     work report)."""
     scored = score_sentences(query, passages, embedder)
-    spans: dict[int, dict[int, tuple[int, int]]] = {}
+    spans: dict[int, dict[int, tuple[int, int]]] = {}  # a span question's, by passage rank
     tiered = []
     for rank, sentence in scored:
+        tier = period_tier(query, passages[rank], sentence.text)
         stated = None
-        if query.span:
+        if tier is not None and query.span:
             if rank not in spans:
                 spans[rank] = sentence_spans(passages[rank])
             stated = spans[rank].get(sentence.start)
-        tier = period_tier(query, passages[rank], sentence.text)
-        if tier is not None and query.span:
             tier = span_tier(query, passages[rank], sentence.text, stated)
         # A sentence addressed to the assistant is someone's attempt to set the answer.
         if (
@@ -277,37 +276,28 @@ def select_candidates(
             and sentence.text.strip()
             and not addresses_the_assistant(sentence.text)
         ):
-            tiered.append((tier, rank, sentence))
+            tiered.append((tier, rank, sentence, stated))
     if not tiered:
         return []
-    best_tier = min(t for t, _, _ in tiered)
+    best_tier = min(item[0] for item in tiered)
     # Tiers 1 and 2 are both about the asked period; tier 3 only when nothing else is.
     allowed = {1, 2} if best_tier <= 2 else {3}
     ordered = sorted(
         (item for item in tiered if item[0] in allowed), key=lambda item: -item[2].score
     )
-    chosen: list[tuple[int, int, Sentence]] = []
+    chosen: list[tuple[int, int, Sentence, tuple[int, int] | None]] = []
     used = 0
-    for tier, rank, sentence in ordered:
+    for tier, rank, sentence, stated in ordered:
         if len(chosen) >= max_count:
             break
         if chosen and used + len(sentence.text) > max_chars:
             continue
-        chosen.append((tier, rank, sentence))
+        chosen.append((tier, rank, sentence, stated))
         used += len(sentence.text)
     return [
-        _candidate(
-            n, sentence, passages[rank], documents, tier=tier, span=_span(spans, rank, sentence)
-        )
-        for n, (tier, rank, sentence) in enumerate(chosen, start=1)
+        _candidate(n, sentence, passages[rank], documents, tier=tier, span=stated)
+        for n, (tier, rank, sentence, stated) in enumerate(chosen, start=1)
     ]
-
-
-def _span(
-    spans: dict[int, dict[int, tuple[int, int]]], rank: int, sentence: Sentence
-) -> tuple[int, int] | None:
-    """The span a shown sentence speaks of, when a span was asked and it is not its section's."""
-    return spans.get(rank, {}).get(sentence.start)
 
 
 def instructions_in(

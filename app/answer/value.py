@@ -16,7 +16,15 @@ from dataclasses import replace
 from app.answer.calibration import features
 from app.answer.candidates import Candidate
 from app.answer.decision import Decision, Form, Look, Outcome, superseded
-from app.answer.grounding import direction, figures, fix_units, ground, is_refusal, pooled
+from app.answer.grounding import (
+    Commitment,
+    direction,
+    figures,
+    fix_units,
+    ground,
+    is_refusal,
+    pooled,
+)
 from app.answer.lookup import Events, Gate, Reply, Tools, at_least, lookup
 from app.domain import Query
 from app.text.numbers import numbers_in
@@ -30,12 +38,14 @@ def judge(
     by_n = {c.n: c for c in candidates}
     chosen = by_n.get(reply.commitment.choice or 0)
     nearest = max(candidates, key=lambda c: c.sentence.score) if candidates else None
-    looks = (Look(reply.commitment, features=_recorded(query, candidates, reply, chosen)),)
+    text = fix_units(reply.text, chosen.text) if chosen is not None else reply.text
+    together = pooled(reply.commitment, text, query, candidates)
+    recorded = _recorded(query, candidates, reply.commitment, chosen, together)
+    looks = (Look(reply.commitment, features=recorded),)
     pointed = (nearest,) if nearest else ()
     if chosen is None or is_refusal(reply.text):
         return Decision(Outcome.NOT_ANSWERED, form, pointed, looks=looks)
-    text = fix_units(reply.text, chosen.text)
-    if not sure(pooled(reply.commitment, text, query, candidates)):
+    if not sure(together):
         return Decision(Outcome.UNSURE, form, (nearest,), looks=looks)
     problems = ground(text, query, chosen)
     if problems:
@@ -115,10 +125,15 @@ def _agreed(query: Query, a: Decision, b: Decision) -> Decision | None:
 
 
 def _recorded(
-    query: Query, candidates: list[Candidate], reply: Reply, chosen: Candidate | None
+    query: Query,
+    candidates: list[Candidate],
+    commitment: Commitment,
+    chosen: Candidate | None,
+    together: Commitment,
 ) -> tuple[tuple[str, float], ...]:
-    """The look's features, for the record and for fitting the decision to answer."""
-    values = features(reply.commitment, query) or {}
+    """The look's features, for the record and for fitting the decision to answer;
+    `together`, the commitment pooled over the candidates stating the answer alike."""
+    values = features(commitment, query) or {}
     if chosen is not None:
         best = max(c.sentence.score for c in candidates)
         values |= {
@@ -126,8 +141,6 @@ def _recorded(
             "top": 1.0 if chosen.sentence.score >= best else 0.0,
             "coverage": float(chosen.sentence.coverage),
         }
-        text = fix_units(reply.text, chosen.text)
-        together = pooled(reply.commitment, text, query, candidates).confidence
-        if together is not None:
-            values["pooled_p"] = together  # with the candidates stating it alike
+        if together.confidence is not None:
+            values["pooled_p"] = together.confidence
     return tuple(values.items())
